@@ -1,0 +1,146 @@
+// Package api is the daemon's HTTP API: the only way the UI, the web remote
+// and a paired phone talk to the box. The JSON shapes below are the contract
+// between the daemon (server) and the UI (client); both import them.
+//
+// Endpoints (all JSON unless noted):
+//
+//	GET  /api/catalog              CatalogView: the verified catalog with library state
+//	GET  /api/poster/{kind}/{id}   image bytes; kind is "show" or "episode"
+//	GET  /api/stream/{episode}     the video, with Range (206/416), via http.ServeContent
+//	GET  /api/stats                Stats
+//	POST /api/keys                 keys.Event (<= 1 KiB) -> 204; 400 malformed; 413 too large
+//	GET  /api/events               text/event-stream of Event envelopes (keys, pairing, catalog changes)
+//	GET  /api/resume/{episode}     Resume
+//	PUT  /api/resume/{episode}     ResumeUpdate -> 204
+//	GET  /remote                   the web remote page (HTML)
+//	POST /api/pair/request         asks the TV to show a pairing code (LAN, unpaired)
+//	POST /api/pair                 PairRequest -> PairResponse (sets the pairing cookie)
+//
+// Requests from loopback are trusted (the UI on the same box). Requests from
+// anywhere else need a paired token (cookie "atomicbox_pair" or
+// "Authorization: Bearer <token>") except /remote, /api/pair/request and
+// /api/pair; without one they get 401.
+package api
+
+import "time"
+
+// CatalogView is GET /api/catalog.
+type CatalogView struct {
+	Network  string     `json:"network"`
+	Sequence uint64     `json:"sequence"`
+	Problem  string     `json:"problem,omitempty"` // for the UI to show, e.g. "The channel's new listing was refused (bad signature); showing the last good one."
+	Shows    []ShowView `json:"shows"`
+}
+
+// ShowView is a show as the UI lists it.
+type ShowView struct {
+	ID        string        `json:"id"`
+	Title     string        `json:"title"`
+	Synopsis  string        `json:"synopsis,omitempty"`
+	PosterURL string        `json:"posterURL,omitempty"` // daemon-relative, e.g. /api/poster/show/orbit
+	Episodes  []EpisodeView `json:"episodes"`
+}
+
+// EpisodeView is an episode with what the box knows about it.
+type EpisodeView struct {
+	ID              string  `json:"id"`
+	Season          int     `json:"season"`
+	Number          int     `json:"episode"`
+	Title           string  `json:"title"`
+	Synopsis        string  `json:"synopsis,omitempty"`
+	DurationSeconds float64 `json:"durationSeconds"`
+	PosterURL       string  `json:"posterURL,omitempty"` // daemon-relative
+	StreamURL       string  `json:"streamURL"`           // daemon-relative, /api/stream/{id}
+	MimeType        string  `json:"mimeType"`
+	Size            int64   `json:"size"`
+	ResumeSeconds   float64 `json:"resumeSeconds"` // where playback would resume; 0 when new or watched to the end
+	Watched         bool    `json:"watched"`
+	Completion      float64 `json:"completion"` // 0..1 of the file held locally
+}
+
+// Stats is GET /api/stats.
+type Stats struct {
+	Total    TransferStats  `json:"total"`
+	Torrents []TorrentStats `json:"torrents"`
+}
+
+// TransferStats are byte counts since the daemon started.
+type TransferStats struct {
+	BytesFromPeers   int64   `json:"bytesFromPeers"`   // useful payload bytes received from BitTorrent peers
+	BytesFromWebSeed int64   `json:"bytesFromWebSeed"` // useful payload bytes received from the origin (BEP 19)
+	BytesUploaded    int64   `json:"bytesUploaded"`    // payload bytes sent to peers
+	Peers            int     `json:"peers"`            // connected peers now
+	Completion       float64 `json:"completion"`       // 0..1 (bytes held / bytes wanted)
+	Size             int64   `json:"size"`
+}
+
+// TorrentStats is one episode's torrent.
+type TorrentStats struct {
+	Episode  string `json:"episode"`
+	InfoHash string `json:"infoHash"`
+	TransferStats
+}
+
+// Resume is GET /api/resume/{episode}.
+type Resume struct {
+	Seconds         float64   `json:"seconds"` // 0 when never played or watched to the end
+	DurationSeconds float64   `json:"durationSeconds"`
+	Watched         bool      `json:"watched"`
+	UpdatedAt       time.Time `json:"updatedAt,omitzero"`
+}
+
+// ResumeUpdate is PUT /api/resume/{episode}. The daemon decides "watched"
+// (within the last 5% or 10 s of the duration) and then resets Seconds to 0.
+type ResumeUpdate struct {
+	Seconds         float64 `json:"seconds"`
+	DurationSeconds float64 `json:"durationSeconds"`
+}
+
+// PairRequest is POST /api/pair.
+type PairRequest struct {
+	Code string `json:"code"` // the 6 digits shown on the TV
+}
+
+// PairResponse is the answer to a correct code. The token is also set as
+// the "atomicbox_pair" cookie.
+type PairResponse struct {
+	Token string `json:"token"`
+}
+
+// Event is one message on GET /api/events (SSE: "event: <Type>" then
+// "data: <JSON of Event>").
+type Event struct {
+	Type    string        `json:"type"`              // EventKey, EventPairing, EventPaired, EventCatalog
+	Key     *KeyEvent     `json:"key,omitempty"`     // for EventKey
+	Pairing *PairingEvent `json:"pairing,omitempty"` // for EventPairing
+	Catalog *CatalogEvent `json:"catalog,omitempty"` // for EventCatalog
+}
+
+// Event types.
+const (
+	EventKey     = "key"     // a remote key; the UI acts on it
+	EventPairing = "pairing" // show this code on screen until it expires
+	EventPaired  = "paired"  // a device paired: hide the code
+	EventCatalog = "catalog" // the catalog or its problem changed: reload /api/catalog
+)
+
+// KeyEvent mirrors keys.Event on the wire (kept here so the UI needs only this package).
+type KeyEvent struct {
+	Key    string    `json:"key"`    // Linux input key name, e.g. KEY_UP
+	Action string    `json:"action"` // press, repeat, release
+	Source string    `json:"source,omitempty"`
+	At     time.Time `json:"at,omitzero"`
+}
+
+// PairingEvent asks the TV to show a pairing code.
+type PairingEvent struct {
+	Code      string    `json:"code"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	URL       string    `json:"url,omitempty"` // where the phone should go, e.g. http://192.168.1.20:8080/remote
+}
+
+// CatalogEvent says the catalog view changed.
+type CatalogEvent struct {
+	Sequence uint64 `json:"sequence"`
+	Problem  string `json:"problem,omitempty"`
+}

@@ -1,0 +1,50 @@
+// Package catalog is the network's signed programme listing: its format, how
+// the publisher signs it and how a box verifies, fetches and keeps it.
+package catalog
+
+import "time"
+
+// FormatVersion is the catalog format this code reads and writes.
+const FormatVersion = 1
+
+// File names on the origin, relative to the channel's base URL.
+const (
+	CatalogFile   = "catalog.json"     // the catalog, exactly the signed bytes
+	SignatureFile = "catalog.json.sig" // base64 (std) of the 64-byte ed25519 signature over CatalogFile
+)
+
+// Catalog is what the network publishes. The signature covers the exact JSON
+// bytes, so a box verifies before it parses anything beyond size limits.
+type Catalog struct {
+	Format    int       `json:"format"`    // FormatVersion
+	Network   string    `json:"network"`   // display name, e.g. "Atomic Demo Channel"
+	Sequence  uint64    `json:"sequence"`  // strictly increases with every publication; a box refuses anything not newer than what it holds
+	Published time.Time `json:"published"` // when the publisher signed it (informational: boxes may boot with a wrong clock)
+	Trackers  []string  `json:"trackers,omitempty"`
+	Shows     []Show    `json:"shows"`
+}
+
+// Show is one programme with its episodes in viewing order.
+type Show struct {
+	ID       string    `json:"id"` // URL-safe, unique in the catalog: [a-z0-9-]+
+	Title    string    `json:"title"`
+	Synopsis string    `json:"synopsis,omitempty"`
+	Poster   string    `json:"poster,omitempty"` // path relative to the channel base URL (JPEG or PNG)
+	Episodes []Episode `json:"episodes"`
+}
+
+// Episode is one video, delivered as a single-file torrent whose BEP 19 web
+// seed is the origin.
+type Episode struct {
+	ID              string  `json:"id"` // URL-safe, unique in the catalog: [a-z0-9-]+
+	Season          int     `json:"season"`
+	Number          int     `json:"episode"`
+	Title           string  `json:"title"`
+	Synopsis        string  `json:"synopsis,omitempty"`
+	Poster          string  `json:"poster,omitempty"` // relative path, as Show.Poster
+	DurationSeconds float64 `json:"durationSeconds"`
+	Torrent         string  `json:"torrent"`  // relative path of the .torrent on the origin
+	InfoHash        string  `json:"infoHash"` // lower-case hex v1 info hash; the box refuses a .torrent that does not match
+	Size            int64   `json:"size"`     // bytes of the video file
+	MimeType        string  `json:"mimeType"` // e.g. video/mp4
+}

@@ -1,0 +1,183 @@
+// Package mediatest makes real video files for tests with ffmpeg (test
+// sources, title drawn in, H.264 + AAC in MP4). Files are cached by their
+// parameters under the user cache dir so a test run pays for each clip once;
+// the cache is safe to delete at any time.
+package mediatest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Clip describes a generated video.
+type Clip struct {
+	Title     string  // drawn in the middle of the picture
+	Seconds   float64 // duration
+	Width     int     // default 1280
+	Height    int     // default 720
+	FPS       int     // default 25
+	Bitrate   string  // ffmpeg -b:v, default "1500k"
+	FastStart bool    // moov at the front (what the publisher wants); false puts it at the end
+	Pattern   string  // lavfi source: testsrc2 (default), smptebars, mandelbrot...
+}
+
+// Poster describes a generated still image.
+type Poster struct {
+	Title  string
+	Width  int    // default 480
+	Height int    // default 270
+	Color  string // ffmpeg colour, default "0x204080"
+}
+
+// Video returns the path of an MP4 for c, generating it if needed. It fails
+// the test when ffmpeg is missing or fails.
+func Video(t testing.TB, c Clip) string {
+	t.Helper()
+	path, err := MakeVideo(context.Background(), CacheDir(), c)
+	if err != nil {
+		t.Fatalf("mediatest: %v", err)
+	}
+	return path
+}
+
+// PosterImage returns the path of a PNG for p, generating it if needed.
+func PosterImage(t testing.TB, p Poster) string {
+	t.Helper()
+	path, err := MakePoster(context.Background(), CacheDir(), p)
+	if err != nil {
+		t.Fatalf("mediatest: %v", err)
+	}
+	return path
+}
+
+// CacheDir is where generated media is kept between runs.
+func CacheDir() string {
+	if d := os.Getenv("ATOMICBOX_MEDIA_CACHE"); d != "" {
+		return d
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	return filepath.Join(base, "atomicbox-testmedia")
+}
+
+// MakeVideo writes the clip into dir (named by a hash of its parameters) and
+// returns its path. Concurrent callers (parallel test binaries) are safe:
+// each renders to a temp name and renames.
+func MakeVideo(ctx context.Context, dir string, c Clip) (string, error) {
+	if c.Width == 0 {
+		c.Width = 1280
+	}
+	if c.Height == 0 {
+		c.Height = 720
+	}
+	if c.FPS == 0 {
+		c.FPS = 25
+	}
+	if c.Bitrate == "" {
+		c.Bitrate = "1500k"
+	}
+	if c.Pattern == "" {
+		c.Pattern = "testsrc2"
+	}
+	if c.Seconds <= 0 {
+		c.Seconds = 10
+	}
+	src := fmt.Sprintf("%s=size=%dx%d:rate=%d:duration=%g", c.Pattern, c.Width, c.Height, c.FPS, c.Seconds)
+	fontSize := c.Height / 10
+	titleFile, err := textFile(dir, c.Title)
+	if err != nil {
+		return "", err
+	}
+	draw := fmt.Sprintf("drawtext=textfile=%s:fontcolor=white:fontsize=%d:box=1:boxcolor=black@0.6:x=(w-text_w)/2:y=(h-text_h)/2,"+
+		"drawtext=text='%%{pts\\:hms}':fontcolor=white:fontsize=%d:box=1:boxcolor=black@0.6:x=(w-text_w)/2:y=h-2*text_h",
+		titleFile, fontSize, fontSize/2)
+	args := []string{"-hide_banner", "-loglevel", "error", "-y",
+		"-f", "lavfi", "-i", src,
+		"-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=440:sample_rate=48000:duration=%g", c.Seconds),
+		"-vf", draw,
+		"-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p",
+		"-b:v", c.Bitrate, "-maxrate", c.Bitrate, "-bufsize", c.Bitrate,
+		"-g", fmt.Sprint(c.FPS * 2), "-keyint_min", fmt.Sprint(c.FPS * 2),
+		"-c:a", "aac", "-b:a", "128k", "-shortest"}
+	if c.FastStart {
+		args = append(args, "-movflags", "+faststart")
+	}
+	return render(ctx, dir, c, ".mp4", args)
+}
+
+// MakePoster writes a PNG poster into dir and returns its path.
+func MakePoster(ctx context.Context, dir string, p Poster) (string, error) {
+	if p.Width == 0 {
+		p.Width = 480
+	}
+	if p.Height == 0 {
+		p.Height = 270
+	}
+	if p.Color == "" {
+		p.Color = "0x204080"
+	}
+	fontSize := p.Height / 7
+	titleFile, err := textFile(dir, p.Title)
+	if err != nil {
+		return "", err
+	}
+	args := []string{"-hide_banner", "-loglevel", "error", "-y",
+		"-f", "lavfi", "-i", fmt.Sprintf("color=c=%s:size=%dx%d:duration=1", p.Color, p.Width, p.Height),
+		"-vf", fmt.Sprintf("drawtext=textfile=%s:fontcolor=white:fontsize=%d:x=(w-text_w)/2:y=(h-text_h)/2", titleFile, fontSize),
+		"-frames:v", "1"}
+	return render(ctx, dir, p, ".png", args)
+}
+
+func render(ctx context.Context, dir string, params any, ext string, args []string) (string, error) {
+	key, _ := json.Marshal(params)
+	sum := sha256.Sum256(append(key, strings.Join(args, "\x00")...))
+	path := filepath.Join(dir, hex.EncodeToString(sum[:8])+ext)
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	tmp := fmt.Sprintf("%s.tmp-%d-%d%s", path, os.Getpid(), time.Now().UnixNano(), ext)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "ffmpeg", append(args, tmp)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("ffmpeg %v: %w: %s", params, err, out)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// textFile stores s in dir under a name derived from its content, so ffmpeg
+// reads titles verbatim (drawtext's inline escaping rules are a trap).
+func textFile(dir, s string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(s))
+	path := filepath.Join(dir, "text-"+hex.EncodeToString(sum[:8])+".txt")
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	tmp := fmt.Sprintf("%s.tmp-%d-%d", path, os.Getpid(), time.Now().UnixNano())
+	if err := os.WriteFile(tmp, []byte(s), 0o644); err != nil {
+		return "", err
+	}
+	return path, os.Rename(tmp, path)
+}

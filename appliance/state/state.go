@@ -1,0 +1,92 @@
+// Package state writes and reads the small files in the data dir so that a
+// power cut at any moment leaves either the old or the new content, and a
+// corrupt file means "start fresh and log it", never a crash loop.
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// WriteFileAtomic replaces path with data: write a temp file beside it,
+// fsync it, rename it over path, fsync the directory. Readers see the old or
+// the new file, never a mix. Safe for concurrent use on different paths;
+// concurrent writers of one path must serialise themselves.
+func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("state: create %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("state: create temp for %s: %w", path, err)
+	}
+	tmpName := tmp.Name()
+	cleanup := func() { tmp.Close(); os.Remove(tmpName) }
+	if _, err := tmp.Write(data); err != nil {
+		cleanup()
+		return fmt.Errorf("state: write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		cleanup()
+		return fmt.Errorf("state: chmod %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		cleanup()
+		return fmt.Errorf("state: fsync %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmpName)
+		return fmt.Errorf("state: close %s: %w", path, err)
+	}
+	if err := os.Rename(tmpName, path); err != nil {
+		os.Remove(tmpName)
+		return fmt.Errorf("state: rename into %s: %w", path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		// Best effort: some file systems refuse fsync on directories.
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// WriteJSON marshals v (indented, for people reading bug reports) and writes
+// it with WriteFileAtomic.
+func WriteJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("state: encode %s: %w", path, err)
+	}
+	return WriteFileAtomic(path, append(data, '\n'), 0o644)
+}
+
+// ReadJSON loads path into v. It returns found=false with a nil error when
+// the file does not exist. A file that cannot be parsed is moved aside to
+// path.corrupt-<unix time> (kept for bug reports), logged, and reported as
+// not found, so the caller starts fresh. Only I/O errors other than "not
+// exist" are returned.
+func ReadJSON(path string, v any, log *slog.Logger) (found bool, err error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("state: read %s: %w", path, err)
+	}
+	if jerr := json.Unmarshal(data, v); jerr != nil {
+		aside := fmt.Sprintf("%s.corrupt-%d", path, time.Now().Unix())
+		rerr := os.Rename(path, aside)
+		if log != nil {
+			log.Warn("state file is corrupt; starting fresh", "path", path, "err", jerr, "movedTo", aside, "moveErr", rerr)
+		}
+		return false, nil
+	}
+	return true, nil
+}

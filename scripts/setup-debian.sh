@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages a make target needs, only those missing.
+# Usage: scripts/setup-debian.sh GROUP...   (groups: run test image bench)
+# Runs apt-get only when something is missing, so repeated make calls are fast.
+set -euo pipefail
+
+declare -A groups=(
+  [run]="ffmpeg libmpv-dev mpv xvfb xauth fonts-dejavu-core fontconfig"
+  [test]="ffmpeg libmpv-dev mpv xvfb xauth fonts-dejavu-core fontconfig transmission-cli aria2 iproute2"
+  [image]="qemu-system-x86 qemu-system-arm qemu-user qemu-utils e2fsprogs mtools dosfstools xz-utils zstd"
+  [bench]="iproute2 ffmpeg"
+)
+
+want=()
+for g in "$@"; do
+  [[ -n "${groups[$g]:-}" ]] || { echo "setup-debian: unknown group $g" >&2; exit 2; }
+  for p in ${groups[$g]}; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || want+=("$p")
+  done
+done
+((${#want[@]})) || exit 0
+
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+echo "setup-debian: installing ${want[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${want[@]}" >&2
