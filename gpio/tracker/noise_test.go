@@ -1,0 +1,49 @@
+package tracker_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/atomicnetwork/atomicbox/appliance/keys"
+	"github.com/atomicnetwork/atomicbox/gpio/ir"
+	"github.com/atomicnetwork/atomicbox/gpio/irtest"
+	"github.com/atomicnetwork/atomicbox/gpio/tracker"
+)
+
+// TestNoise feeds a million pulses of random noise through the decoders and
+// the tracker: no key may be pressed. Noise does make NEC repeat codes; the
+// tracker ignores them because no key is held.
+func TestNoise(t *testing.T) {
+	const n = 1_000_000
+	r := rand.New(rand.NewPCG(1, 2))
+	d := ir.NewDecoder()
+	tr := tracker.New(tracker.Config{})
+	frames, repeats, presses := 0, 0, 0
+	var now time.Duration
+	for _, p := range irtest.Noise(r, n) {
+		now += p.Duration
+		f, ok := d.Feed(p)
+		var evs []tracker.Event
+		if ok {
+			frames++
+			if f.Repeat {
+				repeats++
+			} else {
+				t.Logf("noise decoded as %+v", f)
+			}
+			evs = tr.Frame(f)
+		}
+		evs = append(evs, tr.Advance(now)...)
+		for _, e := range evs {
+			if e.Action == keys.Press {
+				presses++
+			}
+		}
+	}
+	t.Logf("noise: %d pulses (%v of signal), %d frames decoded (%d NEC repeat codes), %d presses, tracker %+v",
+		n, now.Round(time.Second), frames, repeats, presses, tr.Stats())
+	if presses != 0 {
+		t.Errorf("noise pressed %d keys", presses)
+	}
+}
