@@ -1,0 +1,338 @@
+// Package screens is the TV interface's state machine (home screen, player) fed by keys and player events, and its rendering to ASS overlays; it never calls mpv.
+package screens
+
+import (
+	"time"
+
+	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"periph.io/x/conn/v3/ir"
+)
+
+// Screen is what fills the TV.
+type Screen int
+
+const (
+	Home   Screen = iota // rows of shows with their episodes
+	Player               // an episode full screen with the OSD
+)
+
+// Seek steps during playback, in seconds.
+const (
+	SeekShort = 10.0 // Left/Right, rewind/fast-forward
+	SeekLong  = 60.0 // Up/Down
+)
+
+// OSDShowFor is how long the player OSD stays up after a key or the start.
+const OSDShowFor = 4 * time.Second
+
+// Layout of the home screen's card grid (what fits on 1920x1080).
+const (
+	VisibleRows = 2
+	VisibleCols = 5
+)
+
+// Action is something the controller must do for the model: it is one of
+// Play, Stop, Seek, SetPause.
+type Action interface{ isAction() }
+
+// Play starts an episode full screen at Start seconds.
+type Play struct {
+	Episode api.EpisodeView
+	Start   float64
+}
+
+// Stop leaves playback; Position and Duration (seconds) are what to store
+// as the resume point.
+type Stop struct {
+	Episode            string
+	Position, Duration float64
+}
+
+// Seek jumps to an absolute position in seconds.
+type Seek struct{ To float64 }
+
+// SetPause pauses or resumes playback.
+type SetPause struct{ Paused bool }
+
+func (Play) isAction()     {}
+func (Stop) isAction()     {}
+func (Seek) isAction()     {}
+func (SetPause) isAction() {}
+
+// Playback is what the model knows about the episode on screen.
+type Playback struct {
+	Episode       api.EpisodeView
+	Show          string  // show title
+	Position      float64 // seconds
+	Duration      float64 // seconds; 0 until mpv knows it
+	Paused        bool
+	Buffering     bool // mpv's paused-for-cache
+	BufferPercent int  // cache-buffering-state, 0..100
+	Started       bool // the first frame was shown (playback-restart)
+	OSDUntil      time.Time
+}
+
+// Model is the whole interface state. It is not safe for concurrent use:
+// one goroutine (the controller's loop) owns it.
+type Model struct {
+	Catalog api.CatalogView
+	Loaded  bool // a catalog has been received at least once
+	Offline bool // the daemon is unreachable right now
+	Pairing *api.PairingEvent
+
+	Screen Screen
+	Row    int   // focused show (index into Catalog.Shows)
+	Col    int   // focused episode in that show
+	RowTop int   // first visible row
+	ColTop []int // first visible card per row
+	Play   Playback
+}
+
+// SetCatalog replaces the catalog, keeping the focus on the same episode
+// when it still exists and clamping it otherwise. The model keeps its own
+// copy of the shows and episodes (it updates resume points in place).
+func (m *Model) SetCatalog(v api.CatalogView) {
+	var focusID string
+	if ep, ok := m.Focused(); ok {
+		focusID = ep.ID
+	}
+	shows := make([]api.ShowView, len(v.Shows))
+	for i, s := range v.Shows {
+		s.Episodes = append([]api.EpisodeView(nil), s.Episodes...)
+		shows[i] = s
+	}
+	v.Shows = shows
+	m.Catalog = v
+	m.Loaded = true
+	m.ColTop = make([]int, len(v.Shows))
+	for r, s := range v.Shows {
+		for c, e := range s.Episodes {
+			if e.ID == focusID {
+				m.Row, m.Col = r, c
+			}
+		}
+	}
+	m.clamp()
+}
+
+// Focused returns the focused episode, if any.
+func (m *Model) Focused() (api.EpisodeView, bool) {
+	if m.Row < 0 || m.Row >= len(m.Catalog.Shows) {
+		return api.EpisodeView{}, false
+	}
+	eps := m.Catalog.Shows[m.Row].Episodes
+	if m.Col < 0 || m.Col >= len(eps) {
+		return api.EpisodeView{}, false
+	}
+	return eps[m.Col], true
+}
+
+// clamp keeps the focus on an existing card (or row 0 col 0 when empty)
+// and scrolls rows and cards so the focus is visible.
+func (m *Model) clamp() {
+	shows := m.Catalog.Shows
+	if len(m.ColTop) != len(shows) {
+		m.ColTop = make([]int, len(shows))
+	}
+	m.Row = min(max(m.Row, 0), max(len(shows)-1, 0))
+	if len(shows) == 0 {
+		m.Col, m.RowTop = 0, 0
+		return
+	}
+	m.Col = min(max(m.Col, 0), max(len(shows[m.Row].Episodes)-1, 0))
+	m.RowTop = scrollTo(m.RowTop, m.Row, VisibleRows, len(shows))
+	m.ColTop[m.Row] = scrollTo(m.ColTop[m.Row], m.Col, VisibleCols, len(shows[m.Row].Episodes))
+}
+
+// scrollTo returns the first visible index of a window of size n over
+// total items that contains focus, moving top as little as possible.
+func scrollTo(top, focus, n, total int) int {
+	if focus < top {
+		top = focus
+	}
+	if focus >= top+n {
+		top = focus - n + 1
+	}
+	return max(0, min(top, max(total-n, 0)))
+}
+
+// Key applies a key press (or repeat) and returns what the controller must do.
+func (m *Model) Key(k ir.Key, now time.Time) []Action {
+	if m.Screen == Player {
+		return m.playerKey(k, now)
+	}
+	return m.homeKey(k, now)
+}
+
+func (m *Model) homeKey(k ir.Key, now time.Time) []Action {
+	switch k {
+	case ir.KEY_LEFT:
+		m.Col--
+	case ir.KEY_RIGHT:
+		m.Col++
+	case ir.KEY_UP:
+		m.Row--
+	case ir.KEY_DOWN:
+		m.Row++
+	case ir.KEY_OK, ir.KEY_ENTER, ir.KEY_SELECT, ir.KEY_PLAY, ir.KEY_PLAYPAUSE:
+		ep, ok := m.Focused()
+		if !ok {
+			return nil
+		}
+		m.Screen = Player
+		m.Play = Playback{Episode: ep, Show: m.Catalog.Shows[m.Row].Title, Duration: ep.DurationSeconds, Position: ep.ResumeSeconds, OSDUntil: now.Add(OSDShowFor)}
+		return []Action{Play{Episode: ep, Start: ep.ResumeSeconds}}
+	}
+	m.clamp()
+	return nil
+}
+
+func (m *Model) playerKey(k ir.Key, now time.Time) []Action {
+	p := &m.Play
+	p.OSDUntil = now.Add(OSDShowFor)
+	switch k {
+	case ir.KEY_LEFT, ir.KEY_REWIND:
+		return m.seekBy(-SeekShort)
+	case ir.KEY_RIGHT, ir.KEY_FASTFORWARD:
+		return m.seekBy(SeekShort)
+	case ir.KEY_UP:
+		return m.seekBy(SeekLong)
+	case ir.KEY_DOWN:
+		return m.seekBy(-SeekLong)
+	case ir.KEY_SPACE, ir.KEY_PLAYPAUSE, ir.KEY_OK, ir.KEY_ENTER, ir.KEY_SELECT:
+		p.Paused = !p.Paused
+		return []Action{SetPause{Paused: p.Paused}}
+	case ir.KEY_PLAY:
+		p.Paused = false
+		return []Action{SetPause{Paused: false}}
+	case ir.KEY_PAUSE:
+		p.Paused = true
+		return []Action{SetPause{Paused: true}}
+	case ir.KEY_ESC, ir.KEY_BACKSPACE, ir.KEY_BACK, ir.KEY_EXIT, ir.KEY_STOP, ir.KEY_HOME:
+		return m.leave(p.Position)
+	}
+	return nil
+}
+
+// seekBy moves the position by delta seconds, clamped to [0, duration-1]
+// when the duration is known. The position moves at once so repeated keys
+// add up before mpv reports back.
+func (m *Model) seekBy(delta float64) []Action {
+	p := &m.Play
+	to := max(p.Position+delta, 0)
+	if p.Duration > 0 {
+		to = min(to, max(p.Duration-1, 0))
+	}
+	p.Position = to
+	return []Action{Seek{To: to}}
+}
+
+// leave goes home and records pos as the episode's resume point locally
+// (the daemon gets the same numbers through the Stop action).
+func (m *Model) leave(pos float64) []Action {
+	p := m.Play
+	m.Screen = Home
+	m.Play = Playback{}
+	dur := p.Duration
+	for r := range m.Catalog.Shows {
+		for c := range m.Catalog.Shows[r].Episodes {
+			e := &m.Catalog.Shows[r].Episodes[c]
+			if e.ID != p.Episode.ID {
+				continue
+			}
+			if Watched(pos, dur) {
+				e.Watched, e.ResumeSeconds = true, 0
+			} else {
+				e.ResumeSeconds = pos
+			}
+			if dur > 0 {
+				e.DurationSeconds = dur
+			}
+		}
+	}
+	return []Action{Stop{Episode: p.Episode.ID, Position: pos, Duration: dur}}
+}
+
+// Watched mirrors the daemon's rule: within the last 5% or 10 s.
+func Watched(pos, dur float64) bool {
+	return dur > 0 && (pos >= dur*0.95 || dur-pos <= 10)
+}
+
+// Position records mpv's time-pos (seconds).
+func (m *Model) Position(s float64) {
+	if m.Screen == Player {
+		m.Play.Position = s
+	}
+}
+
+// Duration records mpv's duration (seconds).
+func (m *Model) Duration(s float64) {
+	if m.Screen == Player && s > 0 {
+		m.Play.Duration = s
+	}
+}
+
+// Paused records mpv's pause property; a pause shows the OSD.
+func (m *Model) Paused(paused bool, now time.Time) {
+	if m.Screen == Player && m.Play.Paused != paused {
+		m.Play.Paused = paused
+		m.Play.OSDUntil = now.Add(OSDShowFor)
+	}
+}
+
+// Buffering records paused-for-cache and the cache fill (percent).
+func (m *Model) Buffering(buffering bool, percent int) {
+	if m.Screen == Player {
+		m.Play.Buffering = buffering
+		m.Play.BufferPercent = min(max(percent, 0), 100)
+	}
+}
+
+// Started records the first frame of the episode; the OSD shows briefly.
+func (m *Model) Started(now time.Time) {
+	if m.Screen == Player && !m.Play.Started {
+		m.Play.Started = true
+		m.Play.OSDUntil = now.Add(OSDShowFor)
+	}
+}
+
+// EndOfFile leaves playback after the episode ended.
+func (m *Model) EndOfFile() []Action {
+	if m.Screen != Player {
+		return nil
+	}
+	pos := m.Play.Duration
+	if pos == 0 {
+		pos = m.Play.Position
+	}
+	return m.leave(pos)
+}
+
+// PlaybackFailed leaves playback when mpv could not play the episode,
+// keeping the previous resume point.
+func (m *Model) PlaybackFailed() []Action {
+	if m.Screen != Player {
+		return nil
+	}
+	return m.leave(m.Play.Episode.ResumeSeconds)
+}
+
+// OSDVisible says whether the player OSD is up at now: after keys and the
+// start, and always while paused or buffering.
+func (m *Model) OSDVisible(now time.Time) bool {
+	p := m.Play
+	return m.Screen == Player && (p.Paused || p.Buffering || !p.Started || now.Before(p.OSDUntil))
+}
+
+// ShowPairing shows a pairing code until Paired or its expiry.
+func (m *Model) ShowPairing(p api.PairingEvent) { m.Pairing = &p }
+
+// Paired hides the pairing code.
+func (m *Model) Paired() { m.Pairing = nil }
+
+// Tick drops an expired pairing code.
+func (m *Model) Tick(now time.Time) {
+	if m.Pairing != nil && !now.Before(m.Pairing.ExpiresAt) {
+		m.Pairing = nil
+	}
+}

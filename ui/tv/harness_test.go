@@ -1,0 +1,369 @@
+package tv
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"github.com/atomicnetwork/atomicbox/appliance/mediatest"
+	"github.com/atomicnetwork/atomicbox/ui/daemon"
+	"github.com/atomicnetwork/atomicbox/ui/mpv"
+	"github.com/atomicnetwork/atomicbox/ui/screens"
+)
+
+// fakeDaemon implements the few daemon endpoints the UI uses, with real
+// HTTP on loopback: catalog, posters (files), streams (ServeContent with
+// Range), resume, and an SSE stream fed through Send.
+type fakeDaemon struct {
+	mu      sync.Mutex
+	catalog api.CatalogView
+	posters map[string]string // URL path -> file
+	streams map[string]string // URL path -> file
+	resumes []resumePut
+	events  chan api.Event
+	streamN int // stream requests served
+	rate    int // stream bytes per second; 0 means unthrottled
+}
+
+// throttled slows reads down to rate bytes per second (a slow swarm).
+type throttled struct {
+	io.ReadSeeker
+	rate int
+}
+
+func (r throttled) Read(p []byte) (int, error) {
+	chunk := max(r.rate/20, 1)
+	if len(p) > chunk {
+		p = p[:chunk]
+	}
+	time.Sleep(50 * time.Millisecond)
+	return r.ReadSeeker.Read(p)
+}
+
+type resumePut struct {
+	Episode string
+	api.ResumeUpdate
+}
+
+func newFakeDaemon(cv api.CatalogView) *fakeDaemon {
+	return &fakeDaemon{catalog: cv, posters: map[string]string{}, streams: map[string]string{}, events: make(chan api.Event, 16)}
+}
+
+func (d *fakeDaemon) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/catalog", func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(d.catalog)
+	})
+	mux.HandleFunc("GET /api/poster/", func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		f, ok := d.posters[r.URL.Path]
+		d.mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeFile(w, r, f)
+	})
+	mux.HandleFunc("GET /api/stream/", func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		f, ok := d.streams[r.URL.Path]
+		d.streamN++
+		rate := d.rate
+		d.mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		file, err := os.Open(f)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		defer file.Close()
+		st, _ := file.Stat()
+		w.Header().Set("Content-Type", "video/mp4")
+		var rs io.ReadSeeker = file
+		if rate > 0 {
+			rs = throttled{file, rate}
+		}
+		http.ServeContent(w, r, "", st.ModTime(), rs)
+	})
+	mux.HandleFunc("PUT /api/resume/{id}", func(w http.ResponseWriter, r *http.Request) {
+		var u api.ResumeUpdate
+		if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&u); err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		d.mu.Lock()
+		d.resumes = append(d.resumes, resumePut{r.PathValue("id"), u})
+		for si := range d.catalog.Shows {
+			for ei := range d.catalog.Shows[si].Episodes {
+				e := &d.catalog.Shows[si].Episodes[ei]
+				if e.ID == r.PathValue("id") {
+					// The contract: near the end means watched, resume at 0.
+					e.ResumeSeconds, e.Watched = u.Seconds, false
+					if screens.Watched(u.Seconds, u.DurationSeconds) {
+						e.ResumeSeconds, e.Watched = 0, true
+					}
+				}
+			}
+		}
+		d.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /api/events", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+		fl := w.(http.Flusher)
+		io.WriteString(w, ": hello\n\n")
+		fl.Flush()
+		for {
+			select {
+			case <-r.Context().Done():
+				return
+			case ev := <-d.events:
+				data, _ := json.Marshal(ev)
+				fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Type, data)
+				fl.Flush()
+			}
+		}
+	})
+	return mux
+}
+
+func (d *fakeDaemon) Resumes() []resumePut {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]resumePut(nil), d.resumes...)
+}
+
+// startXvfb starts a private X server at 1920x1080 on a free display
+// number (from :60 up, away from the usual :0 and :99 other tools take)
+// and points DISPLAY at it for this test. It fails clearly without Xvfb.
+func startXvfb(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("Xvfb"); err != nil {
+		t.Fatalf("Xvfb is required for screenshot tests (apt-get install xvfb): %v", err)
+	}
+	var errs []string
+	for n := 60 + os.Getpid()%40; n < 200; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+			continue
+		}
+		cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1920x1080x24", "-nolisten", "tcp")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start Xvfb: %v", err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		sock := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
+		deadline := time.Now().Add(10 * time.Second)
+		ready := false
+		for !ready && time.Now().Before(deadline) {
+			select {
+			case <-exited:
+				deadline = time.Now()
+				continue
+			case <-time.After(50 * time.Millisecond):
+			}
+			if c, err := net.Dial("unix", sock); err == nil {
+				c.Close()
+				ready = true
+			}
+		}
+		if !ready {
+			cmd.Process.Kill()
+			<-exited
+			errs = append(errs, fmt.Sprintf(":%d: %s", n, strings.TrimSpace(stderr.String())))
+			if len(errs) >= 5 {
+				break
+			}
+			continue
+		}
+		t.Cleanup(func() {
+			cmd.Process.Signal(os.Interrupt) // lets Xvfb remove its lock and socket
+			select {
+			case <-exited:
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				<-exited
+			}
+		})
+		t.Setenv("DISPLAY", fmt.Sprintf(":%d", n))
+		return
+	}
+	t.Fatalf("could not start Xvfb: %s", strings.Join(errs, "; "))
+}
+
+// harness is a running UI against a daemon URL.
+type harness struct {
+	t      *testing.T
+	app    *App
+	player *mpv.Player
+	done   chan error
+	cancel context.CancelFunc
+}
+
+const fontsDir = "/usr/share/fonts/truetype/dejavu"
+
+func startUI(t *testing.T, profile mpv.Profile, apiURL string, tweak func(*Config)) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	env := mpv.Env{Profile: profile, ConfigDir: filepath.Join(dir, "mpv"), FontsDir: fontsDir, Geometry: "1920x1080+0+0", Fullscreen: true, AudioOut: "null"}
+	if err := mpv.PrepareConfigDir(env.ConfigDir, env.FontsDir); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := mpv.Options(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	player, err := mpv.Open(context.Background(), opts, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := daemon.New(apiURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Daemon: client, Player: player, CacheDir: filepath.Join(dir, "cache"), Log: log, RetryMin: 100 * time.Millisecond, RetryMax: 400 * time.Millisecond}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	app, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &harness{t: t, app: app, player: player, done: make(chan error, 1), cancel: cancel}
+	go func() { h.done <- app.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-h.done:
+		case <-time.After(10 * time.Second):
+			t.Error("Run did not return within 10 s of cancel")
+		}
+		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer ccancel()
+		if err := player.Close(cctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return h
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// waitState waits for a rendered state for which ok is true.
+func (h *harness) waitState(d time.Duration, what string, ok func(probeState) bool) probeState {
+	h.t.Helper()
+	deadline := time.After(d)
+	var last probeState
+	for {
+		select {
+		case st := <-h.app.probe:
+			last = st
+			if ok(st) {
+				return st
+			}
+		case err := <-h.done:
+			h.t.Fatalf("waiting for %s: Run returned %v", what, err)
+		case <-deadline:
+			h.t.Fatalf("waiting for %s: not within %v; last state: screen=%v loaded=%v offline=%v row=%d col=%d play=%+v",
+				what, d, last.model.Screen, last.model.Loaded, last.model.Offline, last.model.Row, last.model.Col, last.model.Play)
+		}
+	}
+}
+
+// key simulates the window keyboard: mpv sees the key and its input.conf
+// binding sends it to the UI.
+func (h *harness) key(name string) {
+	h.t.Helper()
+	if err := h.player.Command("keypress", name); err != nil {
+		h.t.Fatalf("keypress %s: %v", name, err)
+	}
+}
+
+// reserveAddr returns a loopback address that was free a moment ago.
+func reserveAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func startServer(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() { closeServer(srv) })
+	return srv
+}
+
+// testPosters makes real poster files (ffmpeg, cached) for every poster
+// URL in cv and registers them with d.
+func testPosters(t *testing.T, d *fakeDaemon, cv api.CatalogView) {
+	t.Helper()
+	colors := []string{"0x1f4e79", "0x7a2e39", "0x2e6b4f", "0x6b4a1f", "0x4b2e6b", "0x1f6b6b", "0x6b1f5a", "0x3f3f7a"}
+	i := 0
+	for _, s := range cv.Shows {
+		for _, e := range s.Episodes {
+			if e.PosterURL == "" {
+				continue
+			}
+			d.posters[e.PosterURL] = mediatest.PosterImage(t, mediatest.Poster{Title: e.Title, Width: 640, Height: 360, Color: colors[i%len(colors)]})
+			i++
+		}
+	}
+}
+
+// httptestAt serves d at addr (a daemon appearing late at a known address).
+func httptestAt(t *testing.T, addr string, d *fakeDaemon) *httptest.Server {
+	t.Helper()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("listen on %s again: %v", addr, err)
+	}
+	srv := httptest.NewUnstartedServer(d.Handler())
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(func() { closeServer(srv) })
+	return srv
+}
+
+// closeServer drops open event streams first: Close alone waits for them.
+func closeServer(srv *httptest.Server) {
+	srv.CloseClientConnections()
+	srv.Close()
+}
+
+// OSDVisible reports whether the frame shows the player OSD.
+func (f frameView) OSDVisible() bool { return f.OSD != "" }
