@@ -1,6 +1,7 @@
 package mpv
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,13 +28,13 @@ const (
 // into video output and decoder choices.
 type Env struct {
 	Profile    Profile
-	Board      string // "" (generic), later "rpi4", "rpi5", "amd64": selects hwdec/vo per board
-	ConfigDir  string // mpv's config dir; PrepareConfigDir fills it (key bindings, fonts link). Required.
-	FontsDir   string // directory of TTF files; when set mpv reads fonts from there, without fontconfig
-	Font       string // OSD font family; default "DejaVu Sans"
-	Geometry   string // window geometry for Desktop, e.g. "1920x1080+0+0"
-	Fullscreen bool   // Desktop only; TV is always full screen
-	AudioOut   string // mpv ao; "" means the profile's default (null for Headless, auto otherwise)
+	Video      Playback // TV only: the path ChoosePlayback picked; the zero value tries vo=gpu then drm with hwdec=auto-safe
+	ConfigDir  string   // mpv's config dir; PrepareConfigDir fills it (key bindings, fonts link). Required.
+	FontsDir   string   // directory of TTF files; when set mpv reads fonts from there, without fontconfig
+	Font       string   // OSD font family; default "DejaVu Sans"
+	Geometry   string   // window geometry for Desktop, e.g. "1920x1080+0+0"
+	Fullscreen bool     // Desktop only; TV is always full screen
+	AudioOut   string   // mpv ao; "" means the profile's default (null for Headless, auto otherwise)
 }
 
 // DefaultFont is the family named in every ASS overlay and used for mpv's OSD.
@@ -91,11 +92,22 @@ func Options(env Env) ([]Option, error) {
 			o = append(o, Option{"fullscreen", "yes"})
 		}
 	case TV:
-		// The stock Pi kernel lacks v3d, so vo=gpu may fail: fall back to
-		// vo=drm (software scaling). Board-specific hwdec comes later.
+		v := env.Video
+		if v.VO == "" {
+			// Nothing probed: try the GPU, fall back to software scaling.
+			v = Playback{VO: "gpu,drm", GPUContext: "drm", HWDec: "auto-safe"}
+		}
+		o = append(o, Option{"vo", v.VO})
+		if v.GPUContext != "" {
+			o = append(o, Option{"gpu-context", v.GPUContext})
+		}
+		mode := v.DRMMode
+		if mode == "" {
+			mode = DefaultDRMMode
+		}
 		o = append(o,
-			Option{"vo", "gpu,drm"}, Option{"gpu-context", "drm"}, Option{"drm-mode", "1920x1080@60"},
-			Option{"hwdec", "auto-safe"},
+			Option{"drm-mode", mode},
+			Option{"hwdec", cmp.Or(v.HWDec, "no")},
 			Option{"force-window", "yes"},
 			Option{"fullscreen", "yes"},
 			Option{"input-vo-keyboard", "yes"},

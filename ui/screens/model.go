@@ -1,4 +1,4 @@
-// Package screens is the TV interface's state machine (home screen, player) fed by keys and player events, and its rendering to ASS overlays; it never calls mpv.
+// Package screens is the TV interface's state machine (home screen, player, settings) fed by keys and player events, and its rendering to ASS overlays; it never calls mpv.
 package screens
 
 import (
@@ -12,8 +12,9 @@ import (
 type Screen int
 
 const (
-	Home   Screen = iota // rows of shows with their episodes
-	Player               // an episode full screen with the OSD
+	Home     Screen = iota // rows of shows with their episodes
+	Player                 // an episode full screen with the OSD
+	Settings               // about, seeding, bandwidth, storage, network, remote, pairing
 )
 
 // Seek steps during playback, in seconds.
@@ -81,11 +82,14 @@ type Model struct {
 	Pairing *api.PairingEvent
 
 	Screen Screen
+	Header bool  // home: the focus is on the Settings button above the rows
 	Row    int   // focused show (index into Catalog.Shows)
 	Col    int   // focused episode in that show
 	RowTop int   // first visible row
 	ColTop []int // first visible card per row
 	Play   Playback
+
+	Settings SettingsState
 }
 
 // SetCatalog replaces the catalog, keeping the focus on the same episode
@@ -158,13 +162,34 @@ func scrollTo(top, focus, n, total int) int {
 
 // Key applies a key press (or repeat) and returns what the controller must do.
 func (m *Model) Key(k ir.Key, now time.Time) []Action {
-	if m.Screen == Player {
+	switch m.Screen {
+	case Player:
 		return m.playerKey(k, now)
+	case Settings:
+		return m.settingsKey(k)
 	}
 	return m.homeKey(k, now)
 }
 
 func (m *Model) homeKey(k ir.Key, now time.Time) []Action {
+	if k == ir.KEY_MENU {
+		return m.OpenSettings()
+	}
+	empty := len(m.Catalog.Shows) == 0
+	if m.Header {
+		// The Settings button above the rows.
+		switch k {
+		case ir.KEY_OK, ir.KEY_ENTER, ir.KEY_SELECT:
+			return m.OpenSettings()
+		case ir.KEY_DOWN, ir.KEY_BACK, ir.KEY_ESC, ir.KEY_BACKSPACE:
+			m.Header = empty
+		}
+		return nil
+	}
+	if k == ir.KEY_UP && m.Loaded && (m.Row == 0 || empty) {
+		m.Header = true
+		return nil
+	}
 	switch k {
 	case ir.KEY_LEFT:
 		m.Col--
@@ -324,8 +349,14 @@ func (m *Model) OSDVisible(now time.Time) bool {
 	return m.Screen == Player && (p.Paused || p.Buffering || !p.Started || now.Before(p.OSDUntil))
 }
 
-// ShowPairing shows a pairing code until Paired or its expiry.
-func (m *Model) ShowPairing(p api.PairingEvent) { m.Pairing = &p }
+// ShowPairing shows a pairing code until Paired or its expiry. In
+// settings, the Pairing page shows it.
+func (m *Model) ShowPairing(p api.PairingEvent) {
+	m.Pairing = &p
+	if m.Screen == Settings && m.Settings.Section != SecPairing && !m.learning() {
+		m.Settings.Section, m.Settings.InContent, m.Settings.Row = SecPairing, false, 0
+	}
+}
 
 // Paired hides the pairing code.
 func (m *Model) Paired() { m.Pairing = nil }

@@ -62,7 +62,7 @@ type PosterSlot struct {
 
 // Frame is everything on screen, as overlays. An empty string hides a layer.
 type Frame struct {
-	Home    string // home screen (z 0)
+	Home    string // home or settings screen (z 0)
 	OSD     string // player OSD (z 1)
 	Top     string // banners, pairing code, offline notice (z 2)
 	Posters []PosterSlot
@@ -79,6 +79,8 @@ func Render(m *Model, now time.Time) Frame {
 		if m.OSDVisible(now) {
 			f.OSD = renderOSD(&m.Play)
 		}
+	case Settings:
+		f.Home = renderSettings(m, now)
 	}
 	f.Top = renderTop(m, now)
 	if m.Pairing != nil && m.Screen == Home {
@@ -105,6 +107,7 @@ func renderHome(m *Model) (string, []PosterSlot) {
 	}
 	cv := m.Catalog
 	b.text(marginX, 44, 7, 44, colWhite, true, cv.Network)
+	renderHeaderButton(&b, m.Header)
 	if len(cv.Shows) == 0 {
 		b.text(Width/2, Height/2, 5, 40, colDim, false, "No shows yet. New episodes appear here as the channel publishes them.")
 		return b.String(), nil
@@ -169,7 +172,7 @@ func renderHome(m *Model) (string, []PosterSlot) {
 			}
 			ep := show.Episodes[c]
 			x := marginX + cs*cardPitch
-			focused := r == m.Row && c == m.Col
+			focused := r == m.Row && c == m.Col && !m.Header
 			if focused {
 				b.rect(x-focusFrame, cy-focusFrame, cardW+2*focusFrame, cardH+2*focusFrame, colWhite, 0)
 			}
@@ -247,16 +250,20 @@ func renderTop(m *Model, now time.Time) string {
 		notice = m.Catalog.Problem
 	}
 	if notice != "" && (m.Loaded || m.Screen == Player) {
-		text := ellipsize(notice, 1160, 26)
+		right := rightEdge
+		if m.Screen != Player {
+			right -= headerBtnW + 20 // beside the Settings button
+		}
+		text := ellipsize(notice, 1160-headerBtnW, 26)
 		w := textWidth(text, 26) + 60
-		b.roundRect(rightEdge-w, 36, w, 52, 26, colBlack, 0x30)
-		b.roundRectOutline(rightEdge-w, 36, w, 52, 26, col)
-		b.text(rightEdge-w/2, 62, 5, 26, col, false, text)
+		b.roundRect(right-w, 38, w, 52, 26, colBlack, 0x30)
+		b.roundRectOutline(right-w, 38, w, 52, 26, col)
+		b.text(right-w/2, 64, 5, 26, col, false, text)
 	} else if notice != "" {
 		b.text(Width/2, Height/2-20, 5, 44, colWhite, true, notice)
 		b.text(Width/2, Height/2+44, 5, 28, colDim, false, "The TV reconnects by itself.")
 	}
-	if p := m.Pairing; p != nil {
+	if p := m.Pairing; p != nil && m.Screen != Settings { // settings shows it on its Pairing page
 		x, y, w, h := heroPostX, heroPostY, heroPostW, heroPostH
 		if m.Screen == Player {
 			y = 180

@@ -19,6 +19,7 @@ import (
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
 	"github.com/atomicnetwork/atomicbox/appliance/mediatest"
+	"github.com/atomicnetwork/atomicbox/gpio/keymap"
 	"github.com/atomicnetwork/atomicbox/ui/daemon"
 	"github.com/atomicnetwork/atomicbox/ui/mpv"
 	"github.com/atomicnetwork/atomicbox/ui/screens"
@@ -36,6 +37,16 @@ type fakeDaemon struct {
 	events  chan api.Event
 	streamN int // stream requests served
 	rate    int // stream bytes per second; 0 means unthrottled
+
+	// Settings endpoints (appliance/api/settings_types.go and gpio/remote's
+	// learn API); nil answers 404, as a daemon without them does.
+	settings  *api.SettingsView
+	seeding   *api.SeedingView
+	learn     *keymap.LearnStatus
+	frames    []daemon.RemoteFrame
+	puts      []api.SettingsUpdate
+	learnCmds []string
+	pairReqs  int
 }
 
 // throttled slows reads down to rate bytes per second (a slow swarm).
@@ -127,6 +138,7 @@ func (d *fakeDaemon) Handler() http.Handler {
 		d.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	d.settingsHandlers(mux)
 	mux.HandleFunc("GET /api/events", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.WriteHeader(http.StatusOK)
@@ -367,3 +379,118 @@ func closeServer(srv *httptest.Server) {
 
 // OSDVisible reports whether the frame shows the player OSD.
 func (f frameView) OSDVisible() bool { return f.OSD != "" }
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+// settingsHandlers implements the settings contract the way the daemon
+// will: PUT applies only the fields present and answers the result.
+func (d *fakeDaemon) settingsHandlers(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/settings", func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.settings == nil {
+			http.NotFound(w, r)
+			return
+		}
+		writeJSON(w, 200, d.settings)
+	})
+	mux.HandleFunc("PUT /api/settings", func(w http.ResponseWriter, r *http.Request) {
+		var u api.SettingsUpdate
+		if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&u); err != nil {
+			writeJSON(w, 400, map[string]string{"error": err.Error()})
+			return
+		}
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.settings == nil {
+			http.NotFound(w, r)
+			return
+		}
+		d.puts = append(d.puts, u)
+		if b := u.Bandwidth; b != nil {
+			if b.Night.Enabled && b.Night.StartMinute == b.Night.EndMinute {
+				writeJSON(w, 400, map[string]string{"error": "bandwidth: the overnight window starts and ends at the same minute; give it a length"})
+				return
+			}
+			d.settings.Bandwidth = *b
+		}
+		if u.KeepFreePercent != nil {
+			d.settings.Storage.KeepFreePercent = *u.KeepFreePercent
+		}
+		if u.Video != nil {
+			d.settings.Video = *u.Video
+		}
+		writeJSON(w, 200, d.settings)
+	})
+	mux.HandleFunc("GET /api/seeding", func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.seeding == nil {
+			http.NotFound(w, r)
+			return
+		}
+		writeJSON(w, 200, d.seeding)
+	})
+	mux.HandleFunc("GET /api/remote/learn", func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.learn == nil {
+			http.NotFound(w, r)
+			return
+		}
+		writeJSON(w, 200, d.learn)
+	})
+	mux.HandleFunc("POST /api/remote/learn/{cmd}", func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.learn == nil {
+			http.NotFound(w, r)
+			return
+		}
+		cmd := r.PathValue("cmd")
+		d.learnCmds = append(d.learnCmds, cmd)
+		st := d.learn
+		switch cmd {
+		case "start":
+			if st.State == keymap.LearnRunning {
+				writeJSON(w, 409, map[string]string{"error": "learn mode is running already"})
+				return
+			}
+			*st = keymap.LearnStatus{State: keymap.LearnRunning, Steps: len(keymap.LearnKeys), Key: keymap.LearnKeys[0],
+				Prompt: "Press OK on your remote", SecondsLeft: 30, Learned: []keymap.Entry{}}
+		case "skip":
+			if st.State != keymap.LearnRunning || st.Step == 0 {
+				writeJSON(w, 409, map[string]string{"error": "OK cannot be skipped"})
+				return
+			}
+			st.Step++
+			st.Key = keymap.LearnKeys[st.Step]
+		case "cancel":
+			*st = keymap.LearnStatus{State: keymap.LearnCanceled, Steps: len(keymap.LearnKeys), Prompt: "Learning was cancelled; the keymap is unchanged.", Learned: []keymap.Entry{}}
+		default:
+			http.NotFound(w, r)
+			return
+		}
+		writeJSON(w, 200, st)
+	})
+	mux.HandleFunc("GET /api/remote/frames", func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.learn == nil {
+			http.NotFound(w, r)
+			return
+		}
+		writeJSON(w, 200, map[string]any{"frames": d.frames})
+	})
+	mux.HandleFunc("POST /api/pair/request", func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		d.pairReqs++
+		d.mu.Unlock()
+		d.events <- api.Event{Type: api.EventPairing, Pairing: &api.PairingEvent{Code: "042917", ExpiresAt: time.Now().Add(2 * time.Minute), URL: "http://192.168.1.20:8080/remote"}}
+		writeJSON(w, 202, map[string]any{"expiresAt": time.Now().Add(2 * time.Minute)})
+	})
+}

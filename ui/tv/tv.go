@@ -39,10 +39,14 @@ type Config struct {
 	Player      Player
 	CacheDir    string // backdrop and scaled posters; owned by the UI, may be wiped
 	Log         *slog.Logger
-	Now         func() time.Time // nil means time.Now
-	ResumeEvery time.Duration    // how often playback position is stored; 0 means 5 s
-	RetryMin    time.Duration    // first retry after the daemon failed; 0 means 500 ms
-	RetryMax    time.Duration    // longest retry interval; 0 means 10 s
+	Now         func() time.Time  // nil means time.Now
+	ResumeEvery time.Duration     // how often playback position is stored; 0 means 5 s
+	RetryMin    time.Duration     // first retry after the daemon failed; 0 means 500 ms
+	RetryMax    time.Duration     // longest retry interval; 0 means 10 s
+	Video       screens.VideoInfo // the playback path, for settings' About page
+	// SettingsEvery is how often the settings screen refreshes what it
+	// shows (learn mode polls four times as often); 0 means 3 s.
+	SettingsEvery time.Duration
 }
 
 // App is a running interface. Create it with New, then call Run.
@@ -65,6 +69,16 @@ type App struct {
 	lastPut    time.Time
 	playAt     time.Time     // when the last episode's loadfile was sent
 	firstFrame time.Duration // loadfile -> playback-restart of the last episode
+
+	// Settings screen: fetches and changes run in goroutines and hand
+	// their results back to the loop as closures over the model.
+	apply       chan func(*screens.Model)
+	refreshing  bool      // a refresh is on its way
+	lastRefresh time.Time // when the last one started
+	putsPending int       // PUTs queued or in flight (loop-owned)
+	putMu       sync.Mutex
+	putNext     *api.SettingsUpdate // merged updates not sent yet
+	putWake     chan struct{}
 
 	catalogReq chan struct{}
 	catalogRes chan catalogResult
@@ -126,7 +140,10 @@ func New(cfg Config) (*App, error) {
 	if cfg.RetryMax == 0 {
 		cfg.RetryMax = 10 * time.Second
 	}
-	return &App{
+	if cfg.SettingsEvery == 0 {
+		cfg.SettingsEvery = 3 * time.Second
+	}
+	a := &App{
 		cfg: cfg, log: cfg.Log, now: cfg.Now,
 		sent:       make(map[string]string),
 		shown:      make(map[int]shownPoster),
@@ -137,7 +154,11 @@ func New(cfg Config) (*App, error) {
 		posterRes:  make(chan posterResult, 16),
 		probe:      make(chan probeState, 1),
 		posterSem:  make(chan struct{}, 2),
-	}, nil
+		apply:      make(chan func(*screens.Model), 16),
+		putWake:    make(chan struct{}, 1),
+	}
+	a.model.SetVideo(cfg.Video)
+	return a, nil
 }
 
 // Observed mpv properties.
@@ -179,9 +200,10 @@ func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); a.catalogLoop(ctx) }()
 	go func() { defer wg.Done(); a.eventsLoop(ctx) }()
+	go func() { defer wg.Done(); a.putLoop(ctx) }()
 	a.requestCatalog()
 
 	tick := time.NewTicker(250 * time.Millisecond)
@@ -212,10 +234,13 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		case r := <-a.posterRes:
 			a.onPoster(r)
+		case fn := <-a.apply:
+			fn(&a.model)
 		case <-tick.C:
 			now := a.now()
 			a.model.Tick(now)
 			a.maybePutResume(ctx, now)
+			a.maybeRefreshSettings(ctx)
 		}
 		a.render()
 	}
@@ -426,6 +451,14 @@ func (a *App) do(ctx context.Context, actions []screens.Action) {
 			err = a.cfg.Player.Command("seek", strconv.FormatFloat(act.To, 'f', 3, 64), "absolute+exact")
 		case screens.SetPause:
 			err = a.cfg.Player.SetProperty("pause", map[bool]string{true: "yes", false: "no"}[act.Paused])
+		case screens.Refresh:
+			a.refreshSettings(ctx, true)
+		case screens.PutSettings:
+			a.queuePut(act.Update)
+		case screens.LearnCommand:
+			a.learnCommand(ctx, act.Cmd)
+		case screens.RequestPairing:
+			a.requestPairing(ctx)
 		}
 		if err != nil {
 			a.log.Warn("player", "action", fmt.Sprintf("%T", act), "err", err)

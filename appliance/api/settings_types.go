@@ -1,0 +1,101 @@
+package api
+
+import "time"
+
+// Settings and seeding endpoints (JSON; loopback or a paired token, like the rest):
+//
+//	GET /api/settings   SettingsView
+//	PUT /api/settings   SettingsUpdate (<= 4 KiB, only the fields present change)
+//	                    -> 200 SettingsView (as stored); 400 {"error": "..."} with
+//	                    a sentence for a person (bandwidth.Settings.Validate's words)
+//	GET /api/seeding    SeedingView: the contribution ledger for the dashboard
+//
+// The UI treats 404 on any of them as "not available on this box yet".
+
+// SettingsView is GET /api/settings: what the settings screen shows and can change.
+type SettingsView struct {
+	Box          BoxInfo           `json:"box"`
+	Bandwidth    BandwidthSettings `json:"bandwidth"`
+	Storage      StorageView       `json:"storage"`
+	Reachability Reachability      `json:"reachability"`
+	Video        VideoSettings     `json:"video"`
+}
+
+// BoxInfo identifies the box.
+type BoxInfo struct {
+	Version  string `json:"version"`            // e.g. "2026.11.25-d7cfb7c"
+	Hostname string `json:"hostname,omitempty"` // e.g. "atomicbox"
+}
+
+// BandwidthSettings mirror bandwidth.Settings (Day caps, Night window) in
+// flat form. Rates are bytes per second; 0 means unlimited.
+type BandwidthSettings struct {
+	DayUp   int64       `json:"dayUp"`
+	DayDown int64       `json:"dayDown"`
+	Night   NightWindow `json:"night"`
+}
+
+// NightWindow mirrors bandwidth.Window (every day; Days is not exposed: the
+// daemon keeps whatever it has).
+type NightWindow struct {
+	Enabled     bool  `json:"enabled"`
+	StartMinute int   `json:"startMinute"` // minutes after local midnight, 0..1439
+	EndMinute   int   `json:"endMinute"`   // <= StartMinute: the window crosses midnight
+	Up          int64 `json:"up"`          // bytes/s inside the window, 0 unlimited
+	Down        int64 `json:"down"`
+}
+
+// StorageView is the data file system (library.Budget.Usage) and the budget.
+type StorageView struct {
+	TotalBytes      int64 `json:"totalBytes"`      // size of the data file system
+	FreeBytes       int64 `json:"freeBytes"`       // available to the daemon (f_bavail)
+	LibraryBytes    int64 `json:"libraryBytes"`    // held by episodes
+	KeepFreePercent int   `json:"keepFreePercent"` // eviction keeps this share free (library.BudgetOptions.KeepFree * 100)
+}
+
+// Reachability is the result of the last port-mapping attempt.
+type Reachability struct {
+	Method       string    `json:"method"`                 // "upnp", "nat-pmp", "none" (no mapping; seeding still works outbound)
+	OK           bool      `json:"ok"`                     // peers outside can connect in
+	ExternalAddr string    `json:"externalAddr,omitempty"` // "203.0.113.7:42069" when mapped
+	ListenPort   int       `json:"listenPort"`             // BitTorrent listen port on the box
+	Message      string    `json:"message,omitempty"`      // for a person, e.g. "The router refused UPnP."
+	CheckedAt    time.Time `json:"checkedAt,omitzero"`
+}
+
+// VideoSettings are the TV output choices persisted by the daemon for the UI.
+type VideoSettings struct {
+	// Mode is mpv's drm-mode ("1920x1080@60", "3840x2160@30", "preferred");
+	// "" means the UI's default, 1920x1080@60. The UI reads it at start.
+	Mode string `json:"mode"`
+}
+
+// SettingsUpdate is PUT /api/settings. Nil fields are left as they are.
+type SettingsUpdate struct {
+	Bandwidth       *BandwidthSettings `json:"bandwidth,omitempty"` // replaces all caps and the window
+	KeepFreePercent *int               `json:"keepFreePercent,omitempty"`
+	Video           *VideoSettings     `json:"video,omitempty"`
+}
+
+// SeedingView is GET /api/seeding, from the contribution ledger. Dates are
+// UTC days in ledger.DateFormat ("2006-01-02").
+type SeedingView struct {
+	Today    SeedingDay       `json:"today"`
+	Days     []SeedingDay     `json:"days"`     // the last 7 days including today, oldest first, zeros included
+	Torrents []SeedingTorrent `json:"torrents"` // today, most uploaded first
+}
+
+// SeedingDay mirrors ledger.ReportDay without the per-torrent rows.
+type SeedingDay struct {
+	Date          string `json:"date"`
+	BytesUploaded int64  `json:"bytesUploaded"`
+	Peers         int    `json:"peers"` // distinct peers served that day
+}
+
+// SeedingTorrent mirrors ledger.ReportTorrent, with the episode it carries.
+type SeedingTorrent struct {
+	Episode       string `json:"episode,omitempty"` // catalog episode id when known
+	InfoHash      string `json:"infoHash"`          // lower-case hex
+	BytesUploaded int64  `json:"bytesUploaded"`
+	Peers         int    `json:"peers"`
+}
