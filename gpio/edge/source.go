@@ -23,7 +23,9 @@ type EventFile interface {
 
 // DefaultIdle is how long the line must stay quiet before the space that
 // ends a frame is passed on: longer than any space inside a frame (NEC's
-// 4.5 ms header space), long enough for every decoder's trailer rule.
+// 4.5 ms header space), long enough for every decoder's trailer rule. Key
+// presses do not wait for it: decoders decide on a frame's last mark, or
+// (ir.Early, through Pipeline's Deadline) part way into the gap after it.
 const DefaultIdle = 10 * time.Millisecond
 
 // Options configure a Source.

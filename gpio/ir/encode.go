@@ -103,6 +103,30 @@ func Encode(p Protocol, scancode uint32, toggle bool) ([]Pulse, error) {
 				e.space(rc6Unit).mark(rc6Unit)
 			}
 		}
+	case RC6_MCE:
+		if scancode&mceToggle != 0 {
+			return bad("bit 15 is the toggle, not part of the scancode")
+		}
+		if !mceCustomer(scancode) {
+			return bad("top 16 bits are not an MCE customer code (0x800f, 0x8034, 0x8046)")
+		}
+		body := scancode
+		if toggle {
+			body |= mceToggle
+		}
+		e.mark(rc6HdrMark).space(rc6HdrSpace)
+		e.mark(rc6Unit).space(rc6Unit) // start bit 1
+		e.mark(rc6Unit).space(rc6Unit) // mode 110
+		e.mark(rc6Unit).space(rc6Unit)
+		e.space(rc6Unit).mark(rc6Unit)
+		e.space(2 * rc6Unit).mark(2 * rc6Unit) // trailer bit 0
+		for i := 31; i >= 0; i-- {
+			if body&(1<<i) != 0 {
+				e.mark(rc6Unit).space(rc6Unit)
+			} else {
+				e.space(rc6Unit).mark(rc6Unit)
+			}
+		}
 	case SIRC12, SIRC15, SIRC20:
 		cmd, dev, sub := scancode&0xff, scancode>>16, (scancode>>8)&0xff
 		var v uint32

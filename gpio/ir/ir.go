@@ -16,13 +16,14 @@ const (
 	Samsung32 Protocol = "samsung32" // Samsung: 4.5 ms header, address sent twice
 	RC5       Protocol = "rc-5"      // Philips RC-5, 14 bits Manchester
 	RC6_0     Protocol = "rc-6-0"    // Philips RC-6 mode 0, 16 bits
+	RC6_MCE   Protocol = "rc-6-mce"  // RC-6 mode 6A, 32 bits, MCE customer codes (toggle 0x8000)
 	SIRC12    Protocol = "sony-12"   // Sony SIRC 12 bits
 	SIRC15    Protocol = "sony-15"   // Sony SIRC 15 bits
 	SIRC20    Protocol = "sony-20"   // Sony SIRC 20 bits
 )
 
 // Protocols lists every protocol this package decodes, in a stable order.
-var Protocols = []Protocol{NEC, NECX, NEC32, Samsung32, RC5, RC6_0, SIRC12, SIRC15, SIRC20}
+var Protocols = []Protocol{NEC, NECX, NEC32, Samsung32, RC5, RC6_0, RC6_MCE, SIRC12, SIRC15, SIRC20}
 
 // Valid reports whether p is one of Protocols.
 func (p Protocol) Valid() bool {
@@ -84,6 +85,24 @@ type Decoder interface {
 	Reset()
 }
 
+// Early is a Decoder that can decide a frame while the space after the
+// frame's last mark is still going on, instead of when that space ends (at
+// the next edge, or when the edge source gives up waiting). The edge source
+// calls Quiet once the line has been a space for Wait() after the last mark
+// it fed; it still feeds the whole space to Feed when it ends, and a frame
+// returned by Quiet is not returned again by Feed. Decoders that decide on
+// the frame's last mark itself (NEC) need none of this. Not safe for
+// concurrent use.
+type Early interface {
+	Decoder
+	// Wait is how long a space after the last mark fed must last before
+	// Quiet can decide something; false if nothing waits on that space.
+	Wait() (time.Duration, bool)
+	// Quiet says the space after the last mark fed has lasted d so far.
+	// After it, Wait returns a longer duration or false.
+	Quiet(d time.Duration) (Frame, bool)
+}
+
 // Family returns the protocol whose timing a frame of p uses for repeat and
 // release purposes: the NEC variants share NEC's.
 func (p Protocol) Family() Protocol {
@@ -101,7 +120,7 @@ func Period(p Protocol) time.Duration {
 	switch p.Family() {
 	case NEC, Samsung32:
 		return 108 * time.Millisecond
-	case RC5, RC6_0:
+	case RC5, RC6_0, RC6_MCE:
 		return 114 * time.Millisecond
 	case SIRC12:
 		return 45 * time.Millisecond
@@ -115,7 +134,7 @@ func ReleaseAfter(p Protocol) time.Duration {
 	switch p.Family() {
 	case NEC, Samsung32:
 		return 110 * time.Millisecond
-	case RC5, RC6_0:
+	case RC5, RC6_0, RC6_MCE:
 		return 114 * time.Millisecond
 	case SIRC12:
 		return 100 * time.Millisecond
@@ -124,4 +143,4 @@ func ReleaseAfter(p Protocol) time.Duration {
 }
 
 // HasToggle reports whether p carries a toggle bit.
-func HasToggle(p Protocol) bool { return p == RC5 || p == RC6_0 }
+func HasToggle(p Protocol) bool { return p == RC5 || p == RC6_0 || p == RC6_MCE }

@@ -13,16 +13,9 @@ import (
 )
 
 // decodeAll feeds ps followed by a long space to a fresh multi-protocol
-// decoder and returns the frames.
+// decoder, as a live edge source does (irtest.Feed), and returns the frames.
 func decodeAll(ps []ir.Pulse) []ir.Frame {
-	d := ir.NewDecoder()
-	var out []ir.Frame
-	for _, p := range append(ps, ir.Pulse{Duration: irtest.Gap}) {
-		if f, ok := d.Feed(p); ok {
-			out = append(out, f)
-		}
-	}
-	return out
+	return irtest.Feed(ir.NewDecoder(), append(ps, ir.Pulse{Duration: irtest.Gap}))
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -46,6 +39,10 @@ func TestRoundTrip(t *testing.T) {
 		{"RC-6 mode 0 MCE-style", ir.RC6_0, 0x800f, true},
 		{"RC-6 mode 0 zero", ir.RC6_0, 0x0000, false},
 		{"RC-6 mode 0 ones", ir.RC6_0, 0xffff, true},
+		{"RC-6 MCE OK key", ir.RC6_MCE, 0x800f0422, false},
+		{"RC-6 MCE OK key, toggle (bit 15) set", ir.RC6_MCE, 0x800f0422, true},
+		{"RC-6 MCE Zotac customer code", ir.RC6_MCE, 0x80347fff, true},
+		{"RC-6 MCE Kathrein customer code", ir.RC6_MCE, 0x80460000, false},
 		{"Sony 12 TV power", ir.SIRC12, 0x010015, false},
 		{"Sony 12 all ones", ir.SIRC12, 0x1f007f, false},
 		{"Sony 15 8-bit device", ir.SIRC15, 0x970034, false},
@@ -59,7 +56,7 @@ func TestRoundTrip(t *testing.T) {
 			continue
 		}
 		in := append([]ir.Pulse{{Duration: irtest.Gap}}, ps...)
-		if tt.proto.Family() == ir.SIRC12 { // a Sony frame counts when its copy confirms it
+		if tt.proto == ir.SIRC12 || tt.proto == ir.SIRC15 { // such a Sony frame counts when its copy confirms it
 			in = append(in, ir.Pulse{Duration: ir.Period(tt.proto) - irtest.Length(ps)})
 			in = append(in, ps...)
 		}
@@ -141,6 +138,8 @@ func TestEncodeRefuses(t *testing.T) {
 		{"RC-6 mode 0 is 16 bits", ir.RC6_0, 0x10000},
 		{"Sony 12 device is 5 bits", ir.SIRC12, 0x200001},
 		{"Sony 15 has no subdevice", ir.SIRC15, 0x010101},
+		{"RC-6 MCE bit 15 is the toggle", ir.RC6_MCE, 0x800f8422},
+		{"RC-6 MCE needs an MCE customer code", ir.RC6_MCE, 0x80100422},
 		{"Sony command is 7 bits", ir.SIRC20, 0x000080},
 		{"unknown protocol", ir.Protocol("rc-mm"), 1},
 	}
@@ -194,12 +193,7 @@ func run(t *testing.T, seed uint64, p ir.Protocol, n int, distort func(*rand.Ran
 			ps = append(ps, distort(r, f)...)
 		}
 		s.frames++
-		var got []ir.Frame
-		for _, q := range append(ps, ir.Pulse{Duration: irtest.Gap}) {
-			if f, ok := d.Feed(q); ok {
-				got = append(got, f)
-			}
-		}
+		got := irtest.Feed(d, append(ps, ir.Pulse{Duration: irtest.Gap}))
 		want := ir.Frame{Protocol: p, Scancode: sc, Toggle: toggle}
 		ok := false
 		for _, f := range got {

@@ -4,29 +4,51 @@ import "time"
 
 // Philips timings (rc-core ir-rc5-decoder and ir-rc6-decoder).
 const (
-	rc5Unit    = 888889 * time.Nanosecond // half a bit
-	rc5Trailer = 6 * rc5Unit
-	rc5Halves  = 28 // 14 bits
+	rc5Unit   = 888889 * time.Nanosecond // half a bit
+	rc5Halves = 28                       // 14 bits
 
 	rc6Unit       = 444444 * time.Nanosecond
 	rc6HdrMark    = 6 * rc6Unit
 	rc6HdrSpace   = 2 * rc6Unit
-	rc6Trailer    = 6 * rc6Unit
 	rc6Halves     = 2 + 3*2 + 2 + 16*2 // start, mode, double-width toggle, data
 	rc6ToggleHalf = 2 + 3*2
-	manchesterMax = rc6Halves
+	rc6MCEHalves  = 2 + 3*2 + 2 + 32*2 // mode 6A, 32 data bits
+	manchesterMax = rc6MCEHalves
 )
 
-// manchester collects a bi-phase frame's pulses and parses them when the
-// trailing space arrives. Each pulse covers one or two halves of the same
-// level (RC-6's toggle halves are two units wide, so up to 3 units); the count
-// is the one whose nominal length is nearest in ratio. The one place where
-// both can be right is the pulse after RC-6's toggle (1066 us is 2 units
-// +20 % or 3 units -20 %): if the frame does not parse, it is read the other
-// way once. RC-6's receiver bias is learnt from its fixed start bits; the
-// frame's total length and (RC-5) each level's average length must match.
+// MCE customer codes: the top 16 bits of an RC-6 mode 6A 32-bit body that
+// rc-core reports as rc-6-mce, with the toggle in bit 15 (ir-rc6-decoder.c:
+// RC6_6A_MCE_CC, RC6_6A_ZOTAC_CC, RC6_6A_KATHREIN_CC, RC6_6A_MCE_TOGGLE_MASK).
+const (
+	mceToggle = 0x8000
+	mceCCMask = 0xffff0000
+)
+
+var mceCustomers = [...]uint32{0x800f0000, 0x80340000, 0x80460000}
+
+func mceCustomer(body uint32) bool {
+	for _, c := range mceCustomers {
+		if body&mceCCMask == c {
+			return true
+		}
+	}
+	return false
+}
+
+// manchester collects a bi-phase frame's pulses and parses them on every
+// mark once they last about as long as a frame: the bit count is fixed, so
+// the frame's last mark decides it (a last half that is a space merges into
+// the trailing space and is implied). Each pulse covers one or two halves of
+// the same level (RC-6's toggle halves are two units wide, so up to 3
+// units); the count is the one whose nominal length is nearest in ratio. The
+// one place where both can be right is the pulse after RC-6's toggle
+// (1066 us is 2 units +20 % or 3 units -20 %): if the frame does not parse,
+// it is read the other way once. RC-6's receiver bias is learnt from its
+// fixed start bits; the frame's total length and (RC-5) each level's average
+// length must match.
 type manchester struct {
 	rc6    bool
+	mce    bool // RC-6 mode 6A with 32 bits, not mode 0
 	now    time.Duration
 	q      quiet
 	state  uint8 // 0 idle, 1 RC-6 header space, 2 collecting
@@ -34,6 +56,7 @@ type manchester struct {
 	halves [manchesterMax]bool
 	ps     [manchesterMax]Pulse // the frame's pulses after the header
 	np     int
+	got    time.Duration // the pulses' total length
 }
 
 // maxFlips bounds the re-parses of one frame: only RC-6's post-toggle pulse
@@ -46,12 +69,21 @@ func NewRC5() Decoder { return &manchester{q: quiet{now: true}} }
 // NewRC6 returns a decoder for RC-6 mode 0 (16 bits, toggle bit).
 func NewRC6() Decoder { return &manchester{rc6: true, q: quiet{now: true}} }
 
+// NewRC6MCE returns a decoder for rc-core's rc-6-mce: RC-6 mode 6A with a
+// 32-bit body whose top 16 bits are an MCE customer code (0x800f, also
+// Zotac's 0x8034 and Kathrein's 0x8046). As in rc-core the scancode is the
+// body without bit 15, which is the toggle.
+func NewRC6MCE() Decoder { return &manchester{rc6: true, mce: true, q: quiet{now: true}} }
+
 // Reset implements Decoder: the next frame must follow a quiet line.
 func (d *manchester) Reset() { d.reset(); d.q = quiet{} }
 
-func (d *manchester) reset() { d.state, d.n, d.np = 0, 0, 0 }
+func (d *manchester) reset() { d.state, d.n, d.np, d.got = 0, 0, 0, 0 }
 
 func (d *manchester) want() int {
+	if d.mce {
+		return rc6MCEHalves
+	}
 	if d.rc6 {
 		return rc6Halves
 	}
@@ -114,7 +146,7 @@ func (d *manchester) Feed(p Pulse) (Frame, bool) {
 		// The first half of RC-5's start bit is a space lost in the idle
 		// line; a 2-unit mark means the second start bit is 0.
 		if d.plausible(dur) {
-			d.state, d.np = 2, 1
+			d.state, d.np, d.got = 2, 1, dur
 			d.ps[0] = p
 		}
 		return Frame{}, false
@@ -124,24 +156,50 @@ func (d *manchester) Feed(p Pulse) (Frame, bool) {
 			return Frame{}, false
 		}
 	case 2:
-		trailer := rc5Trailer
-		if d.rc6 {
-			trailer = rc6Trailer
+		if !p.Level {
+			if d.plausible(dur) && d.np < len(d.ps) {
+				d.ps[d.np] = p
+				d.np++
+				d.got += dur
+				return Frame{}, false
+			}
+			break // a trailing space: the frame's last mark did not decide it
 		}
-		if !p.Level && atLeast(dur, trailer, d.unit()) {
-			f, ok := d.parseAll()
-			d.reset()
-			f.At = d.now - dur
-			return f, ok
+		if !d.plausible(dur) || d.np == len(d.ps) {
+			break
 		}
-		if d.plausible(dur) && d.np < len(d.ps) {
-			d.ps[d.np] = p
-			d.np++
+		d.ps[d.np] = p
+		d.np++
+		d.got += dur
+		// parse accepts a frame within 12 % of its length, and its last
+		// half may be a space not seen yet: parse from 85 % of the length
+		// without that half, give up past 115 % of the whole.
+		if d.got > d.nominal(d.want())*115/100 {
+			break
+		}
+		if d.got < d.nominal(d.want()-1)*85/100 {
 			return Frame{}, false
 		}
+		f, ok := d.parseAll()
+		if !ok {
+			return Frame{}, false
+		}
+		d.reset()
+		f.At = d.now
+		return f, true
 	}
 	d.reset()
 	return Frame{}, false
+}
+
+// nominal is the length of a frame's first n halves as pulses cover them:
+// from the second half for RC-5 (its first is the idle line), from the
+// first for RC-6, whose two toggle halves are twice as wide.
+func (d *manchester) nominal(n int) time.Duration {
+	if d.rc6 {
+		return time.Duration(n+2) * rc6Unit
+	}
+	return time.Duration(n-1) * rc5Unit
 }
 
 // parseAll parses the collected pulses, re-reading ambiguous ones if needed.
@@ -242,9 +300,13 @@ func (d *manchester) parse(flip int) (Frame, bool, int) {
 			}
 			amb++
 		}
-		// RC-5's halves are all one unit: a pulse nearer to a count the
-		// position does not allow (a lost space merging three halves into
-		// one mark) is damage, not a reading.
+		// Away from RC-6's toggle every half is one unit: a pulse nearer
+		// to a count the position does not allow (a lost space merging
+		// three halves into one mark) is damage, not a reading. At the end
+		// of a frame nothing else would tell.
+		if d.rc6 && (d.n+k <= rc6ToggleHalf || d.n >= rc6ToggleHalf+2) && nearestUnits(dur, rc6Unit) != k {
+			return Frame{}, false, amb
+		}
 		if !d.rc6 && nearestUnits(dur, rc5Unit) != k {
 			return Frame{}, false, amb
 		}
@@ -344,8 +406,13 @@ func (d *manchester) frame() (Frame, bool) {
 		}
 		return Frame{Protocol: RC5, Scancode: ((v>>6)&0x1f)<<8 | cmd, Toggle: v&(1<<11) != 0}, true
 	}
-	// Start bit 1, mode 000, double-width toggle, 16 data bits.
-	for i, want := range []bool{true, false, false, false} {
+	// Start bit 1, mode 000 (mode 0) or 110 (mode 6A), a double-width
+	// toggle (mode 0) or trailer bit 0 (6A), then 16 or 32 data bits.
+	mode := []bool{true, false, false, false}
+	if d.mce {
+		mode = []bool{true, true, true, false}
+	}
+	for i, want := range mode {
 		one, ok := d.bit(2 * i)
 		if !ok || one != want {
 			return Frame{}, false
@@ -355,7 +422,7 @@ func (d *manchester) frame() (Frame, bool) {
 	if !ok {
 		return Frame{}, false
 	}
-	for i := rc6ToggleHalf + 2; i < rc6Halves; i += 2 {
+	for i := rc6ToggleHalf + 2; i < d.want(); i += 2 {
 		one, ok := d.bit(i)
 		if !ok {
 			return Frame{}, false
@@ -365,5 +432,12 @@ func (d *manchester) frame() (Frame, bool) {
 			v |= 1
 		}
 	}
-	return Frame{Protocol: RC6_0, Scancode: v, Toggle: toggle}, true
+	if !d.mce {
+		return Frame{Protocol: RC6_0, Scancode: v, Toggle: toggle}, true
+	}
+	// rc-core reads mode 6 with the trailer bit set as no mode at all.
+	if toggle || !mceCustomer(v) {
+		return Frame{}, false
+	}
+	return Frame{Protocol: RC6_MCE, Scancode: v &^ mceToggle, Toggle: v&mceToggle != 0}, true
 }

@@ -11,7 +11,7 @@ const (
 	necBitMark     = necUnit
 	necBit0Space   = necUnit
 	necBit1Space   = 3 * necUnit
-	necTrailer     = 10 * necUnit // minimum trailing space
+	necTrailer     = 10 * necUnit // minimum space after a repeat code
 	samHdrMark     = 8 * necUnit  // 4.5 ms
 	samHdrSpace    = 8 * necUnit
 	necHdrMarkTol  = 2 * necUnit
@@ -26,17 +26,19 @@ const (
 	pdHdrSpace
 	pdBitMark
 	pdBitSpace
-	pdTrailerSpace
 	pdRptMark
 	pdRptTrailer
 )
 
 // pulseDistance decodes NEC (with NECX, NEC32 and repeat codes) or Samsung32:
 // a header, 32 bits LSB first coded in the space after a fixed mark, and a
-// trailing mark.
+// trailing mark. A frame is returned on its trailing mark: after 32 bits and
+// the stop mark nothing can change it, and the quiet line required before
+// the header keeps it from starting inside another frame.
 type pulseDistance struct {
 	samsung bool
-	claim   bool // the last pulse completed a well-formed frame
+	claim   bool          // the last pulse completed a well-formed frame
+	claimAt time.Duration // and this is its At
 	now     time.Duration
 	q       quiet
 	state   pdState
@@ -81,17 +83,35 @@ func (d *pulseDistance) Feed(p Pulse) (Frame, bool) {
 			return Frame{}, false
 		}
 	case pdBitMark, pdRptMark:
-		if p.Level && near(dur, necBitMark, necBitTol) {
-			switch {
-			case d.state == pdRptMark:
-				d.state = pdRptTrailer
-			case d.n == 32:
-				d.state = pdTrailerSpace
-			default:
-				d.state = pdBitSpace
-			}
-			return Frame{}, false
+		if !p.Level || !near(dur, necBitMark, necBitTol) {
+			break
 		}
+		// The stop mark of a 32-bit frame completes it: decide now, not
+		// when the line has been quiet for a while.
+		switch {
+		case d.state == pdRptMark:
+			d.state = pdRptTrailer
+			return Frame{}, false
+		case d.n == 32:
+			f, ok := d.frame()
+			d.reset()
+			d.claim, d.claimAt = true, d.now
+			f.At = d.now
+			return f, ok
+		}
+		d.state = pdBitSpace
+		return Frame{}, false
+	case pdRptTrailer:
+		// A repeat code is three pulses, which damaged frames and noise
+		// can fake: it needs its trailing space too. It only keeps a held
+		// key held, so the wait costs no latency.
+		if p.Level || !atLeast(dur, necTrailer, necBitTol) {
+			break
+		}
+		at := d.now - dur
+		d.reset()
+		d.claim, d.claimAt = true, at
+		return Frame{Protocol: NEC, Repeat: true, At: at}, true
 	case pdBitSpace:
 		if p.Level {
 			break
@@ -109,20 +129,6 @@ func (d *pulseDistance) Feed(p Pulse) (Frame, bool) {
 		d.n++
 		d.state = pdBitMark
 		return Frame{}, false
-	case pdTrailerSpace, pdRptTrailer:
-		if p.Level || !atLeast(dur, necTrailer, necBitTol) {
-			break
-		}
-		at := d.now - dur
-		d.claim = true
-		if d.state == pdRptTrailer {
-			d.reset()
-			return Frame{Protocol: NEC, Repeat: true, At: at}, true
-		}
-		f, ok := d.frame()
-		d.reset()
-		f.At = at
-		return f, ok
 	}
 	d.reset()
 	return Frame{}, false
@@ -149,4 +155,4 @@ func (d *pulseDistance) frame() (Frame, bool) {
 	return Frame{Protocol: NEC, Scancode: addr<<8 | cmd}, true
 }
 
-func (d *pulseDistance) claimed() bool { return d.claim }
+func (d *pulseDistance) claimed() (time.Duration, bool) { return d.claimAt, d.claim }

@@ -154,6 +154,32 @@ func Noise(r *rand.Rand, n int) []ir.Pulse {
 
 func pow(b, e float64) float64 { return math.Pow(b, e) }
 
+// Feed feeds ps to d as a live edge source does and returns the frames: a
+// space is fed whole when it ends, but if d is an ir.Early decoder it is
+// first told, through Quiet, each time the space reaches d's Wait.
+func Feed(d ir.Decoder, ps []ir.Pulse) []ir.Frame {
+	var out []ir.Frame
+	e, early := d.(ir.Early)
+	for _, p := range ps {
+		if early && !p.Level {
+			for last := time.Duration(-1); ; {
+				w, ok := e.Wait()
+				if !ok || w > p.Duration || w <= last {
+					break
+				}
+				last = w
+				if f, ok := e.Quiet(w); ok {
+					out = append(out, f)
+				}
+			}
+		}
+		if f, ok := d.Feed(p); ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // Scancode returns a random scancode valid for p.
 func Scancode(r *rand.Rand, p ir.Protocol) uint32 {
 	for {
@@ -161,6 +187,9 @@ func Scancode(r *rand.Rand, p ir.Protocol) uint32 {
 		switch p {
 		case ir.NEC, ir.Samsung32, ir.RC6_0:
 			s = uint32(r.IntN(1 << 16))
+		case ir.RC6_MCE:
+			cc := [...]uint32{0x800f0000, 0x80340000, 0x80460000}
+			s = cc[r.IntN(len(cc))] | uint32(r.IntN(1<<15))
 		case ir.NECX:
 			s = uint32(r.IntN(1 << 24))
 		case ir.NEC32:

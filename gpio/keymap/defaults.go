@@ -6,10 +6,9 @@ import (
 )
 
 // RC6MCE is rc-core's "rc-6-mce" protocol (RC-6 mode 6A, 32-bit scancodes
-// 0x800fXXXX with the toggle bit 0x8000 masked out). gpio/ir does not
-// decode it yet; the table is ready for when it does (or for a receiver
-// that reports rc-core scancodes).
-const RC6MCE ir.Protocol = "rc-6-mce"
+// 0x800fXXXX with the toggle bit 0x8000 masked out), which gpio/ir decodes
+// as ir.RC6_MCE.
+const RC6MCE = ir.RC6_MCE
 
 // Defaults are the built-in keymaps, consulted after the user's maps. Keys
 // are the UI's names (keys.Supported); where a source names another key

@@ -105,7 +105,7 @@ var maxScancode = map[ir.Protocol]uint32{
 }
 
 // KnownProtocol reports whether p may appear in a keymap.
-func KnownProtocol(p ir.Protocol) bool { return p.Valid() || p == RC6MCE }
+func KnownProtocol(p ir.Protocol) bool { return p.Valid() }
 
 // Parse decodes and checks a keymap file. It is strict: unknown fields,
 // unknown protocols or keys, scancodes too wide for their protocol, a code

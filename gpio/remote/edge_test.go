@@ -3,6 +3,7 @@ package remote
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -90,5 +91,58 @@ func TestOpenEdgeIRWithoutGPIO(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Run: %v", err)
+	}
+}
+
+// TestMCECaptureToKeys replays the Windows MCE remote capture
+// (gpio/edge/testdata/captures/rc6-mce-remote.pulses: RC-6 mode 6A 32-bit
+// frames, OK held, then Up with the toggle flipped) through the whole IR
+// path into the built-in rc6-mce keymap: KEY_ events come out.
+func TestMCECaptureToKeys(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "edge", "testdata", "captures", "rc6-mce-remote.pulses"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := edge.ReadPulses(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd, wr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	werr := make(chan error, 1)
+	go func() {
+		err := edge.WriteEvents(wr, edge.EventsFromPulses(pf.Pulses, time.Second, 0, edge.DefaultLine, false))
+		wr.Close()
+		werr <- err
+	}()
+	sink := make(chanSink, 64)
+	r, err := New(Config{Sink: sink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.RunIR(context.Background(), EdgeIRFile(rd, edge.Options{Replay: true})); err == nil || err.Error() != "IR source ended" {
+		t.Errorf("RunIR at end of capture: %v, want \"IR source ended\"", err)
+	}
+	if err := <-werr; err != nil {
+		t.Fatal(err)
+	}
+	close(sink)
+	var got []string
+	for ev := range sink {
+		got = append(got, string(ev.Key)+" "+string(ev.Action))
+	}
+	want := []string{"KEY_OK press", "KEY_OK repeat", "KEY_OK release", "KEY_UP press", "KEY_UP release"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("keys (-want +got):\n%s", diff)
+	}
+	var frames []string
+	for _, fr := range r.Frames() {
+		frames = append(frames, fmt.Sprintf("%s %s toggle=%v %s (%s)", fr.Protocol, fr.Scancode, fr.Toggle, fr.Key, fr.Map))
+	}
+	if len(frames) == 0 || frames[0] != "rc-6-mce 0x800f0422 toggle=false KEY_OK (rc6-mce)" || frames[len(frames)-1] != "rc-6-mce 0x800f041e toggle=true KEY_UP (rc6-mce)" {
+		t.Errorf("frames: %q", frames)
 	}
 }
