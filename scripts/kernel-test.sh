@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Boots an arm64 gokrazy image built with the Debian kernel package
+# (scripts/kernel-build.sh) in QEMU's virt machine, software emulation, the
+# way the Pi firmware would: vmlinuz, initrd-atomicbox.dtb and cmdline.txt
+# are taken from the image's boot partition, the image is the disk.
+# Passes when the Go initramfs has mounted the root file system, gokrazy's
+# web interface answers on :80, atomicboxd's API on :8080 and the coldplug
+# service has loaded vc4 and v3d (the image must contain image/coldplug).
+#
+# Usage: scripts/kernel-test.sh IMAGE [TIMEOUT_SECONDS]
+# The disk is opened with snapshot=on: the image file is not changed.
+# Console output: image/build/kernel-test-console.log.
+set -euo pipefail
+
+img=${1:?usage: scripts/kernel-test.sh IMAGE [TIMEOUT_SECONDS]}
+timeout=${2:-900}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+log=$repo/image/build/kernel-test-console.log
+work=$(mktemp -d)
+qemu_pid=
+cleanup() {
+	if [[ -n $qemu_pid ]]; then kill "$qemu_pid" 2>/dev/null || true; wait "$qemu_pid" 2>/dev/null || true; fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The boot partition is MBR entry 1 (gokrazy writes a hybrid MBR + GPT).
+start=$(od -An -tu4 -j 454 -N 4 "$img" | tr -d ' ')
+[[ $start -gt 0 ]] || { echo "kernel-test: no boot partition in $img" >&2; exit 1; }
+fat="$img@@$((start * 512))"
+for f in vmlinuz initrd-atomicbox.dtb cmdline.txt; do
+	mcopy -n -i "$fat" "::/$f" "$work/$f" || { echo "kernel-test: no $f on the boot partition" >&2; exit 1; }
+done
+# The Pi's console names mean nothing on virt; keep the serial console.
+cmdline=$(sed -e 's/console=tty1//; s/console=serial0,[0-9]*//; s/  */ /g' "$work/cmdline.txt")
+[[ $cmdline == *console=ttyAMA0* ]] || cmdline="console=ttyAMA0,115200 $cmdline"
+echo "kernel-test: cmdline: $cmdline"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+web=$(free_port)
+api=$(free_port)
+
+mkdir -p "$(dirname "$log")"
+: >"$log"
+begin=$(date +%s)
+qemu-system-aarch64 -M virt -cpu cortex-a72 -accel tcg -smp 2 -m 1536 \
+	-nographic -no-reboot -monitor none -serial "file:$log" \
+	-kernel "$work/vmlinuz" -initrd "$work/initrd-atomicbox.dtb" -append "$cmdline" \
+	-drive "if=none,id=disk,format=raw,file=$img,snapshot=on" -device virtio-blk-device,drive=disk \
+	-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$web-:80,hostfwd=tcp:127.0.0.1:$api-:8080" \
+	-device virtio-net-device,netdev=n0 -device virtio-rng-device </dev/null &
+qemu_pid=$!
+
+# wait_for WHAT COMMAND...: polls every 2 s until COMMAND succeeds.
+wait_for() {
+	local what=$1
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		if ! kill -0 "$qemu_pid" 2>/dev/null; then
+			echo "kernel-test: FAIL: QEMU exited before: $what" >&2
+			tail -40 "$log" >&2
+			exit 1
+		fi
+		if (($(date +%s) - begin > timeout)); then
+			echo "kernel-test: FAIL: no $what after ${timeout}s" >&2
+			tail -40 "$log" >&2
+			exit 1
+		fi
+		sleep 2
+	done
+	echo "kernel-test: $what after $(($(date +%s) - begin)) s"
+}
+http_answers() { [[ $(curl -s -o /dev/null -m 5 -w '%{http_code}' "$1") != 000 ]]; }
+
+wait_for "initramfs running" grep -q 'atomicbox initramfs: board' "$log"
+wait_for "root mounted by the initramfs" grep -q 'atomicbox initramfs: root .* mounted' "$log"
+wait_for "gokrazy web interface on :80" http_answers "http://127.0.0.1:$web/"
+wait_for "atomicboxd API on :8080" http_answers "http://127.0.0.1:$api/api/stats"
+
+# The coldplug service (image/coldplug) must have loaded the GPU and display
+# drivers; its log is in gokrazy's web interface.
+host=$(tr -d '\r' <"$log" | sed -n 's/^hostname "\(.*\)"$/\1/p' | head -1)
+pw=$(cat "$HOME/.config/gokrazy/hosts/$host/http-password.txt")
+# /log streams: curl ends at its time limit (exit 28) with what it got.
+coldplug_line() { { curl -s -m 5 -u "gokrazy:$pw" "http://127.0.0.1:$web/log?path=/user/coldplug&stream=stderr" || true; } | grep -a 'coldplug: [0-9]* modules'; }
+coldplug_done() { local l; l=$(coldplug_line) && [[ $l == *" vc4 "* && $l == *" v3d "* ]]; }
+wait_for "coldplug loaded vc4 and v3d" coldplug_done
+coldplug_line | cut -c1-200
+grep 'atomicbox initramfs' "$log"
+echo "kernel-test: PASS ($(($(date +%s) - begin)) s)"
