@@ -1,0 +1,120 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Viewer is one player's source: an HTTP client and the stream URL.
+type Viewer struct {
+	Client *http.Client
+	URL    string
+}
+
+// Crowd says how viewers join.
+type Crowd struct {
+	Player PlayerConfig
+	Size   int64         // stream bytes
+	Join   time.Duration // viewers start at uniform random times within it
+	Cap    time.Duration // a viewer still going after Cap (from its start) is cut and counted as it stands
+	Seed   uint64        // of the join times
+}
+
+// Watch plays every viewer's stream as the crowd says and returns their
+// results in viewer order. Blocks until all have ended (ctx cancels them).
+func Watch(ctx context.Context, clock Clock, c Crowd, viewers []Viewer) []PlayResult {
+	rng := rand.New(rand.NewPCG(c.Seed, 1))
+	out := make([]PlayResult, len(viewers))
+	var wg sync.WaitGroup
+	for i, v := range viewers {
+		delay := time.Duration(0)
+		if c.Join > 0 {
+			delay = time.Duration(rng.Int64N(int64(c.Join)))
+		}
+		wg.Go(func() {
+			if err := clock.Sleep(ctx, delay); err != nil {
+				out[i] = PlayResult{Err: err.Error()}
+				return
+			}
+			out[i] = watchOne(ctx, clock, c, v)
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+func watchOne(ctx context.Context, clock Clock, c Crowd, v Viewer) PlayResult {
+	start := clock.Now()
+	ctx, cancel := context.WithTimeout(ctx, c.Cap)
+	defer cancel()
+	fail := func(err error) PlayResult {
+		return NewPlayback(c.Player, c.Size, start).Finish(clock.Now(), err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, v.URL, nil)
+	if err != nil {
+		return fail(err)
+	}
+	resp, err := v.Client.Do(req)
+	if err != nil {
+		return fail(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fail(fmt.Errorf("GET %s: %s", v.URL, resp.Status))
+	}
+	return Play(ctx, clock, c.Player, resp.Body, c.Size, start)
+}
+
+// SeekConfig is one seek: a Range request at a position, timed to the
+// arrival of its first Probe bytes, then held for Hold of playback (read at
+// BytesPerSecond) as a viewer would.
+type SeekConfig struct {
+	Probe          int64 // bytes that count as "first bytes of the new position" (64 KiB)
+	Hold           time.Duration
+	BytesPerSecond float64
+	Size           int64         // stream bytes
+	Timeout        time.Duration // for the first Probe bytes
+}
+
+// seekOnce makes the request for byte off (as mpv makes one per seek) and
+// returns the time to its first Probe bytes.
+func seekOnce(ctx context.Context, clock Clock, cfg SeekConfig, v Viewer, off int64) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout+cfg.Hold)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, v.URL, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Range", fmt.Sprintf("bytes=%d-", off))
+	start := clock.Now()
+	resp, err := v.Client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusPartialContent {
+		return 0, fmt.Errorf("status %s, want 206", resp.Status)
+	}
+	if _, err := io.CopyN(io.Discard, resp.Body, cfg.Probe); err != nil {
+		return 0, err
+	}
+	took := clock.Now().Sub(start)
+	// Keep playing from there for Hold, as a viewer would, at the playback rate.
+	hold := int64(cfg.BytesPerSecond * cfg.Hold.Seconds())
+	rest := min(hold-cfg.Probe, cfg.Size-off-cfg.Probe)
+	if rest > 0 {
+		holdStart := clock.Now()
+		if _, err := io.CopyN(io.Discard, resp.Body, rest); err != nil {
+			return took, err
+		}
+		if err := clock.Sleep(ctx, cfg.Hold-clock.Now().Sub(holdStart)); err != nil && ctx.Err() == nil {
+			return took, err
+		}
+	}
+	return took, nil
+}

@@ -1,0 +1,113 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/atomicnetwork/atomicbox/appliance/catalog"
+	"github.com/atomicnetwork/atomicbox/appliance/publish"
+)
+
+// Channel is a published one-episode channel for a benchmark: the episode
+// is random bytes (the protocol does not care what it carries; nothing
+// decodes it) named .mp4 so that the publisher accepts it.
+type Channel struct {
+	Dir       string // the origin directory to serve
+	BaseURL   string // where boxes find it, ending in "/"
+	Key       ed25519.PrivateKey
+	Catalog   *catalog.Catalog
+	Episode   catalog.Episode
+	MediaPath string // the episode's file in Dir
+}
+
+// PublicKey is the network key a box is given, as -network-key takes it.
+func (c *Channel) PublicKey() string {
+	return catalog.FormatPublicKey(c.Key.Public().(ed25519.PublicKey))
+}
+
+// ChannelOptions describe the episode to generate.
+type ChannelOptions struct {
+	Size            int64   // bytes
+	DurationSeconds float64 // media duration (Size / duration is the bit rate)
+	PieceLength     int64   // 0: the publisher's default
+	Trackers        []string
+	Seed            uint64 // of the random content
+}
+
+// PublishChannel writes a random episode under work/src and publishes it
+// into work/origin for boxes that reach the origin at baseURL. Blocks while
+// writing and hashing.
+func PublishChannel(ctx context.Context, work, baseURL string, opt ChannelOptions) (*Channel, error) {
+	src := filepath.Join(work, "src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return nil, err
+	}
+	const id = "crowd"
+	video := filepath.Join(src, id+".mp4")
+	if err := writeRandom(video, opt.Size, opt.Seed); err != nil {
+		return nil, err
+	}
+	m := &publish.Manifest{
+		Network: "Benchmark Channel",
+		Shows: []publish.ManifestShow{{
+			ID: "bench", Title: "Benchmark",
+			Episodes: []publish.ManifestEpisode{{
+				ID: id, Season: 1, Number: 1, Title: "Flash crowd",
+				Video: video, DurationSeconds: opt.DurationSeconds,
+			}},
+		}},
+	}
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(work, "origin")
+	c, err := publish.Publish(ctx, m, src, publish.Options{
+		OriginDir: dir, BaseURL: baseURL, Key: key, Trackers: opt.Trackers, PieceLength: opt.PieceLength,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("publish benchmark channel: %w", err)
+	}
+	ep := c.Shows[0].Episodes[0]
+	return &Channel{
+		Dir: dir, BaseURL: baseURL, Key: key, Catalog: c, Episode: ep,
+		MediaPath: filepath.Join(dir, publish.MediaDir, id+".mp4"),
+	}, nil
+}
+
+// MediaURL is the episode's URL on the origin (what a plain HTTP player reads).
+func (c *Channel) MediaURL() string {
+	return c.BaseURL + publish.MediaDir + "/" + filepath.Base(c.MediaPath)
+}
+
+func writeRandom(path string, size int64, seed uint64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	var key [32]byte
+	binary.LittleEndian.PutUint64(key[:], seed)
+	rng := rand.NewChaCha8(key)
+	w := bufio.NewWriterSize(f, 1<<20)
+	buf := make([]byte, 64<<10)
+	for left := size; left > 0; {
+		n := min(left, int64(len(buf)))
+		rng.Read(buf[:n])
+		if _, err := w.Write(buf[:n]); err != nil {
+			f.Close()
+			return err
+		}
+		left -= n
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

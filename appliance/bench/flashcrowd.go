@@ -1,0 +1,386 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/atomicnetwork/atomicbox/appliance/publish"
+)
+
+// FlashCrowd is the flash-crowd benchmark: one atomicboxd process per box,
+// each in its own network namespace with a shaped access link, a
+// rate-limited origin, the network's seed box, and a player per box that
+// starts the same episode within Join. Then the same crowd reads straight
+// from the origin over plain HTTP (what a server-farm network does).
+//
+// Decisions, stated in the output as well:
+//   - The network runs its own seed box: it holds the episode from the start
+//     (the file is placed in its data dir and verified) and has a faster
+//     link (SeederLink). Without it the first viewers wait on the origin.
+//   - No tracker or DHT: every box gets every other box and the seed box as
+//     -peer, the list a tracker would hand out.
+//   - All daemons boot and sync the catalog before the crowd starts; the
+//     time to first frame runs from each player's request.
+//   - Links are shaped with tbf but carry no added latency: this kernel has
+//     no netem, and the daemons' peer connections cannot be proxied without
+//     changing the daemon.
+//   - Origin bytes are everything the origin served during the scenario
+//     (catalog refreshes included; they are a few KiB).
+//   - A player still going after twice the episode's duration is cut and
+//     counted as it stands (a stall counts up to the cut).
+type FlashCrowd struct {
+	Bin          string  // directory holding atomicboxd
+	Work         string  // scratch directory (data dirs, origin, logs)
+	Boxes        int     // viewers
+	Size         int64   // episode bytes
+	BitsPerSec   float64 // episode bit rate
+	PieceLength  int64   // 0: the publisher's default
+	Join         time.Duration
+	OriginFactor float64 // origin rate limit as a multiple of the bit rate
+	BoxLink      Link
+	SeederLink   Link
+	Seeder       bool // run the network's seed box (holds the episode from the start)
+	Seeks        int  // seek benchmark on an extra box after the crowd; 0 = none
+	Seed         uint64
+	Progress     io.Writer // one line per step; nil = none
+}
+
+// FlashCrowdReport is what Run measured.
+type FlashCrowdReport struct {
+	Swarm, HTTP   Summary
+	WebSeedBytes  int64           // useful bytes the boxes got from the origin (BEP 19), swarm scenario
+	Seeks         []time.Duration // seek to first 64 KiB, swarm up
+	SeekErr       string
+	SwarmDuration time.Duration
+	HTTPDuration  time.Duration
+}
+
+// Lab addresses and ports (inside the namespaces, so fixed).
+const (
+	originPort = 8000
+	apiAddr    = "127.0.0.1:8080"
+	btPort     = 6881
+	episodeID  = "crowd"
+)
+
+// Duration is the episode's media duration.
+func (f *FlashCrowd) Duration() time.Duration {
+	return secs(float64(f.Size) * 8 / f.BitsPerSec)
+}
+
+func (f *FlashCrowd) logf(format string, args ...any) {
+	if f.Progress != nil {
+		fmt.Fprintf(f.Progress, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+	}
+}
+
+// Run runs both scenarios. Blocks for a few minutes; cancelling ctx stops
+// it early and still cleans up (processes first, then namespaces), which is
+// bounded to about a minute.
+func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
+	lab, err := NewLab(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("network namespaces: %w", err)
+	}
+	defer lab.Close()
+
+	var daemons []*Daemon
+	var dmu sync.Mutex
+	defer func() { stopAll(&dmu, &daemons) }()
+
+	// The origin, served from the hub namespace.
+	ln, err := ListenIn(lab.HubNS(), "tcp", fmt.Sprintf("%s:%d", lab.HubIP(), originPort))
+	if err != nil {
+		return nil, err
+	}
+	var handler atomic.Pointer[publish.Origin]
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handler.Load().ServeHTTP(w, r)
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	baseURL := fmt.Sprintf("http://%s:%d/", lab.HubIP(), originPort)
+	f.logf("publishing a %d MiB episode at %.1f Mbit/s", f.Size>>20, f.BitsPerSec/1e6)
+	ch, err := PublishChannel(ctx, f.Work, baseURL, ChannelOptions{
+		Size: f.Size, DurationSeconds: f.Duration().Seconds(), PieceLength: f.PieceLength, Seed: f.Seed,
+	})
+	if err != nil {
+		return nil, err
+	}
+	rate := int64(f.BitsPerSec / 8 * f.OriginFactor)
+	handler.Store(publish.NewOrigin(ch.Dir, publish.OriginOptions{RateLimit: rate}))
+
+	// Hosts: 0 is the seed box, 1..Boxes the viewers, Boxes+1 the seeker.
+	f.logf("creating %d network namespaces", f.Boxes+3)
+	hosts := make([]Host, f.Boxes+2)
+	if err := parallel(ctx, len(hosts), 8, func(i int) error {
+		link := f.BoxLink
+		if i == 0 {
+			link = f.SeederLink
+		}
+		var err error
+		hosts[i], err = lab.AddHost(ctx, i, link)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	btAddr := func(i int) string { return fmt.Sprintf("%s:%d", hosts[i].IP, btPort) }
+	start := func(i int, name string, peers []string) (*Daemon, error) {
+		d, err := StartDaemon(ctx, DaemonConfig{
+			Bin: filepath.Join(f.Bin, "atomicboxd"), NS: hosts[i].NS,
+			DataDir: filepath.Join(f.Work, "boxes", name), APIAddr: apiAddr, BTPort: btPort,
+			Channel: baseURL, NetworkKey: ch.PublicKey(), Peers: peers,
+			LogPath: filepath.Join(f.Work, "logs", name+".log"),
+		})
+		if err == nil {
+			dmu.Lock()
+			daemons = append(daemons, d)
+			dmu.Unlock()
+		}
+		return d, err
+	}
+	if err := os.MkdirAll(filepath.Join(f.Work, "logs"), 0o755); err != nil {
+		return nil, err
+	}
+
+	var peers []string
+	if f.Seeder {
+		f.logf("starting the seed box")
+		media := filepath.Join(f.Work, "boxes", "seed", "media")
+		if err := os.MkdirAll(media, 0o755); err != nil {
+			return nil, err
+		}
+		if err := linkOrCopy(ch.MediaPath, filepath.Join(media, filepath.Base(ch.MediaPath))); err != nil {
+			return nil, err
+		}
+		seed, err := start(0, "seed", nil)
+		if err != nil {
+			return nil, err
+		}
+		wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		err = seed.WaitEpisode(wctx, episodeID, 1)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("seed box: %w", err)
+		}
+		peers = append(peers, btAddr(0))
+	}
+	for i := 1; i <= f.Boxes+1; i++ {
+		peers = append(peers, btAddr(i))
+	}
+
+	f.logf("starting %d boxes", f.Boxes)
+	boxes := make([]*Daemon, f.Boxes)
+	for i := range boxes {
+		var others []string
+		for _, p := range peers {
+			if p != btAddr(i+1) && p != btAddr(f.Boxes+1) {
+				others = append(others, p)
+			}
+		}
+		if boxes[i], err = start(i+1, fmt.Sprintf("box%02d", i+1), others); err != nil {
+			return nil, err
+		}
+	}
+	if err := parallel(ctx, len(boxes), 8, func(i int) error {
+		wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		return boxes[i].WaitEpisode(wctx, episodeID, 0)
+	}); err != nil {
+		return nil, err
+	}
+
+	rep := &FlashCrowdReport{}
+	crowd := Crowd{Player: DefaultPlayer(f.BitsPerSec), Size: f.Size, Join: f.Join, Cap: 2 * f.Duration(), Seed: f.Seed}
+	before := sumStats(ctx, boxes)
+	origin0 := handler.Load().ServedBytes()
+	viewers := make([]Viewer, len(boxes))
+	for i, d := range boxes {
+		viewers[i] = Viewer{Client: d.Client, URL: d.URL("/api/stream/" + episodeID)}
+	}
+	f.logf("swarm: %d players start within %v (cut after %v)", len(viewers), f.Join, crowd.Cap)
+	t0 := time.Now()
+	results := Watch(ctx, RealClock{}, crowd, viewers)
+	rep.SwarmDuration = time.Since(t0)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	after := sumStats(ctx, boxes)
+	rep.Swarm = Summarize("swarm", results)
+	rep.Swarm.OriginBytes = handler.Load().ServedBytes() - origin0
+	rep.Swarm.PeerBytes = after.BytesFromPeers - before.BytesFromPeers
+	rep.WebSeedBytes = after.BytesFromWebSeed - before.BytesFromWebSeed
+
+	if f.Seeks > 0 {
+		f.logf("seeks: %d fresh boxes each start the episode and seek once after 2 s", f.Seeks)
+		var others []string
+		for _, p := range peers {
+			if p != btAddr(f.Boxes+1) {
+				others = append(others, p)
+			}
+		}
+		rep.Seeks, err = f.seeks(ctx, func(name string) (*Daemon, error) {
+			return start(f.Boxes+1, name, others)
+		})
+		if err != nil {
+			rep.SeekErr = err.Error()
+		}
+	}
+
+	f.logf("stopping the boxes")
+	stopAll(&dmu, &daemons)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	// Baseline: the same crowd reads the file from the origin over plain HTTP.
+	handler.Store(publish.NewOrigin(ch.Dir, publish.OriginOptions{RateLimit: rate}))
+	for i := range viewers {
+		viewers[i] = Viewer{
+			Client: &http.Client{Transport: &http.Transport{Proxy: nil, DialContext: DialerIn(hosts[i+1].NS), DisableCompression: true}},
+			URL:    ch.MediaURL(),
+		}
+	}
+	f.logf("http: %d players start within %v (cut after %v)", len(viewers), f.Join, crowd.Cap)
+	t0 = time.Now()
+	results = Watch(ctx, RealClock{}, crowd, viewers)
+	rep.HTTPDuration = time.Since(t0)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rep.HTTP = Summarize("http", results)
+	rep.HTTP.OriginBytes = handler.Load().ServedBytes()
+	return rep, nil
+}
+
+// seeks measures f.Seeks seeks, each on a fresh box (a new data dir in the
+// seeker's namespace): the viewer starts the episode, watches for 2 s, then
+// seeks to a uniformly random position: the old request is closed and a
+// Range request made, as mpv does. The figure is the time from that
+// request to the first 64 KiB at the new position; the box then plays on
+// for a second and is stopped.
+func (f *FlashCrowd) seeks(ctx context.Context, start func(name string) (*Daemon, error)) ([]time.Duration, error) {
+	rng := rand.New(rand.NewPCG(f.Seed, 3))
+	cfg := SeekConfig{Probe: 64 << 10, Hold: time.Second, BytesPerSecond: f.BitsPerSec / 8, Size: f.Size, Timeout: 30 * time.Second}
+	var out []time.Duration
+	for i := 0; i < f.Seeks; i++ {
+		d, err := start(fmt.Sprintf("seeker%02d", i+1))
+		if err != nil {
+			return out, err
+		}
+		took, err := func() (time.Duration, error) {
+			defer d.Stop(10 * time.Second)
+			wctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			if err := d.WaitEpisode(wctx, episodeID, 0); err != nil {
+				return 0, err
+			}
+			v := Viewer{Client: d.Client, URL: d.URL("/api/stream/" + episodeID)}
+			pctx, stopPlaying := context.WithCancel(ctx)
+			played := make(chan PlayResult, 1)
+			go func() {
+				played <- watchOne(pctx, RealClock{}, Crowd{Player: DefaultPlayer(f.BitsPerSec), Size: f.Size, Cap: time.Minute}, v)
+			}()
+			err := RealClock{}.Sleep(ctx, 2*time.Second)
+			stopPlaying()
+			<-played
+			if err != nil {
+				return 0, err
+			}
+			off := rng.Int64N(f.Size - cfg.Probe)
+			took, err := seekOnce(ctx, RealClock{}, cfg, v, off)
+			if err != nil {
+				return 0, fmt.Errorf("seek to byte %d: %w", off, err)
+			}
+			return took, nil
+		}()
+		if err != nil {
+			return out, fmt.Errorf("seek %d: %w", i+1, err)
+		}
+		out = append(out, took)
+	}
+	return out, nil
+}
+
+type byteSums struct{ BytesFromPeers, BytesFromWebSeed int64 }
+
+// sumStats adds up the boxes' episode figures; a box that does not answer
+// counts as zero.
+func sumStats(ctx context.Context, boxes []*Daemon) byteSums {
+	var s byteSums
+	for _, d := range boxes {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		t, err := d.EpisodeStats(sctx, episodeID)
+		cancel()
+		if err == nil {
+			s.BytesFromPeers += t.BytesFromPeers
+			s.BytesFromWebSeed += t.BytesFromWebSeed
+		}
+	}
+	return s
+}
+
+// stopAll stops the daemons in parallel (10 s grace each) and forgets them.
+func stopAll(mu *sync.Mutex, ds *[]*Daemon) {
+	mu.Lock()
+	list := *ds
+	*ds = nil
+	mu.Unlock()
+	var wg sync.WaitGroup
+	for _, d := range list {
+		wg.Go(func() { d.Stop(10 * time.Second) })
+	}
+	wg.Wait()
+}
+
+// parallel runs fn(0..n-1) with at most width at once and returns the
+// first error.
+func parallel(ctx context.Context, n, width int, fn func(i int) error) error {
+	sem := make(chan struct{}, width)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return ctx.Err()
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = fn(i)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func linkOrCopy(src, dst string) error {
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

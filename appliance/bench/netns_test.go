@@ -1,0 +1,93 @@
+package bench
+
+import (
+	"context"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLab shapes a link and checks the rate a TCP transfer gets through it,
+// and that Close leaves no namespace behind.
+func TestLab(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("network namespaces need root; make bench runs as root")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	lab, err := NewLab(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lab.Close()
+	const up = 8e6 // bits/s
+	sender, err := lab.AddHost(ctx, 0, Link{Down: 50e6, Up: up})
+	if err != nil {
+		t.Fatal(err)
+	}
+	receiver, err := lab.AddHost(ctx, 1, Link{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := ListenIn(receiver.NS, "tcp", receiver.IP.String()+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan int64, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- -1
+			return
+		}
+		defer c.Close()
+		n, _ := io.Copy(io.Discard, c)
+		got <- n
+	}()
+	c, err := DialerIn(sender.NS)(ctx, "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const size = 2 << 20
+	start := time.Now()
+	if _, err := io.CopyN(c, zeros{}, size); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if n := <-got; n != size {
+		t.Fatalf("receiver got %d bytes, want %d", n, size)
+	}
+	rate := float64(size*8) / time.Since(start).Seconds()
+	if rate > up*1.15 || rate < up*0.5 {
+		t.Errorf("transfer through an %.0f bit/s link ran at %.0f bit/s, want within -50%%/+15%%", up, rate)
+	}
+
+	// The hub namespace cannot be reached from here: the lab is isolated.
+	if c, err := (&net.Dialer{Timeout: 200 * time.Millisecond}).DialContext(ctx, "tcp", ln.Addr().String()); err == nil {
+		c.Close()
+		t.Errorf("dialled %s from the root namespace; the lab must be isolated", ln.Addr())
+	}
+
+	if err := lab.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ip", "netns", "list").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), lab.prefix) {
+		t.Errorf("namespaces left after Close:\n%s", out)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}

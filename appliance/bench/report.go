@@ -1,0 +1,117 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Summary is one scenario's figures.
+type Summary struct {
+	Name          string
+	Boxes         int
+	Started       int     // players that showed a first frame
+	Completed     int     // players that received the whole stream
+	TTFFP50       float64 // seconds; a player that never started counts with its elapsed time
+	TTFFP95       float64
+	RebufferRatio float64 // stalled / (stalled + played), over all players
+	Rebuffers     int     // stalls over all players
+	OriginBytes   int64   // body bytes the origin served
+	Delivered     int64   // bytes the players received
+	PeerBytes     int64   // bytes boxes received from BitTorrent peers
+	Errors        []string
+}
+
+// OriginShare is origin bytes over delivered bytes.
+func (s Summary) OriginShare() float64 {
+	if s.Delivered == 0 {
+		return 0
+	}
+	return float64(s.OriginBytes) / float64(s.Delivered)
+}
+
+// Summarize computes a scenario's player figures; the caller fills in the
+// byte counts of the origin and the peers.
+func Summarize(name string, results []PlayResult) Summary {
+	s := Summary{Name: name, Boxes: len(results)}
+	var ttff []float64
+	var stalled, played time.Duration
+	for _, r := range results {
+		if r.Started {
+			s.Started++
+		}
+		if r.Complete {
+			s.Completed++
+		}
+		ttff = append(ttff, r.TTFF.Seconds())
+		stalled += r.Stalled
+		played += r.Played
+		s.Rebuffers += r.Stalls
+		s.Delivered += r.Bytes
+		if r.Err != "" {
+			s.Errors = append(s.Errors, r.Err)
+		}
+	}
+	s.TTFFP50 = Percentile(ttff, 50)
+	s.TTFFP95 = Percentile(ttff, 95)
+	if stalled+played > 0 {
+		s.RebufferRatio = stalled.Seconds() / (stalled + played).Seconds()
+	}
+	return s
+}
+
+// Percentile is the p-th percentile (0..100) of xs by the nearest-rank
+// method; NaN for no values.
+func Percentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	rank := int(math.Ceil(p / 100 * float64(len(s))))
+	rank = min(max(rank, 1), len(s))
+	return s[rank-1]
+}
+
+// DurationsSeconds converts ds to seconds.
+func DurationsSeconds(ds []time.Duration) []float64 {
+	out := make([]float64, len(ds))
+	for i, d := range ds {
+		out[i] = d.Seconds()
+	}
+	return out
+}
+
+// WriteTable prints the scenarios as an aligned table.
+func WriteTable(w io.Writer, sums []Summary) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\tboxes\tstarted\tcomplete\tttff p50 s\tttff p95 s\trebuffer ratio\trebuffers\torigin MiB\torigin share\tpeers MiB\t")
+	for _, s := range sums {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f\t%.2f\t%.4f\t%d\t%.1f\t%.3f\t%.1f\t\n",
+			s.Name, s.Boxes, s.Started, s.Completed, s.TTFFP50, s.TTFFP95, s.RebufferRatio, s.Rebuffers,
+			mib(s.OriginBytes), s.OriginShare(), mib(s.PeerBytes))
+	}
+	return tw.Flush()
+}
+
+func mib(n int64) float64 { return float64(n) / (1 << 20) }
+
+// KeyValues is the benchmark's last line: the swarm scenario's figures and
+// the HTTP baseline's, as key=value pairs separated by spaces.
+func KeyValues(swarm, http Summary, extra ...string) string {
+	kv := []string{
+		fmt.Sprintf("boxes=%d", swarm.Boxes),
+		fmt.Sprintf("ttff_p50_s=%.2f", swarm.TTFFP50),
+		fmt.Sprintf("ttff_p95_s=%.2f", swarm.TTFFP95),
+		fmt.Sprintf("rebuffer_ratio=%.4f", swarm.RebufferRatio),
+		fmt.Sprintf("rebuffers=%d", swarm.Rebuffers),
+		fmt.Sprintf("origin_share=%.3f", swarm.OriginShare()),
+		fmt.Sprintf("http_ttff_p95_s=%.2f", http.TTFFP95),
+		fmt.Sprintf("http_rebuffer_ratio=%.4f", http.RebufferRatio),
+	}
+	return strings.Join(append(kv, extra...), " ")
+}

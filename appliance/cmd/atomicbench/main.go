@@ -1,0 +1,99 @@
+// Command atomicbench runs the flash-crowd benchmark: N atomicboxd
+// processes (from -bin), each in its own network namespace with a shaped
+// link, play one episode at once from a rate-limited origin and the
+// network's seed box; then the same crowd reads the episode from the origin
+// over plain HTTP. It prints a table and a last line of key=value figures.
+// It needs root (network namespaces) and writes only under -work.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/atomicnetwork/atomicbox/appliance/bench"
+)
+
+func main() {
+	f := bench.FlashCrowd{Progress: os.Stderr}
+	flag.StringVar(&f.Bin, "bin", "bin", "directory holding atomicboxd")
+	work := flag.String("work", "", "scratch directory (default: a new temporary directory, removed afterwards)")
+	flag.IntVar(&f.Boxes, "boxes", 30, "boxes in the crowd (1..200)")
+	mib := flag.Int64("episode-mib", 64, "episode size in MiB (random bytes)")
+	mbit := flag.Float64("bitrate-mbit", 8, "episode bit rate in Mbit/s")
+	flag.Int64Var(&f.PieceLength, "piece-length", 0, "torrent piece length in bytes (0: the publisher's default)")
+	flag.DurationVar(&f.Join, "join", 5*time.Second, "players start at random times within this")
+	flag.Float64Var(&f.OriginFactor, "origin-factor", 2, "origin rate limit as a multiple of the bit rate")
+	down := flag.Float64("down-mbit", 50, "box link downstream, Mbit/s")
+	up := flag.Float64("up-mbit", 10, "box link upstream, Mbit/s")
+	seedLink := flag.Float64("seeder-mbit", 100, "seed box link, both directions, Mbit/s")
+	flag.BoolVar(&f.Seeder, "seeder", true, "run the network's seed box, holding the episode from the start")
+	flag.IntVar(&f.Seeks, "seeks", 20, "seeks after the crowd, each on a fresh box 2 s into playback (0: none)")
+	flag.Uint64Var(&f.Seed, "seed", 1, "seed of the content, join times and seek positions")
+	flag.Parse()
+	f.Size = *mib << 20
+	f.BitsPerSec = *mbit * 1e6
+	f.BoxLink = bench.Link{Down: int64(*down * 1e6), Up: int64(*up * 1e6)}
+	f.SeederLink = bench.Link{Down: int64(*seedLink * 1e6), Up: int64(*seedLink * 1e6)}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, &f, *work, os.Stdout); err != nil {
+		log.Fatalf("atomicbench: %v", err)
+	}
+}
+
+func run(ctx context.Context, f *bench.FlashCrowd, work string, out io.Writer) error {
+	if f.Boxes < 1 || f.Boxes > 200 {
+		return fmt.Errorf("-boxes %d: want 1..200", f.Boxes)
+	}
+	if work == "" {
+		dir, err := os.MkdirTemp("", "atomicbench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		work = dir
+	}
+	f.Work = work
+	started := time.Now()
+	rep, err := f.Run(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nflash crowd: %d boxes join within %v; episode %d MiB at %.1f Mbit/s (%.0f s, random bytes);\n",
+		f.Boxes, f.Join, f.Size>>20, f.BitsPerSec/1e6, f.Duration().Seconds())
+	fmt.Fprintf(out, "box links %.0f/%.0f Mbit/s down/up (tbf), no added latency (no netem in this kernel); origin capped at %.1f Mbit/s; seed box: %v (%.0f Mbit/s)\n",
+		float64(f.BoxLink.Down)/1e6, float64(f.BoxLink.Up)/1e6, f.BitsPerSec*f.OriginFactor/1e6, f.Seeder, float64(f.SeederLink.Up)/1e6)
+	fmt.Fprintf(out, "player: starts with 2 s buffered, resumes with 1 s, reads ahead up to 150 MiB; players are cut after %v\n\n", 2*f.Duration())
+	if err := bench.WriteTable(out, []bench.Summary{rep.Swarm, rep.HTTP}); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nswarm: boxes got %.1f MiB from the origin as web seed (useful), %.1f MiB from peers; scenario took %v, http %v\n",
+		float64(rep.WebSeedBytes)/(1<<20), float64(rep.Swarm.PeerBytes)/(1<<20), rep.SwarmDuration.Round(time.Second), rep.HTTPDuration.Round(time.Second))
+	for _, s := range []bench.Summary{rep.Swarm, rep.HTTP} {
+		if n := len(s.Errors); n > 0 {
+			fmt.Fprintf(out, "%s: %d players did not get the whole episode (cut at the limit, or failed), e.g. %s\n", s.Name, n, s.Errors[0])
+		}
+	}
+	var extra []string
+	if f.Seeks > 0 {
+		secs := bench.DurationsSeconds(rep.Seeks)
+		fmt.Fprintf(out, "seeks (fresh box, 2 s into playback, to a random position; time to its first 64 KiB): %d done, p50 %.2f s, p95 %.2f s",
+			len(secs), bench.Percentile(secs, 50), bench.Percentile(secs, 95))
+		if rep.SeekErr != "" {
+			fmt.Fprintf(out, "; stopped: %s", rep.SeekErr)
+		}
+		fmt.Fprintln(out)
+		extra = append(extra, fmt.Sprintf("seek_p50_s=%.2f", bench.Percentile(secs, 50)), fmt.Sprintf("seek_p95_s=%.2f", bench.Percentile(secs, 95)))
+	}
+	fmt.Fprintf(out, "total run time %v\n", time.Since(started).Round(time.Second))
+	fmt.Fprintln(out, bench.KeyValues(rep.Swarm, rep.HTTP, extra...))
+	return nil
+}
