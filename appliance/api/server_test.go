@@ -1,0 +1,381 @@
+package api_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"github.com/atomicnetwork/atomicbox/appliance/boxtest"
+)
+
+// clock is a settable time source for pairing expiry.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func startBox(t *testing.T, now func() time.Time) (*boxtest.Channel, *boxtest.Daemon) {
+	t.Helper()
+	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{})
+	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{Now: now})
+	d.WaitEpisodes(t, ch.Episodes(), false, 30*time.Second)
+	return ch, d
+}
+
+// lan sends a request to the handler as if from another machine on the LAN.
+func lan(d *boxtest.Daemon, method, path, body string, hdr map[string]string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.RemoteAddr = "192.0.2.10:50000"
+	req.Host = "box.local:8080"
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	d.D.Server.ServeHTTP(rec, req)
+	return rec
+}
+
+func errorOf(t *testing.T, body []byte) string {
+	t.Helper()
+	var e struct {
+		Error string `json:"error"`
+	}
+	if err := json.Unmarshal(body, &e); err != nil || e.Error == "" {
+		t.Errorf("error body %q is not {\"error\": ...}", body)
+	}
+	return e.Error
+}
+
+func TestBadInput(t *testing.T) {
+	ch, d := startBox(t, nil)
+	id := ch.Episodes()[0]
+	size := ch.Catalog.Shows[0].Episodes[0].Size
+	for _, tc := range []struct {
+		method, path, rng, body string
+		want                    int
+		jsonErr                 bool
+		reason                  string
+	}{
+		{"GET", "/api/stream/nope", "", "", 404, true, "unknown episode"},
+		{"GET", "/api/stream/" + id, fmt.Sprintf("bytes=%d-", size+10), "", 416, true, "range starts past the end"},
+		{"GET", "/api/resume/nope", "", "", 404, true, "resume of an unknown episode"},
+		{"PUT", "/api/resume/" + id, "", `{"seconds":"ten"}`, 400, true, "resume with a string position"},
+		{"PUT", "/api/resume/" + id, "", `{"seconds":-5,"durationSeconds":10}`, 400, true, "negative position"},
+		{"PUT", "/api/resume/" + id, "", `{"seconds":1,"extra":true}`, 400, true, "unknown field"},
+		{"PUT", "/api/resume/" + id, "", `{"seconds":1}` + strings.Repeat(" ", 2000), 413, true, "resume body over 1 KiB"},
+		{"POST", "/api/keys", "", `{"key":"KEY_UP"`, 400, true, "truncated key JSON"},
+		{"POST", "/api/keys", "", `{"key":"KEY_LAUNCH_MISSILES"}`, 400, true, "unknown key"},
+		{"POST", "/api/keys", "", `{"key":"KEY_UP","action":"smash"}`, 400, true, "unknown action"},
+		{"POST", "/api/keys", "", `{"key":"KEY_UP","pad":"` + strings.Repeat("x", 2000) + `"}`, 413, true, "key body over 1 KiB"},
+		{"POST", "/api/pair", "", `{"code":"` + strings.Repeat("1", 3000) + `"}`, 413, true, "pairing body over 1 KiB"},
+		{"POST", "/api/pair", "", `not json`, 400, true, "malformed pairing body"},
+		{"GET", "/api/nothing-here", "", "", 404, true, "unknown endpoint"},
+		{"GET", "/api/poster/show/nope", "", "", 404, true, "no such poster"},
+		{"GET", "/api/poster/banner/x", "", "", 404, true, "bad poster kind"},
+	} {
+		req, _ := http.NewRequest(tc.method, d.URL+tc.path, strings.NewReader(tc.body))
+		if tc.rng != "" {
+			req.Header.Set("Range", tc.rng)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s %s: status %d, want %d (%s): %s", tc.method, tc.path, resp.StatusCode, tc.want, tc.reason, body)
+			continue
+		}
+		if tc.jsonErr {
+			errorOf(t, body)
+		}
+	}
+}
+
+func TestStreamHead(t *testing.T) {
+	ch, d := startBox(t, nil)
+	ep := ch.Catalog.Shows[0].Episodes[0]
+	resp, err := http.Head(d.URL + "/api/stream/" + ep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	got := []string{resp.Status, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Length"), resp.Header.Get("Accept-Ranges")}
+	want := []string{"200 OK", ep.MimeType, fmt.Sprint(ep.Size), "bytes"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("HEAD (-want +got):\n%s", diff)
+	}
+}
+
+func TestUnpairedLAN(t *testing.T) {
+	_, d := startBox(t, nil)
+	for _, tc := range []struct {
+		method, path string
+		want         int
+		reason       string
+	}{
+		{"GET", "/api/catalog", 401, "catalog needs pairing"},
+		{"GET", "/api/stats", 401, "stats need pairing"},
+		{"POST", "/api/keys", 401, "keys need pairing"},
+		{"GET", "/api/events", 401, "events need pairing"},
+		{"GET", "/remote", 200, "the remote page is open, to pair from"},
+		{"POST", "/api/pair", 410, "pairing is open (no code showing yet: 410)"},
+	} {
+		rec := lan(d, tc.method, tc.path, `{"code":"000000"}`, nil)
+		if rec.Code != tc.want {
+			t.Errorf("%s %s from the LAN: %d, want %d (%s)", tc.method, tc.path, rec.Code, tc.want, tc.reason)
+		}
+		if tc.want == 401 {
+			errorOf(t, rec.Body.Bytes())
+		}
+	}
+	if rec := lan(d, "GET", "/api/catalog", "", map[string]string{"Authorization": "Bearer made-up"}); rec.Code != 401 {
+		t.Errorf("made-up bearer token: %d, want 401", rec.Code)
+	}
+}
+
+func TestPairing(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)}
+	_, d := startBox(t, clk.Now)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	events := d.D.Hub.Subscribe(ctx, 16)
+	nextCode := func() string {
+		t.Helper()
+		select {
+		case ev := <-events:
+			if ev.Type != api.EventPairing || ev.Pairing == nil || len(ev.Pairing.Code) != 6 {
+				t.Fatalf("event %+v, want a pairing code", ev)
+			}
+			if ev.Pairing.URL != "http://box.local:8080/remote" {
+				t.Errorf("pairing URL %q", ev.Pairing.URL)
+			}
+			return ev.Pairing.Code
+		case <-time.After(5 * time.Second):
+			t.Fatal("no pairing event")
+		}
+		return ""
+	}
+	wrong := func(code string) string { // a code that is surely wrong
+		if code == "000000" {
+			return "000001"
+		}
+		return "000000"
+	}
+	pair := func(code string) *httptest.ResponseRecorder {
+		return lan(d, "POST", "/api/pair", `{"code":"`+code+`"}`, nil)
+	}
+
+	if rec := lan(d, "POST", "/api/pair/request", "", nil); rec.Code != http.StatusAccepted {
+		t.Fatalf("pair request: %d", rec.Code)
+	}
+	code := nextCode()
+	if rec := pair(wrong(code)); rec.Code != 403 {
+		t.Errorf("wrong code: %d, want 403", rec.Code)
+	}
+	clk.Add(api.PairCodeLifetime + time.Second)
+	if rec := pair(code); rec.Code != 410 {
+		t.Errorf("right code after expiry: %d, want 410", rec.Code)
+	}
+
+	lan(d, "POST", "/api/pair/request", "", nil)
+	code = nextCode()
+	for i := 1; i < api.PairMaxTries; i++ {
+		if rec := pair(wrong(code)); rec.Code != 403 {
+			t.Fatalf("wrong try %d: %d", i, rec.Code)
+		}
+		if rec := pair(code); rec.Code != 429 {
+			t.Fatalf("a try right after a wrong one: %d, want 429 (guessing is bounded to one try per %v)", rec.Code, api.PairRetryDelay)
+		}
+		clk.Add(api.PairRetryDelay)
+	}
+	if rec := pair(wrong(code)); rec.Code != 403 || !strings.Contains(errorOf(t, rec.Body.Bytes()), "new code") {
+		t.Errorf("5th wrong try: %d %s, want 403 with a new code", rec.Code, rec.Body)
+	}
+	old := code
+	code = nextCode()
+	if code == old {
+		// One chance in a million: the fresh code may equal the old one.
+		t.Logf("new code equals the old one")
+	}
+
+	clk.Add(api.PairRetryDelay)
+	rec := pair(code)
+	if rec.Code != 200 {
+		t.Fatalf("right code: %d %s", rec.Code, rec.Body)
+	}
+	var pr api.PairResponse
+	json.Unmarshal(rec.Body.Bytes(), &pr)
+	if len(pr.Token) < 40 {
+		t.Fatalf("token %q too short", pr.Token)
+	}
+	cookies := rec.Result().Cookies()
+	if len(cookies) != 1 || cookies[0].Name != api.PairCookie || cookies[0].Value != pr.Token || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteStrictMode {
+		t.Errorf("cookie %+v, want %s=token HttpOnly SameSite=Strict", cookies, api.PairCookie)
+	}
+	select {
+	case ev := <-events:
+		if ev.Type != api.EventPaired {
+			t.Errorf("event %+v, want paired", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("no paired event")
+	}
+	if rec := pair(code); rec.Code != 410 {
+		t.Errorf("code reused after success: %d, want 410", rec.Code)
+	}
+	for _, tc := range []struct {
+		hdr    map[string]string
+		reason string
+	}{
+		{map[string]string{"Cookie": api.PairCookie + "=" + pr.Token}, "cookie"},
+		{map[string]string{"Authorization": "Bearer " + pr.Token}, "bearer header"},
+	} {
+		if rec := lan(d, "GET", "/api/catalog", "", tc.hdr); rec.Code != 200 {
+			t.Errorf("paired via %s: %d, want 200", tc.reason, rec.Code)
+		}
+	}
+	stored, err := os.ReadFile(filepath.Join(d.DataDir, api.PairingFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(stored), pr.Token) {
+		t.Error("the raw token is stored; want only its hash")
+	}
+	// A new pairer on the same data dir (a daemon restart) still knows it.
+	p2, err := api.NewPairer(d.DataDir, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p2.Valid(pr.Token) || p2.Valid(pr.Token+"x") {
+		t.Error("token not kept across a restart, or a wrong token accepted")
+	}
+}
+
+func TestKeysOnEvents(t *testing.T) {
+	_, d := startBox(t, nil)
+	resp, err := http.Get(d.URL + "/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Errorf("content type %q", ct)
+	}
+	lines := make(chan string, 64)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	sent := []string{"KEY_UP", "KEY_OK", "KEY_PLAYPAUSE"}
+	for _, k := range sent {
+		r, err := http.Post(d.URL+"/api/keys", "application/json", strings.NewReader(`{"key":"`+k+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode != 204 {
+			t.Fatalf("POST key %s: %d", k, r.StatusCode)
+		}
+	}
+	var got []api.KeyEvent
+	timeout := time.After(5 * time.Second)
+	for len(got) < len(sent) {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatal("event stream ended")
+			}
+			data, ok := strings.CutPrefix(l, "data: ")
+			if !ok {
+				continue
+			}
+			var ev api.Event
+			if err := json.Unmarshal([]byte(data), &ev); err != nil {
+				t.Fatalf("event %q: %v", data, err)
+			}
+			if ev.Type == api.EventKey && ev.Key != nil {
+				got = append(got, *ev.Key)
+			}
+		case <-timeout:
+			t.Fatalf("got %d key events, want %d", len(got), len(sent))
+		}
+	}
+	for i, k := range sent {
+		if got[i].Key != k || got[i].Action != "press" || got[i].Source != "web" || got[i].At.IsZero() {
+			t.Errorf("event %d = %+v, want %s press from web with a time", i, got[i], k)
+		}
+	}
+}
+
+func TestRemotePage(t *testing.T) {
+	_, d := startBox(t, nil)
+	rec := lan(d, "GET", "/remote", "", nil)
+	body := rec.Body.String()
+	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+		t.Fatalf("remote page: %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	for _, want := range []string{`data-key="KEY_UP"`, `data-key="KEY_OK"`, `data-key="KEY_BACK"`, `data-key="KEY_PLAYPAUSE"`, "/api/pair/request", "ArrowUp", "viewport"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("remote page lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"http://", "https://", "<link "} {
+		if strings.Contains(body, bad) {
+			t.Errorf("remote page refers to an external asset (%q)", bad)
+		}
+	}
+}
+
+func TestEventsHeartbeat(t *testing.T) {
+	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{})
+	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{Heartbeat: 50 * time.Millisecond})
+	resp, err := http.Get(d.URL + "/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	found := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if sc.Text() == ": ping" {
+				found <- true
+				return
+			}
+		}
+		found <- false
+	}()
+	select {
+	case ok := <-found:
+		if !ok {
+			t.Error("event stream ended without a heartbeat")
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("no heartbeat comment within 5 s at a 50 ms interval")
+	}
+}

@@ -1,0 +1,387 @@
+// Package box wires the verified catalog to the swarm and the API: it
+// fetches and checks each episode's torrent, caches posters, and answers
+// the API's questions about the library.
+package box
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/anacrolix/torrent/metainfo"
+
+	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"github.com/atomicnetwork/atomicbox/appliance/catalog"
+	"github.com/atomicnetwork/atomicbox/appliance/resume"
+	"github.com/atomicnetwork/atomicbox/appliance/state"
+	"github.com/atomicnetwork/atomicbox/appliance/swarm"
+)
+
+// Data dir layout added by this package (see also swarm's).
+const (
+	TorrentsDir = "torrents" // <episodeID>.torrent, checked against the signed catalog
+	PostersDir  = "posters"  // <sha256 of the catalog path>.png|.jpg
+	CatalogDir  = "catalog"  // the fetcher's last good catalog
+)
+
+// Size limits for what the origin sends.
+const (
+	MaxTorrentBytes = 4 << 20
+	MaxPosterBytes  = 4 << 20
+)
+
+// ErrHashMismatch means a .torrent does not match the signed catalog.
+var ErrHashMismatch = errors.New("torrent does not match the signed catalog")
+
+// Config is what New needs.
+type Config struct {
+	DataDir string
+	Fetcher *catalog.Fetcher
+	Swarm   *swarm.Swarm
+	Resume  *resume.Store
+	Hub     *api.Hub     // catalog events go here; may be nil
+	Client  *http.Client // for torrents and posters; nil = 30 s timeout client
+	Log     *slog.Logger
+}
+
+// Box implements api.Backend. Safe for concurrent use.
+type Box struct {
+	cfg Config
+	log *slog.Logger
+
+	syncMu sync.Mutex // serialises Sync
+
+	mu      sync.Mutex
+	refused map[string]string // episode ID -> why its torrent was refused
+	posters map[string]string // "kind/id" -> cached file
+}
+
+// New returns a box; it does no I/O.
+func New(cfg Config) (*Box, error) {
+	if cfg.DataDir == "" || cfg.Fetcher == nil || cfg.Swarm == nil || cfg.Resume == nil {
+		return nil, errors.New("box: needs a data dir, fetcher, swarm and resume store")
+	}
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: 30 * time.Second}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &Box{cfg: cfg, log: cfg.Log.With("component", "box"),
+		refused: make(map[string]string), posters: make(map[string]string)}, nil
+}
+
+// Run syncs the stored catalog at once, then follows the channel (every
+// interval) until ctx ends, publishing an EventCatalog on every change.
+// Blocks until ctx ends.
+func (b *Box) Run(ctx context.Context, interval time.Duration) {
+	if c, _ := b.cfg.Fetcher.Current(); c != nil {
+		b.Sync(ctx, c)
+	}
+	b.cfg.Fetcher.Run(ctx, interval, func(c *catalog.Catalog, st catalog.Status) {
+		if st.Problem != "" {
+			b.log.Warn("catalog problem", "problem", st.Problem, "err", st.Err)
+		} else {
+			b.log.Info("catalog updated", "sequence", st.Sequence)
+		}
+		if c != nil {
+			b.Sync(ctx, c)
+		}
+		b.publish()
+	})
+}
+
+func (b *Box) publish() {
+	if b.cfg.Hub == nil {
+		return
+	}
+	v := b.Catalog()
+	b.cfg.Hub.Publish(api.Event{Type: api.EventCatalog, Catalog: &api.CatalogEvent{Sequence: v.Sequence, Problem: v.Problem}})
+}
+
+// Sync brings the swarm in line with c: every episode's torrent is fetched
+// (or taken from the cache), checked against the signed info hash and size,
+// and added; posters are cached. Failures are per episode: logged, kept for
+// the catalog view, and retried on the next Sync. Nothing is removed.
+func (b *Box) Sync(ctx context.Context, c *catalog.Catalog) {
+	b.syncMu.Lock()
+	defer b.syncMu.Unlock()
+	added := 0
+	for _, sh := range c.Shows {
+		if sh.Poster != "" {
+			b.cachePoster(ctx, "show", sh.ID, sh.Poster)
+		}
+		for _, ep := range sh.Episodes {
+			if ep.Poster != "" {
+				b.cachePoster(ctx, "episode", ep.ID, ep.Poster)
+			}
+			err := b.addEpisode(ctx, ep)
+			b.mu.Lock()
+			if err != nil {
+				b.refused[ep.ID] = err.Error()
+			} else {
+				delete(b.refused, ep.ID)
+				added++
+			}
+			b.mu.Unlock()
+			if err != nil {
+				if errors.Is(err, ErrHashMismatch) {
+					b.log.Error("REFUSED torrent: info hash differs from the signed catalog", "episode", ep.ID, "err", err)
+				} else {
+					b.log.Warn("episode not added", "episode", ep.ID, "err", err)
+				}
+			}
+		}
+	}
+	b.log.Info("catalog synced", "sequence", c.Sequence, "episodes", added)
+	b.publish()
+}
+
+func (b *Box) addEpisode(ctx context.Context, ep catalog.Episode) error {
+	path := filepath.Join(b.cfg.DataDir, TorrentsDir, ep.ID+".torrent")
+	mi, err := loadChecked(path, ep)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			b.log.Warn("cached torrent unusable; fetching again", "episode", ep.ID, "err", err)
+		}
+		data, ferr := b.get(ctx, ep.Torrent, MaxTorrentBytes)
+		if ferr != nil {
+			return fmt.Errorf("fetch torrent: %w", ferr)
+		}
+		if mi, err = checkTorrent(data, ep); err != nil {
+			return err
+		}
+		if err := state.WriteFileAtomic(path, data, 0o644); err != nil {
+			b.log.Warn("cache torrent", "episode", ep.ID, "err", err)
+		}
+	}
+	return b.cfg.Swarm.Add(ctx, ep.ID, mi, ep.DurationSeconds)
+}
+
+func loadChecked(path string, ep catalog.Episode) (*metainfo.MetaInfo, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return checkTorrent(data, ep)
+}
+
+// checkTorrent parses a .torrent and checks it against the signed episode.
+func checkTorrent(data []byte, ep catalog.Episode) (*metainfo.MetaInfo, error) {
+	mi, err := metainfo.Load(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("parse torrent: %w", err)
+	}
+	if got := mi.HashInfoBytes().HexString(); got != ep.InfoHash {
+		return nil, fmt.Errorf("%w: episode %s: got %s, catalog says %s", ErrHashMismatch, ep.ID, got, ep.InfoHash)
+	}
+	info, err := mi.UnmarshalInfo()
+	if err != nil {
+		return nil, fmt.Errorf("parse torrent info: %w", err)
+	}
+	if info.TotalLength() != ep.Size {
+		return nil, fmt.Errorf("%w: episode %s: %d bytes, catalog says %d", ErrHashMismatch, ep.ID, info.TotalLength(), ep.Size)
+	}
+	return mi, nil
+}
+
+// get fetches a catalog-relative path from the origin, at most limit bytes.
+func (b *Box) get(ctx context.Context, rel string, limit int64) ([]byte, error) {
+	return b.getType(ctx, rel, limit, nil)
+}
+
+func (b *Box) getType(ctx context.Context, rel string, limit int64, check func(ctype string) error) ([]byte, error) {
+	u, err := b.cfg.Fetcher.Resolve(rel)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := b.cfg.Client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	if check != nil {
+		if err := check(resp.Header.Get("Content-Type")); err != nil {
+			return nil, fmt.Errorf("GET %s: %w", u, err)
+		}
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("GET %s: larger than %d bytes", u, limit)
+	}
+	return data, nil
+}
+
+var imageExt = map[string]string{"image/png": ".png", "image/jpeg": ".jpg"}
+
+// cachePoster keeps a poster in the data dir, named by its catalog path so
+// a changed path is fetched again. Failures are logged: a missing poster
+// is not worth more.
+func (b *Box) cachePoster(ctx context.Context, kind, id, rel string) {
+	key := kind + "/" + id
+	sum := sha256.Sum256([]byte(rel))
+	base := filepath.Join(b.cfg.DataDir, PostersDir, hex.EncodeToString(sum[:12]))
+	for _, ext := range imageExt {
+		if _, err := os.Stat(base + ext); err == nil {
+			b.mu.Lock()
+			b.posters[key] = base + ext
+			b.mu.Unlock()
+			return
+		}
+	}
+	data, err := b.getType(ctx, rel, MaxPosterBytes, func(ctype string) error {
+		ct := strings.TrimSpace(strings.SplitN(ctype, ";", 2)[0])
+		if _, ok := imageExt[ct]; !ok {
+			return fmt.Errorf("content type %q is not PNG or JPEG", ctype)
+		}
+		return nil
+	})
+	if err != nil {
+		b.log.Warn("poster not cached", "poster", key, "err", err)
+		return
+	}
+	sniffed := http.DetectContentType(data)
+	ext, ok := imageExt[sniffed]
+	if !ok {
+		b.log.Warn("poster not cached: not an image", "poster", key, "sniffed", sniffed)
+		return
+	}
+	if err := state.WriteFileAtomic(base+ext, data, 0o644); err != nil {
+		b.log.Warn("poster not cached", "poster", key, "err", err)
+		return
+	}
+	b.mu.Lock()
+	b.posters[key] = base + ext
+	b.mu.Unlock()
+}
+
+// Catalog implements api.Backend.
+func (b *Box) Catalog() api.CatalogView {
+	c, st := b.cfg.Fetcher.Current()
+	v := api.CatalogView{Problem: st.Problem, Shows: []api.ShowView{}}
+	if c == nil {
+		if v.Problem == "" {
+			v.Problem = "No listing yet: waiting for the channel."
+		}
+		return v
+	}
+	v.Network, v.Sequence = c.Network, c.Sequence
+	b.mu.Lock()
+	var refused []string
+	for id := range b.refused {
+		refused = append(refused, id)
+	}
+	b.mu.Unlock()
+	for _, sh := range c.Shows {
+		sv := api.ShowView{ID: sh.ID, Title: sh.Title, Synopsis: sh.Synopsis, Episodes: []api.EpisodeView{}}
+		if b.hasPoster("show", sh.ID) {
+			sv.PosterURL = "/api/poster/show/" + sh.ID
+		}
+		for _, ep := range sh.Episodes {
+			sv.Episodes = append(sv.Episodes, b.episodeView(ep))
+		}
+		v.Shows = append(v.Shows, sv)
+	}
+	if len(refused) > 0 {
+		sort.Strings(refused)
+		msg := fmt.Sprintf("%d episode(s) are unavailable: their files did not match the channel's signed listing or could not be fetched (%s).", len(refused), strings.Join(refused, ", "))
+		v.Problem = strings.TrimSpace(v.Problem + " " + msg)
+	}
+	return v
+}
+
+func (b *Box) episodeView(ep catalog.Episode) api.EpisodeView {
+	r := b.cfg.Resume.Get(ep.ID)
+	ev := api.EpisodeView{
+		ID: ep.ID, Season: ep.Season, Number: ep.Number, Title: ep.Title, Synopsis: ep.Synopsis,
+		DurationSeconds: ep.DurationSeconds, StreamURL: "/api/stream/" + ep.ID, MimeType: ep.MimeType,
+		Size: ep.Size, ResumeSeconds: r.Seconds, Watched: r.Watched, Completion: b.cfg.Swarm.Completion(ep.ID),
+	}
+	if b.hasPoster("episode", ep.ID) {
+		ev.PosterURL = "/api/poster/episode/" + ep.ID
+	}
+	return ev
+}
+
+func (b *Box) hasPoster(kind, id string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_, ok := b.posters[kind+"/"+id]
+	return ok
+}
+
+func (b *Box) find(id string) (catalog.Episode, bool) {
+	c, _ := b.cfg.Fetcher.Current()
+	if c == nil {
+		return catalog.Episode{}, false
+	}
+	for _, sh := range c.Shows {
+		for _, ep := range sh.Episodes {
+			if ep.ID == id {
+				return ep, true
+			}
+		}
+	}
+	return catalog.Episode{}, false
+}
+
+// Episode implements api.Backend.
+func (b *Box) Episode(id string) (api.EpisodeView, bool) {
+	ep, ok := b.find(id)
+	if !ok {
+		return api.EpisodeView{}, false
+	}
+	return b.episodeView(ep), true
+}
+
+// Open implements api.Backend.
+func (b *Box) Open(ctx context.Context, episodeID string) (api.Stream, error) {
+	if _, ok := b.find(episodeID); !ok || !b.cfg.Swarm.Has(episodeID) {
+		return nil, fmt.Errorf("%w: episode %s", api.ErrNotFound, episodeID)
+	}
+	s, err := b.cfg.Swarm.Open(ctx, episodeID)
+	if errors.Is(err, swarm.ErrUnknownEpisode) {
+		return nil, fmt.Errorf("%w: episode %s", api.ErrNotFound, episodeID)
+	}
+	return s, err
+}
+
+// Poster implements api.Backend.
+func (b *Box) Poster(kind, id string) (string, string, error) {
+	b.mu.Lock()
+	p, ok := b.posters[kind+"/"+id]
+	b.mu.Unlock()
+	if !ok {
+		return "", "", api.ErrNotFound
+	}
+	ct := "image/png"
+	if strings.HasSuffix(p, ".jpg") {
+		ct = "image/jpeg"
+	}
+	return p, ct, nil
+}
+
+// Stats implements api.Backend.
+func (b *Box) Stats() api.Stats { return b.cfg.Swarm.Stats() }

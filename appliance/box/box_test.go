@@ -1,0 +1,302 @@
+package box_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"github.com/atomicnetwork/atomicbox/appliance/boxtest"
+)
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+// get fetches a URL with an optional Range header and reports the time to
+// the first body byte.
+func get(t *testing.T, url, rng string) (status int, body []byte, firstByte time.Duration) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if rng != "" {
+		req.Header.Set("Range", rng)
+	}
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	one := make([]byte, 1)
+	n, _ := io.ReadFull(resp.Body, one)
+	firstByte = time.Since(start)
+	rest, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s (%s): %v", url, rng, err)
+	}
+	return resp.StatusCode, append(one[:n], rest...), firstByte
+}
+
+// TestStreamFromSwarm: two boxes already hold the episode, the origin is
+// the web seed; a fresh box streams it through its API byte for byte and
+// gets bytes from peers.
+func TestStreamFromSwarm(t *testing.T) {
+	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{Seconds: 20, Bitrate: "1200k"})
+	id := ch.Episodes()[0]
+	want, err := os.ReadFile(ch.Files[id])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var peers []string
+	for i := 0; i < 2; i++ {
+		p := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{PreloadFiles: true})
+		p.WaitEpisodes(t, []string{id}, true, 30*time.Second)
+		peers = append(peers, p.BTAddr)
+	}
+	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{Peers: peers})
+	d.WaitEpisodes(t, []string{id}, false, 30*time.Second)
+
+	status, got, ttfb := get(t, d.URL+"/api/stream/"+id, "")
+	if status != http.StatusOK {
+		t.Fatalf("stream status %d", status)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("streamed %d bytes differ from the published file (%d bytes)", len(got), len(want))
+	}
+	var st api.Stats
+	getJSON(t, d.URL+"/api/stats", &st)
+	t.Logf("size=%d first byte after %v; from peers=%d from web seed=%d; origin served %d bytes in total (incl. catalog, torrents)",
+		len(want), ttfb, st.Total.BytesFromPeers, st.Total.BytesFromWebSeed, ch.Origin.ServedBytes())
+	if st.Total.BytesFromPeers == 0 {
+		t.Errorf("bytesFromPeers = 0 with two seeding peers: %+v", st.Total)
+	}
+	if st.Total.Completion != 1 || len(st.Torrents) != 1 || st.Torrents[0].Episode != id {
+		t.Errorf("stats after a full stream = %+v, want one complete torrent %s", st, id)
+	}
+}
+
+// TestRangeFromFreshSwarm reads the middle and the tail (where a moov
+// atom lives when it is not fast-started) from a box that holds nothing.
+func TestRangeFromFreshSwarm(t *testing.T) {
+	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{Seconds: 30, Bitrate: "1200k"})
+	id := ch.Episodes()[0]
+	want, err := os.ReadFile(ch.Files[id])
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{PreloadFiles: true})
+	seed.WaitEpisodes(t, []string{id}, true, 30*time.Second)
+	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{Peers: []string{seed.BTAddr}})
+	d.WaitEpisodes(t, []string{id}, false, 30*time.Second)
+
+	size := int64(len(want))
+	mid := size / 2
+	for _, tc := range []struct {
+		rng        string
+		start, end int64 // inclusive
+		reason     string
+	}{
+		{fmt.Sprintf("bytes=%d-%d", mid, mid+65535), mid, mid + 65535, "a seek to the middle"},
+		{"bytes=-131072", size - 131072, size - 1, "the tail, where the moov atom is"},
+		{fmt.Sprintf("bytes=%d-", size-1000), size - 1000, size - 1, "open-ended range to the end"},
+	} {
+		status, got, ttfb := get(t, d.URL+"/api/stream/"+id, tc.rng)
+		if status != http.StatusPartialContent {
+			t.Errorf("%s: status %d, want 206 (%s)", tc.rng, status, tc.reason)
+			continue
+		}
+		if !bytes.Equal(got, want[tc.start:tc.end+1]) {
+			t.Errorf("%s: %d bytes differ from the file (%s)", tc.rng, len(got), tc.reason)
+		}
+		t.Logf("%s: first byte after %v (%s)", tc.rng, ttfb, tc.reason)
+		if ttfb > 10*time.Second {
+			t.Errorf("%s: first byte after %v, want well under 10 s (%s)", tc.rng, ttfb, tc.reason)
+		}
+	}
+	if c := d.D.Swarm.Completion(id); c >= 1 {
+		t.Errorf("completion %.2f after three small ranges: the box fetched everything, not what was asked", c)
+	}
+}
+
+// TestTamperedCatalog: a channel that serves a catalog not signed with the
+// network key is refused; the box keeps the last good one and says why.
+func TestTamperedCatalog(t *testing.T) {
+	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{Posters: true})
+	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{Refresh: 100 * time.Millisecond})
+	d.WaitEpisodes(t, ch.Episodes(), false, 30*time.Second)
+	var v api.CatalogView
+	getJSON(t, d.URL+"/api/catalog", &v)
+	if v.Problem != "" || v.Network != ch.Catalog.Network || v.Sequence != ch.Catalog.Sequence {
+		t.Fatalf("good catalog view = %+v", v)
+	}
+	if v.Shows[0].PosterURL == "" || v.Shows[0].Episodes[0].PosterURL == "" {
+		t.Errorf("posters not offered: %+v", v.Shows[0])
+	} else {
+		resp, err := http.Get(d.URL + v.Shows[0].PosterURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" {
+			t.Errorf("poster: %s %q", resp.Status, resp.Header.Get("Content-Type"))
+		}
+	}
+
+	events := subscribe(t, d.URL)
+	ch.Tamper(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		getJSON(t, d.URL+"/api/catalog", &v)
+		if v.Problem != "" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(v.Problem, "refused") {
+		t.Errorf("problem = %q, want the refusal explained", v.Problem)
+	}
+	if v.Network != ch.Catalog.Network || v.Sequence != ch.Catalog.Sequence || len(v.Shows) == 0 {
+		t.Errorf("after tampering the view is %q seq %d with %d shows, want the last good %q seq %d", v.Network, v.Sequence, len(v.Shows), ch.Catalog.Network, ch.Catalog.Sequence)
+	}
+	select {
+	case ev := <-events:
+		if ev.Type != api.EventCatalog || ev.Catalog == nil || ev.Catalog.Problem == "" {
+			t.Errorf("event = %+v, want a catalog event with the problem", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("no catalog event for the refused listing")
+	}
+}
+
+// subscribe returns the events of GET /api/events (connected before it
+// returns). The reading goroutine ends with the test.
+func subscribe(t *testing.T, base string) <-chan api.Event {
+	t.Helper()
+	resp, err := http.Get(base + "/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	out := make(chan api.Event, 16)
+	go func() {
+		defer close(out)
+		buf := make([]byte, 0, 4096)
+		tmp := make([]byte, 1024)
+		for {
+			n, err := resp.Body.Read(tmp)
+			buf = append(buf, tmp[:n]...)
+			for {
+				i := bytes.Index(buf, []byte("\n\n"))
+				if i < 0 {
+					break
+				}
+				block := string(buf[:i])
+				buf = buf[i+2:]
+				for _, line := range strings.Split(block, "\n") {
+					if data, ok := strings.CutPrefix(line, "data: "); ok {
+						var ev api.Event
+						if json.Unmarshal([]byte(data), &ev) == nil {
+							out <- ev
+						}
+					}
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// TestRestartKeepsDownload: a box stopped and started on the same data dir
+// keeps what it downloaded and serves the right bytes without asking again.
+func TestRestartKeepsDownload(t *testing.T) {
+	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{Seconds: 10, Bitrate: "1200k"})
+	id := ch.Episodes()[0]
+	want, err := os.ReadFile(ch.Files[id])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{DataDir: dir})
+	d.WaitEpisodes(t, []string{id}, false, 30*time.Second)
+	if status, got, _ := get(t, d.URL+"/api/stream/"+id, ""); status != 200 || !bytes.Equal(got, want) {
+		t.Fatalf("first run: status %d, %d bytes, identical=%v", status, len(got), bytes.Equal(got, want))
+	}
+	d.WaitEpisodes(t, []string{id}, true, 10*time.Second)
+	d.Close(t)
+	served := ch.Origin.ServedBytes()
+
+	d2 := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{DataDir: dir})
+	d2.WaitEpisodes(t, []string{id}, true, 30*time.Second)
+	if d2.D.Swarm.Unclean() {
+		t.Error("restart after a clean stop reported an unclean stop")
+	}
+	status, got, _ := get(t, d2.URL+"/api/stream/"+id, "")
+	if status != 200 || !bytes.Equal(got, want) {
+		t.Errorf("after restart: status %d, identical=%v", status, bytes.Equal(got, want))
+	}
+	// The catalog is fetched again; the video must not be.
+	if extra := ch.Origin.ServedBytes() - served; extra >= int64(len(want))/4 {
+		t.Errorf("origin served %d more bytes after the restart; the box should have kept the %d-byte episode", extra, len(want))
+	}
+}
+
+// TestTorrentMismatchRefused: the origin serves a .torrent whose info hash
+// is not the one in the signed catalog; the box refuses that episode
+// loudly (problem in the view, 404 stream) and keeps the others.
+func TestTorrentMismatchRefused(t *testing.T) {
+	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{EpisodesPerShow: 2})
+	ids := ch.Episodes()
+	eps := ch.Catalog.Shows[0].Episodes
+	// Serve episode 2's torrent in place of episode 1's.
+	other, err := os.ReadFile(filepath.Join(ch.OriginDir, filepath.FromSlash(eps[1].Torrent)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ch.OriginDir, filepath.FromSlash(eps[0].Torrent)), other, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{})
+	d.WaitEpisodes(t, ids[1:], false, 30*time.Second)
+	var v api.CatalogView
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		getJSON(t, d.URL+"/api/catalog", &v)
+		if strings.Contains(v.Problem, ids[0]) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(v.Problem, ids[0]) || !strings.Contains(v.Problem, "did not match") {
+		t.Errorf("problem = %q, want episode %s named as refused", v.Problem, ids[0])
+	}
+	if d.D.Swarm.Has(ids[0]) {
+		t.Errorf("episode %s with a mismatched torrent was added to the swarm", ids[0])
+	}
+	if status, _, _ := get(t, d.URL+"/api/stream/"+ids[0], ""); status != http.StatusNotFound {
+		t.Errorf("stream of the refused episode: %d, want 404", status)
+	}
+	if _, err := os.Stat(filepath.Join(d.DataDir, "torrents", ids[0]+".torrent")); err == nil {
+		t.Error("the mismatched torrent was cached")
+	}
+}

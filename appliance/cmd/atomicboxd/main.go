@@ -1,0 +1,126 @@
+// Command atomicboxd is the box's daemon: it follows the channel's signed
+// catalog, streams and seeds its episodes over BitTorrent (the origin is
+// only a web seed) and serves the HTTP API for the TV UI and phones.
+//
+// It reads and writes only the -data directory:
+//
+//	catalog/            last good catalog.json + catalog.json.sig
+//	torrents/<id>.torrent   checked against the signed info hash
+//	media/<id>.mp4      episode files (a script may pre-place complete files
+//	                    here before the first start; they are hashed and seeded)
+//	swarm/              piece completion records; swarm/running while up
+//	                    (found at start = unclean stop: everything is re-verified)
+//	posters/            cached poster images
+//	resume.json         playback positions
+//	pairing.json        hashes of paired phones' tokens
+//
+// It serves the API on -listen and BitTorrent on -bt-port. Missing -channel
+// or network key exits 125 so gokrazy does not restart it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/atomicnetwork/atomicbox/appliance/box"
+	"github.com/atomicnetwork/atomicbox/appliance/catalog"
+	"github.com/atomicnetwork/atomicbox/appliance/swarm"
+)
+
+// exitConfig tells gokrazy not to restart a daemon that cannot work.
+const exitConfig = 125
+
+type peerList []string
+
+func (p *peerList) String() string     { return strings.Join(*p, ",") }
+func (p *peerList) Set(s string) error { *p = append(*p, s); return nil }
+
+type flags struct {
+	data, listen, channel, key, keyFile string
+	btPort                              int
+	peers                               peerList
+	refresh                             time.Duration
+	noDHT, noTrackers                   bool
+}
+
+// errConfig marks configuration errors (exit 125).
+var errConfig = errors.New("configuration")
+
+func main() {
+	var f flags
+	flag.StringVar(&f.data, "data", "/perm/atomicbox", "data directory")
+	flag.StringVar(&f.listen, "listen", "127.0.0.1:8080", "API listen address (the box image uses :8080)")
+	flag.StringVar(&f.channel, "channel", "", "channel base URL, e.g. https://tv.example/channel/")
+	flag.StringVar(&f.key, "network-key", "", "the network's ed25519 public key (base64)")
+	flag.StringVar(&f.keyFile, "network-key-file", "", "file holding the network key (instead of -network-key)")
+	flag.IntVar(&f.btPort, "bt-port", 42069, "BitTorrent port (0 = random)")
+	flag.Var(&f.peers, "peer", "host:port of a peer to add to every torrent (repeatable)")
+	flag.DurationVar(&f.refresh, "refresh", 5*time.Minute, "catalog refresh interval")
+	flag.BoolVar(&f.noDHT, "no-dht", false, "disable the DHT")
+	flag.BoolVar(&f.noTrackers, "no-trackers", false, "do not announce to trackers")
+	flag.Parse()
+
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := run(ctx, f, log); err != nil {
+		log.Error("atomicboxd", "err", err)
+		if errors.Is(err, errConfig) {
+			os.Exit(exitConfig)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, f flags, log *slog.Logger) error {
+	if f.channel == "" {
+		return fmt.Errorf("%w: no -channel given; set the channel base URL", errConfig)
+	}
+	if !strings.HasSuffix(f.channel, "/") {
+		f.channel += "/"
+	}
+	keyText := f.key
+	if f.keyFile != "" {
+		b, err := os.ReadFile(f.keyFile)
+		if err != nil {
+			return fmt.Errorf("%w: -network-key-file: %v", errConfig, err)
+		}
+		keyText = strings.TrimSpace(string(b))
+	}
+	if keyText == "" {
+		return fmt.Errorf("%w: no -network-key or -network-key-file given", errConfig)
+	}
+	pub, err := catalog.ParsePublicKey(keyText)
+	if err != nil {
+		return fmt.Errorf("%w: network key: %v", errConfig, err)
+	}
+	if err := os.MkdirAll(f.data, 0o755); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", f.listen, err)
+	}
+	d, err := box.StartDaemon(ctx, box.DaemonConfig{
+		DataDir: f.data, ChannelURL: f.channel, PublicKey: pub, Listener: ln, Refresh: f.refresh, Log: log,
+		Swarm: swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers},
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	<-ctx.Done()
+	log.Info("stopping")
+	cctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return d.Close(cctx)
+}

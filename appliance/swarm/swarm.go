@@ -1,0 +1,541 @@
+// Package swarm runs the box's one BitTorrent client: it holds each
+// episode's torrent, seeds what it has and streams episodes to the API.
+package swarm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	g "github.com/anacrolix/generics"
+	"github.com/anacrolix/torrent"
+	"github.com/anacrolix/torrent/metainfo"
+	"github.com/anacrolix/torrent/storage"
+
+	"github.com/atomicnetwork/atomicbox/appliance/api"
+	_ "github.com/atomicnetwork/atomicbox/appliance/swarm/internal/classicio" // before anacrolix's storage init: classic file I/O, not mmap
+)
+
+// Data dir layout (relative to Config.DataDir). A script may pre-place an
+// episode's file at media/<torrent name> (the publisher names it
+// "<episodeID>.mp4") before the daemon first sees that torrent; the daemon
+// hashes it and seeds whatever verifies.
+const (
+	MediaDir  = "media"         // episode files, exactly as in the torrent
+	SwarmDir  = "swarm"         // piece completion database (.torrent.bolt.db)
+	runningMk = "swarm/running" // present while a swarm is open: found at start => unclean stop
+	boltFile  = "swarm/.torrent.bolt.db"
+)
+
+// ErrUnknownEpisode is returned by Open for an episode never added.
+var ErrUnknownEpisode = errors.New("swarm: unknown episode")
+
+// Config is what New needs. Zero values are production defaults except
+// DataDir, which is required.
+type Config struct {
+	DataDir    string
+	ListenHost string // "" = all interfaces; tests use 127.0.0.1
+	Port       int    // BitTorrent TCP/uTP port; 0 = chosen by the kernel
+	// Peers are host:port addresses added to every torrent (the demo and
+	// tests; production finds peers through DHT and the torrents' trackers).
+	Peers           []string
+	DisableDHT      bool
+	DisableTrackers bool
+	DisableUTP      bool
+	// EstablishedConnsPerTorrent caps peer connections per torrent; 0 = 20
+	// (the trial's best figure for memory and rebuffering).
+	EstablishedConnsPerTorrent int
+	// ReadaheadSeconds of video to prefetch past a stream's read position;
+	// 0 = 10. Never less than MinReadahead bytes.
+	ReadaheadSeconds float64
+	Log              *slog.Logger // nil = slog.Default()
+}
+
+// MinReadahead is the smallest readahead a stream gets, in bytes.
+const MinReadahead = 2 << 20
+
+// Swarm is the client and its torrents. Safe for concurrent use.
+type Swarm struct {
+	cfg      Config
+	log      *slog.Logger
+	client   *torrent.Client
+	store    storage.ClientImplCloser
+	peers    []torrent.PeerInfo
+	started  time.Time
+	unclean  bool
+	stopPeer context.CancelFunc
+	peerDone chan struct{}
+
+	mu       sync.Mutex
+	episodes map[string]*episode
+	closed   bool
+}
+
+type episode struct {
+	id       string
+	t        *torrent.Torrent
+	duration float64 // seconds, for the readahead
+}
+
+// New opens the client on cfg.DataDir and starts listening. If the previous
+// run did not Close cleanly, the piece completion records are discarded so
+// every piece is hashed again before it is served (anacrolix records a
+// completion before the data is flushed, without fsync).
+func New(ctx context.Context, cfg Config) (*Swarm, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("swarm: no data dir")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.EstablishedConnsPerTorrent == 0 {
+		cfg.EstablishedConnsPerTorrent = 20
+	}
+	if cfg.ReadaheadSeconds == 0 {
+		cfg.ReadaheadSeconds = 10
+	}
+	log := cfg.Log.With("component", "swarm")
+	for _, d := range []string{MediaDir, SwarmDir} {
+		if err := os.MkdirAll(filepath.Join(cfg.DataDir, d), 0o755); err != nil {
+			return nil, fmt.Errorf("swarm: %w", err)
+		}
+	}
+	peers, err := resolvePeers(ctx, cfg.Peers)
+	if err != nil {
+		return nil, err
+	}
+	marker := filepath.Join(cfg.DataDir, runningMk)
+	unclean := false
+	if _, err := os.Stat(marker); err == nil {
+		unclean = true
+		log.Warn("previous run did not stop cleanly; re-verifying all pieces")
+		if err := os.Remove(filepath.Join(cfg.DataDir, boltFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("swarm: drop completion records: %w", err)
+		}
+	}
+	if err := writeMarker(marker); err != nil {
+		return nil, err
+	}
+	completion, err := storage.NewBoltPieceCompletion(filepath.Join(cfg.DataDir, SwarmDir))
+	if err != nil {
+		return nil, fmt.Errorf("swarm: open completion records: %w", err)
+	}
+	torrentLog := slog.New(minLevel{cfg.Log.Handler(), slog.LevelWarn}).With("component", "torrent")
+	store := storage.NewFileOpts(storage.NewFileClientOpts{
+		ClientBaseDir:   filepath.Join(cfg.DataDir, MediaDir),
+		PieceCompletion: completion,
+		UsePartFiles:    g.Some(false), // part files lose resume in v1.61
+		Logger:          torrentLog,
+	})
+	tc := torrent.NewDefaultClientConfig()
+	tc.DefaultStorage = store
+	tc.Seed = true
+	tc.NoDHT = cfg.DisableDHT
+	tc.DisableTrackers = cfg.DisableTrackers
+	tc.DisableUTP = cfg.DisableUTP
+	tc.NoDefaultPortForwarding = true
+	tc.ListenPort = cfg.Port
+	host := cfg.ListenHost
+	tc.ListenHost = func(string) string { return host }
+	if host != "" {
+		if ip, err := netip.ParseAddr(host); err == nil && ip.Is4() {
+			tc.DisableIPv6 = true
+		}
+	}
+	tc.EstablishedConnsPerTorrent = cfg.EstablishedConnsPerTorrent
+	tc.Slogger = torrentLog
+	client, err := torrent.NewClient(tc)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("swarm: start client: %w", err)
+	}
+	s := &Swarm{
+		cfg: cfg, log: log, client: client, store: store, peers: peers,
+		started: time.Now(), unclean: unclean, episodes: make(map[string]*episode),
+	}
+	if len(peers) > 0 {
+		pctx, cancel := context.WithCancel(context.Background())
+		s.stopPeer = cancel
+		s.peerDone = make(chan struct{})
+		go s.readdPeers(pctx)
+	}
+	log.Info("swarm started", "listen", s.Addr(), "peers", len(peers), "dht", !cfg.DisableDHT)
+	return s, nil
+}
+
+// Addr is the BitTorrent listen address (TCP), e.g. 127.0.0.1:41234.
+func (s *Swarm) Addr() string {
+	for _, a := range s.client.ListenAddrs() {
+		if a.Network() == "tcp" {
+			return a.String()
+		}
+	}
+	if as := s.client.ListenAddrs(); len(as) > 0 {
+		return as[0].String()
+	}
+	return ""
+}
+
+// Unclean reports whether New found the previous run had not stopped
+// cleanly (and so re-verified everything).
+func (s *Swarm) Unclean() bool { return s.unclean }
+
+// Add makes the episode's torrent part of the swarm: it seeds what the data
+// dir holds and downloads what streams ask for. durationSeconds (0 if
+// unknown) sizes the stream readahead. Adding an episode again with the same
+// info hash is a no-op; a different one replaces it. Only single-file
+// torrents are accepted. It blocks until the torrent's info is ready or ctx
+// ends.
+func (s *Swarm) Add(ctx context.Context, episodeID string, mi *metainfo.MetaInfo, durationSeconds float64) error {
+	info, err := mi.UnmarshalInfo()
+	if err != nil {
+		return fmt.Errorf("swarm: episode %s: bad info: %w", episodeID, err)
+	}
+	if len(info.Files) != 0 {
+		return fmt.Errorf("swarm: episode %s: torrent has %d files, want a single-file torrent", episodeID, len(info.Files))
+	}
+	ih := mi.HashInfoBytes()
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return errors.New("swarm: closed")
+	}
+	if old, ok := s.episodes[episodeID]; ok {
+		if old.t.InfoHash() == ih {
+			old.duration = durationSeconds
+			s.mu.Unlock()
+			return nil
+		}
+		delete(s.episodes, episodeID)
+		old.t.Drop()
+	}
+	s.mu.Unlock()
+
+	t, err := s.client.AddTorrent(mi)
+	if err != nil {
+		return fmt.Errorf("swarm: add episode %s: %w", episodeID, err)
+	}
+	select {
+	case <-t.GotInfo():
+	case <-ctx.Done():
+		t.Drop()
+		return ctx.Err()
+	}
+	t.AddPeers(s.peers)
+	ep := &episode{id: episodeID, t: t, duration: durationSeconds}
+	s.mu.Lock()
+	s.episodes[episodeID] = ep
+	s.mu.Unlock()
+
+	// A file placed by hand after the completion records said "nothing here"
+	// would otherwise never be looked at: hash it in the background. Pieces
+	// without a record are already queued for hashing by anacrolix itself.
+	if t.BytesCompleted() == 0 && !checking(t) {
+		p := filepath.Join(s.cfg.DataDir, MediaDir, info.BestName())
+		if st, err := os.Stat(p); err == nil && st.Size() > 0 {
+			go func() {
+				if err := t.VerifyDataContext(context.Background()); err != nil {
+					s.log.Debug("verify placed file", "episode", episodeID, "err", err)
+				}
+			}()
+		}
+	}
+	s.log.Debug("episode added", "episode", episodeID, "infohash", ih.HexString(), "have", t.BytesCompleted(), "size", t.Length())
+	return nil
+}
+
+// checking reports whether any piece is queued for or being hashed.
+func checking(t *torrent.Torrent) bool {
+	for _, run := range t.PieceStateRuns() {
+		if run.Checking || run.QueuedForHash || run.Hashing {
+			return true
+		}
+	}
+	return false
+}
+
+// Stream is one reader over an episode's file. Reads block until the data
+// has arrived and been verified (or the reader's context ends). Not safe
+// for concurrent use: open one per HTTP request.
+type Stream interface {
+	io.ReadSeekCloser
+	Size() int64
+}
+
+type stream struct {
+	torrent.Reader
+	size int64
+}
+
+func (s stream) Size() int64 { return s.size }
+
+// Open returns a new reader of the episode. ctx bounds every read: when it
+// ends (the HTTP client went away), pending reads return and the reader
+// stops prioritising its pieces. The readahead is ReadaheadSeconds of the
+// episode's bitrate (size/duration), at least MinReadahead.
+func (s *Swarm) Open(ctx context.Context, episodeID string) (Stream, error) {
+	s.mu.Lock()
+	ep, ok := s.episodes[episodeID]
+	s.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownEpisode, episodeID)
+	}
+	size := ep.t.Length()
+	readahead := int64(MinReadahead)
+	if ep.duration > 0 {
+		if n := int64(float64(size) / ep.duration * s.cfg.ReadaheadSeconds); n > readahead {
+			readahead = n
+		}
+	}
+	r := ep.t.NewReader()
+	r.SetContext(ctx)
+	r.SetReadahead(readahead)
+	// Deliberately not SetResponsive: it hands out chunks before their piece
+	// is hash-checked, so a bad peer's bytes would reach the player; the
+	// streaming trial measured no material gain from it.
+	return stream{Reader: r, size: size}, nil
+}
+
+// Has reports whether the episode has been added.
+func (s *Swarm) Has(episodeID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.episodes[episodeID]
+	return ok
+}
+
+// Completion returns the fraction (0..1) of the episode held and verified;
+// 0 for an unknown episode.
+func (s *Swarm) Completion(episodeID string) float64 {
+	s.mu.Lock()
+	ep, ok := s.episodes[episodeID]
+	s.mu.Unlock()
+	if !ok || ep.t.Length() == 0 {
+		return 0
+	}
+	return float64(ep.t.BytesCompleted()) / float64(ep.t.Length())
+}
+
+// Stats returns transfer figures since this swarm started, per torrent
+// (sorted by episode) and in total. Useful payload bytes are split by the
+// kind of connection: anacrolix counts BEP 19 web seed "peers" in
+// TorrentStats.WebSeeds and BitTorrent connections in PeerConns.
+func (s *Swarm) Stats() api.Stats {
+	s.mu.Lock()
+	eps := make([]*episode, 0, len(s.episodes))
+	for _, ep := range s.episodes {
+		eps = append(eps, ep)
+	}
+	s.mu.Unlock()
+	sortEpisodes(eps)
+	var out api.Stats
+	out.Torrents = []api.TorrentStats{}
+	var held int64
+	for _, ep := range eps {
+		st := ep.t.Stats()
+		ts := api.TorrentStats{
+			Episode:  ep.id,
+			InfoHash: ep.t.InfoHash().HexString(),
+			TransferStats: api.TransferStats{
+				BytesFromPeers:   st.PeerConns.BytesReadUsefulData.Int64(),
+				BytesFromWebSeed: st.WebSeeds.BytesReadUsefulData.Int64(),
+				BytesUploaded:    st.PeerConns.BytesWrittenData.Int64(),
+				Peers:            len(ep.t.PeerConns()),
+				Size:             ep.t.Length(),
+			},
+		}
+		have := ep.t.BytesCompleted()
+		if ts.Size > 0 {
+			ts.Completion = float64(have) / float64(ts.Size)
+		}
+		held += have
+		out.Total.BytesFromPeers += ts.BytesFromPeers
+		out.Total.BytesFromWebSeed += ts.BytesFromWebSeed
+		out.Total.BytesUploaded += ts.BytesUploaded
+		out.Total.Peers += ts.Peers
+		out.Total.Size += ts.Size
+		out.Torrents = append(out.Torrents, ts)
+	}
+	if out.Total.Size > 0 {
+		out.Total.Completion = float64(held) / float64(out.Total.Size)
+	}
+	return out
+}
+
+// Close stops the client, makes the completion records durable and removes
+// the running marker, so the next start trusts them. Safe to call twice.
+func (s *Swarm) Close(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	if s.stopPeer != nil {
+		s.stopPeer()
+		<-s.peerDone
+	}
+	done := make(chan []error, 1)
+	go func() { done <- s.client.Close() }()
+	var errs []error
+	select {
+	case errs = <-done:
+	case <-ctx.Done():
+		// Leave the marker: the next start re-verifies.
+		return fmt.Errorf("swarm: close: %w", ctx.Err())
+	}
+	if err := s.store.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := syncFile(filepath.Join(s.cfg.DataDir, boltFile)); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("swarm: close: %w", err)
+	}
+	if err := os.Remove(filepath.Join(s.cfg.DataDir, runningMk)); err != nil {
+		return fmt.Errorf("swarm: remove running marker: %w", err)
+	}
+	syncDir(filepath.Join(s.cfg.DataDir, SwarmDir))
+	s.log.Info("swarm stopped cleanly")
+	return nil
+}
+
+// readdPeers adds the configured peers again every 30 s: a peer that was
+// down when a torrent was added (or dropped us) is tried again.
+func (s *Swarm) readdPeers(ctx context.Context) {
+	defer close(s.peerDone)
+	tick := time.NewTicker(30 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		s.mu.Lock()
+		for _, ep := range s.episodes {
+			ep.t.AddPeers(s.peers)
+		}
+		s.mu.Unlock()
+	}
+}
+
+func resolvePeers(ctx context.Context, addrs []string) ([]torrent.PeerInfo, error) {
+	var out []torrent.PeerInfo
+	for _, a := range addrs {
+		host, portStr, err := net.SplitHostPort(a)
+		if err != nil {
+			return nil, fmt.Errorf("swarm: peer %q: %w", a, err)
+		}
+		port, err := strconv.ParseUint(portStr, 10, 16)
+		if err != nil || port == 0 {
+			return nil, fmt.Errorf("swarm: peer %q: bad port", a)
+		}
+		ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+		if err != nil {
+			return nil, fmt.Errorf("swarm: peer %q: %w", a, err)
+		}
+		for _, ip := range ips {
+			ap := netip.AddrPortFrom(ip.Unmap(), uint16(port))
+			out = append(out, torrent.PeerInfo{Addr: torrent.StringAddr(ap.String()), Trusted: true, Source: torrent.PeerSourceDirect})
+		}
+	}
+	return out, nil
+}
+
+func writeMarker(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("swarm: write running marker: %w", err)
+	}
+	fmt.Fprintf(f, "pid %d since %s\n", os.Getpid(), time.Now().UTC().Format(time.RFC3339))
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("swarm: write running marker: %w", err)
+	}
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// minLevel drops records below a level (anacrolix is chatty at Info and
+// gokrazy keeps only the last 100 lines).
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+// harmless are v1.61 warnings that fire on every healthy download without
+// part files (it flushes a ".part" path that does not exist, and reports a
+// "short write" for pieces it then finds correct).
+var harmless = map[string]bool{
+	"error flushing file before promotion": true,
+	"finished hashing piece":               true,
+}
+
+func (h minLevel) Handle(ctx context.Context, r slog.Record) error {
+	if harmless[r.Message] {
+		bad := false
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "correct" && a.Value.String() == "false" {
+				bad = true
+			}
+			return !bad
+		})
+		if !bad {
+			return nil
+		}
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(as), h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.min}
+}
+
+func sortEpisodes(eps []*episode) {
+	slices.SortFunc(eps, func(a, b *episode) int { return strings.Compare(a.id, b.id) })
+}
