@@ -61,7 +61,11 @@ type ServerConfig struct {
 	Pairer  *Pairer
 	// Heartbeat is the SSE keep-alive comment interval; 0 = 15 s.
 	Heartbeat time.Duration
-	Log       *slog.Logger
+	// Mounts are further handlers by path prefix (e.g. "/api/remote/" for
+	// gpio/remote's diagnostics and learn mode). They sit behind the same
+	// pairing check as every other endpoint.
+	Mounts map[string]http.Handler
+	Log    *slog.Logger
 }
 
 // Body limits, bytes.
@@ -107,6 +111,9 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	})
 	m.HandleFunc("POST /api/pair/request", s.pairRequest)
 	m.HandleFunc("POST /api/pair", s.pair)
+	for prefix, h := range cfg.Mounts {
+		m.Handle(prefix, h)
+	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})

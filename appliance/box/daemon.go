@@ -16,6 +16,7 @@ import (
 	"github.com/atomicnetwork/atomicbox/appliance/keys"
 	"github.com/atomicnetwork/atomicbox/appliance/resume"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
+	"github.com/atomicnetwork/atomicbox/gpio/remote"
 )
 
 // DaemonConfig is everything the daemon takes from the outside world.
@@ -30,7 +31,12 @@ type DaemonConfig struct {
 	Keys       *keys.Bus         // nil = a new bus
 	Now        func() time.Time  // nil = time.Now
 	Heartbeat  time.Duration     // SSE keep-alive; 0 = 15 s
-	Log        *slog.Logger
+	// Remote configures the remote-control inputs (IR, CEC, USB input).
+	// nil means none: keys then come only from the web remote and the UI
+	// window. Sink and Log are filled in; KeymapPath defaults to
+	// DataDir/keymap.json.
+	Remote *remote.Config
+	Log    *slog.Logger
 }
 
 // Daemon is a running box: swarm, catalog follower and API server.
@@ -83,13 +89,26 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	var rem *remote.Remote
+	mounts := map[string]http.Handler{}
+	if cfg.Remote != nil {
+		rc := *cfg.Remote
+		rc.Sink, rc.Log = cfg.Keys, cfg.Log.With("component", "remote")
+		if rc.KeymapPath == "" {
+			rc.KeymapPath = filepath.Join(cfg.DataDir, "keymap.json")
+		}
+		if rem, err = remote.New(rc); err != nil {
+			return nil, err
+		}
+		mounts["/api/remote/"] = rem.Handler()
+	}
 	hub := api.NewHub()
 	b, err := New(Config{DataDir: cfg.DataDir, Fetcher: fetcher, Swarm: sw, Resume: rs, Hub: hub, Client: cfg.HTTPClient, Log: cfg.Log})
 	if err != nil {
 		sw.Close(ctx)
 		return nil, err
 	}
-	srv, err := api.NewServer(api.ServerConfig{Backend: b, Resume: rs, Keys: cfg.Keys, Hub: hub, Pairer: pairer, Heartbeat: cfg.Heartbeat, Log: cfg.Log})
+	srv, err := api.NewServer(api.ServerConfig{Backend: b, Resume: rs, Keys: cfg.Keys, Hub: hub, Pairer: pairer, Heartbeat: cfg.Heartbeat, Mounts: mounts, Log: cfg.Log})
 	if err != nil {
 		sw.Close(ctx)
 		return nil, err
@@ -104,6 +123,15 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 		defer close(d.runDone)
 		b.Run(runCtx, cfg.Refresh)
 	}()
+	if rem != nil {
+		// Inputs are degradable: a missing device is logged by remote and
+		// skipped, so an error here never stops the seeder.
+		go func() {
+			if err := rem.Run(runCtx); err != nil {
+				cfg.Log.Warn("remote inputs stopped", "err", err)
+			}
+		}()
+	}
 	go func() { d.srvDone <- d.http.Serve(cfg.Listener) }()
 	cfg.Log.Info("atomicbox daemon up", "api", cfg.Listener.Addr().String(), "bt", sw.Addr(), "channel", cfg.ChannelURL)
 	return d, nil

@@ -26,6 +26,7 @@ import (
 	"github.com/atomicnetwork/atomicbox/appliance/mediatest"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
+	"github.com/atomicnetwork/atomicbox/gpio/remote"
 )
 
 // ChannelOptions shape the generated channel. Zero values are small
@@ -183,7 +184,8 @@ type DaemonOptions struct {
 	Refresh      time.Duration
 	Heartbeat    time.Duration
 	Now          func() time.Time
-	Log          *slog.Logger // nil = test log at Info
+	Log          *slog.Logger   // nil = test log at Info
+	Remote       *remote.Config // remote inputs (fake CEC/IR devices in tests); nil = none
 }
 
 // Daemon is a running in-process box.
@@ -221,7 +223,7 @@ func StartDaemon(t testing.TB, ch *Channel, o DaemonOptions) *Daemon {
 	defer cancel()
 	bd, err := box.StartDaemon(ctx, box.DaemonConfig{
 		DataDir: o.DataDir, ChannelURL: ch.URL, PublicKey: ch.PublicKey, Listener: ln,
-		Refresh: o.Refresh, Heartbeat: o.Heartbeat, Now: o.Now, Log: o.Log,
+		Refresh: o.Refresh, Heartbeat: o.Heartbeat, Now: o.Now, Log: o.Log, Remote: o.Remote,
 		Swarm: swarm.Config{ListenHost: "127.0.0.1", Peers: o.Peers, DisableDHT: true, DisableTrackers: true},
 	})
 	if err != nil {

@@ -34,6 +34,7 @@ import (
 	"github.com/atomicnetwork/atomicbox/appliance/box"
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
+	"github.com/atomicnetwork/atomicbox/gpio/remote"
 )
 
 // exitConfig tells gokrazy not to restart a daemon that cannot work.
@@ -50,6 +51,9 @@ type flags struct {
 	peers                               peerList
 	refresh                             time.Duration
 	noDHT, noTrackers                   bool
+	irChip, cecDevice, inputDir         string
+	irLine                              int
+	grabInput                           bool
 }
 
 // errConfig marks configuration errors (exit 125).
@@ -67,6 +71,11 @@ func main() {
 	flag.DurationVar(&f.refresh, "refresh", 5*time.Minute, "catalog refresh interval")
 	flag.BoolVar(&f.noDHT, "no-dht", false, "disable the DHT")
 	flag.BoolVar(&f.noTrackers, "no-trackers", false, "do not announce to trackers")
+	flag.IntVar(&f.irLine, "ir-line", -1, "GPIO line of the IR receiver (the box image uses 18); -1 = no IR")
+	flag.StringVar(&f.irChip, "ir-chip", "", "GPIO chip of the IR receiver (default: found by label, Pi 4 and Pi 5)")
+	flag.StringVar(&f.cecDevice, "cec", "", "HDMI-CEC adapter, e.g. /dev/cec0 (the TV's own remote); empty = none")
+	flag.StringVar(&f.inputDir, "input-dir", "", "input devices to watch for keyboards and USB IR receivers, e.g. /dev/input; empty = none")
+	flag.BoolVar(&f.grabInput, "grab-input", false, "grab input devices exclusively (on the box; never on a desktop)")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -110,8 +119,12 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", f.listen, err)
 	}
+	rc := &remote.Config{CECDevice: f.cecDevice, InputDir: f.inputDir, GrabInput: f.grabInput}
+	if f.irLine >= 0 {
+		rc.IR = &remote.IRConfig{Chip: f.irChip, Line: f.irLine}
+	}
 	d, err := box.StartDaemon(ctx, box.DaemonConfig{
-		DataDir: f.data, ChannelURL: f.channel, PublicKey: pub, Listener: ln, Refresh: f.refresh, Log: log,
+		DataDir: f.data, ChannelURL: f.channel, PublicKey: pub, Listener: ln, Refresh: f.refresh, Log: log, Remote: rc,
 		Swarm: swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers},
 	})
 	if err != nil {

@@ -1,0 +1,110 @@
+package box_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"github.com/atomicnetwork/atomicbox/appliance/boxtest"
+	"github.com/atomicnetwork/atomicbox/gpio/cec"
+	"github.com/atomicnetwork/atomicbox/gpio/cec/cectest"
+	"github.com/atomicnetwork/atomicbox/gpio/remote"
+)
+
+// TestCECKeyReachesUIStream drives the whole daemon path a TV remote takes:
+// a User Control Pressed on the (fake) HDMI-CEC adapter becomes a key event
+// on GET /api/events, the stream the UI reads. It also checks that
+// gpio/remote's diagnostics are mounted behind the API.
+func TestCECKeyReachesUIStream(t *testing.T) {
+	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{Shows: 1, EpisodesPerShow: 1, Seconds: 2})
+	dev := cectest.NewDevice(cec.AddrPlayback1, 0x1000, nil)
+	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{Remote: &remote.Config{
+		CECDevice: "/dev/cec0",
+		OpenCEC:   func(string) (cec.Device, error) { return dev, nil },
+	}})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", d.URL+"/api/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	keysSeen := make(chan api.KeyEvent, 16)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			data, ok := strings.CutPrefix(sc.Text(), "data: ")
+			if !ok {
+				continue
+			}
+			var ev api.Event
+			if json.Unmarshal([]byte(data), &ev) == nil && ev.Type == api.EventKey && ev.Key != nil {
+				keysSeen <- *ev.Key
+			}
+		}
+		close(keysSeen)
+	}()
+
+	for dev.Settings() == nil { // the remote configures the adapter when it starts
+		select {
+		case <-ctx.Done():
+			t.Fatal("CEC adapter never configured")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	// The SSE subscription may start a moment after the response headers:
+	// press until the first key arrives, then check press and release.
+	press, _ := cec.ParseHex("04:44:01") // UI code 0x01: up
+	release, _ := cec.ParseHex("04:45")
+	var got []string
+	start := time.Now()
+	for len(got) < 2 {
+		if len(got) == 0 {
+			dev.Inject(press)
+		}
+		select {
+		case k, ok := <-keysSeen:
+			if !ok {
+				t.Fatal("event stream ended")
+			}
+			got = append(got, k.Key+" "+k.Action+" "+k.Source)
+			if len(got) == 1 {
+				t.Logf("CEC press -> /api/events: %v", time.Since(start))
+				dev.Inject(release)
+			}
+		case <-time.After(200 * time.Millisecond):
+		case <-ctx.Done():
+			t.Fatalf("keys seen: %v", got)
+		}
+	}
+	if want := []string{"KEY_UP press cec", "KEY_UP release cec"}; !slices.Equal(got, want) {
+		t.Errorf("keys on /api/events = %v, want %v", got, want)
+	}
+
+	sresp, err := http.Get(d.URL + "/api/remote/sources")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sresp.Body.Close()
+	var sources struct{ Sources []remote.SourceStatus }
+	if err := json.NewDecoder(sresp.Body).Decode(&sources); err != nil || sresp.StatusCode != 200 {
+		t.Fatalf("GET /api/remote/sources: %s %v", sresp.Status, err)
+	}
+	var cecState string
+	for _, s := range sources.Sources {
+		if s.Name == "cec" {
+			cecState = s.State
+		}
+	}
+	if cecState != "running" {
+		t.Errorf("cec source state = %q, want running (sources %+v)", cecState, sources.Sources)
+	}
+}
