@@ -105,6 +105,26 @@ func (c *Client) PutResume(ctx context.Context, episode string, u api.ResumeUpda
 	return nil
 }
 
+// ActiveSource asks the daemon to switch the TV to the box's input over
+// HDMI-CEC (POST /api/remote/cec/active-source). It blocks until the daemon
+// answers; a box without CEC answers with an error status, returned as is.
+func (c *Client) ActiveSource(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL("/api/remote/cec/active-source"), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("active source: %w", err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("active source: %s", resp.Status)
+	}
+	return nil
+}
+
 func (c *Client) get(ctx context.Context, path string, limit int64) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL(path), nil)
 	if err != nil {

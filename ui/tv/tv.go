@@ -443,6 +443,7 @@ func (a *App) do(ctx context.Context, actions []screens.Action) {
 			if err == nil {
 				err = a.cfg.Player.SetProperty("pause", "no")
 			}
+			a.switchTVInput(ctx)
 		case screens.Stop:
 			a.episode, a.loaded = false, false
 			err = a.cfg.Player.Command("loadfile", a.backdrop, "replace")
@@ -473,6 +474,19 @@ func (a *App) maybePutResume(ctx context.Context, now time.Time) {
 	}
 	a.lastPut = now
 	a.putResume(ctx, p.Episode.ID, p.Position, p.Duration, false)
+}
+
+// switchTVInput asks the daemon to make the TV switch to the box's HDMI
+// input (CEC Active Source) when playback starts, in the background: a box
+// without CEC answers 404 or 503 and nothing else happens.
+func (a *App) switchTVInput(ctx context.Context) {
+	go func() {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := a.cfg.Daemon.ActiveSource(cctx); err != nil {
+			a.log.Debug("CEC active source", "err", err)
+		}
+	}()
 }
 
 // putResume stores a resume point in the background; after leaving an
