@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Over-the-air update of a running box: builds the instance and sends it with
+# gok update (the box writes the inactive root partition, switches to it and
+# reboots; /perm is kept).
+#
+# Usage: scripts/update.sh INSTANCE HOST[:PORT]
+#   INSTANCE  rpi or amd64 (image/INSTANCE), or a directory with config.json
+#   HOST      the box's name or address; PORT its gokrazy web port (default 80)
+# The password is ~/.config/gokrazy/hosts/<Hostname>/http-password.txt, the
+# one image-build.sh generated when the image was made.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+inst=${1:?usage: update.sh INSTANCE HOST[:PORT]}
+target=${2:?usage: update.sh INSTANCE HOST[:PORT]}
+gok=${GOK:-$HOME/.cache/atomicbox/tools/gok}
+[[ -d $inst ]] || inst="$repo/image/$inst"
+inst=$(cd "$inst" && pwd)
+name=$(basename "$inst")
+host=${target%:*}
+port=80
+[[ $target != *:* ]] || port=${target##*:}
+
+case $(grep -o '"github.com/gokrazy/kernel[^"]*"' "$inst/config.json") in
+  *kernel.amd64*) arch=amd64 ;;
+  *) arch=arm64 ;;
+esac
+
+# gok takes the update target from config.json: work on a copy that names
+# HOST, with the builddir's relative replace made absolute.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/$name"
+cp -r "$inst/builddir" "$tmp/$name/"
+sed -i "s#=> \.\./\.\./\.\.#=> $repo#" "$tmp/$name/builddir/go.mod"
+python3 - "$inst/config.json" "$tmp/$name/config.json" "$host" "$port" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+u = c.setdefault("Update", {})
+u["Hostname"], u["HTTPPort"] = sys.argv[3], sys.argv[4]
+json.dump(c, open(sys.argv[2], "w"), indent=4)
+PY
+if grep -q '"../build/runtime"' "$inst/config.json"; then
+  tar=$("$repo/scripts/runtime-tar.sh" path "$arch")
+  [[ -f $tar ]] || "$repo/scripts/runtime-tar.sh" build "$arch" "$tar"
+  mkdir -p "$tmp/build"
+  ln -s "$tar" "$tmp/build/runtime_$arch.tar"
+fi
+GOARCH=$arch GOFLAGS=-buildvcs=false "$gok" --parent_dir "$tmp" -i "$name" update
