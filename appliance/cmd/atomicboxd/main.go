@@ -54,6 +54,7 @@ type flags struct {
 	irChip, cecDevice, inputDir         string
 	irLine                              int
 	grabInput                           bool
+	bootConfig                          string
 }
 
 // errConfig marks configuration errors (exit 125).
@@ -75,6 +76,7 @@ func main() {
 	flag.StringVar(&f.irChip, "ir-chip", "", "GPIO chip of the IR receiver (default: found by label, Pi 4 and Pi 5)")
 	flag.StringVar(&f.cecDevice, "cec", "", "HDMI-CEC adapter, e.g. /dev/cec0 (the TV's own remote); empty = none")
 	flag.StringVar(&f.inputDir, "input-dir", "", "input devices to watch for keyboards and USB IR receivers, e.g. /dev/input; empty = none")
+	flag.StringVar(&f.bootConfig, "boot-config", "", `where the box configuration file (atomicbox.txt) comes from: "" = nowhere (desktop), "auto" = the boot partition (the image), or a directory`)
 	flag.BoolVar(&f.grabInput, "grab-input", false, "grab input devices exclusively (on the box; never on a desktop)")
 	flag.Parse()
 
@@ -91,6 +93,7 @@ func main() {
 }
 
 func run(ctx context.Context, f flags, log *slog.Logger) error {
+	applyBootConfig(f.bootConfig, &f, log)
 	if f.channel == "" {
 		return fmt.Errorf("%w: no -channel given; set the channel base URL", errConfig)
 	}
