@@ -48,3 +48,8 @@ fuzz:
 
 clean:
 	rm -rf $(BIN) image/build
+
+# The gokrazy images (image, image-amd64, image-test, flash, update, runtime,
+# gok) and the Pi kernel (kernel-rpi, image-test-arm64).
+include image/image.mk
+include image/kernel.mk

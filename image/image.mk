@@ -36,7 +36,7 @@ runtime-amd64 runtime-arm64: runtime-%:
 # The images are always rebuilt (gok decides what changed; warm builds are quick).
 image: $(GOK)
 	@scripts/setup-debian.sh image
-	scripts/image-build.sh rpi $(IMAGE_BUILD)/atomicbox-rpi.img $(IMAGE_SIZE)
+	scripts/image-build.sh $(if $(filter stock,$(PI_KERNEL)),rpi-stock,rpi) $(IMAGE_BUILD)/atomicbox-rpi.img $(IMAGE_SIZE)
 
 image-amd64: $(GOK)
 	@scripts/setup-debian.sh image
