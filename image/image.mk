@@ -44,7 +44,7 @@ image-amd64: $(GOK)
 
 image-hello: $(GOK)
 	@scripts/setup-debian.sh image
-	scripts/image-build.sh hello $(IMAGE_BUILD)/hello.img 1258291200
+	scripts/image-build.sh hello $(IMAGE_BUILD)/hello.img 1300234240
 
 # Cheap checks first (flash refusals, the arm64 runtime under qemu-aarch64),
 # then the QEMU boot test.
