@@ -32,11 +32,19 @@ func main() {
 	fullscreen := flag.Bool("fullscreen", true, "full screen window (desktop)")
 	cacheDir := flag.String("cache", "", "cache dir for posters and mpv config (default: user cache dir)/atomictv")
 	shotDir := flag.String("screenshot-dir", "", "mpv's screenshot directory (for tests)")
+	selftest := flag.String("selftest-play", "", "play this file headless to its end and exit (0 = played): the image's runtime check")
 	drmMode := flag.String("drm-mode", "", "tv: output mode, overriding the one in the daemon's settings (default 1920x1080@60)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *selftest != "" {
+		if err := selftestPlay(ctx, *selftest, *fonts); err != nil {
+			fmt.Fprintln(os.Stderr, "atomictv: selftest:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	err := run(ctx, options{*apiURL, mpv.Profile(*profile), *fonts, *geometry, *fullscreen, *cacheDir, *shotDir, *drmMode})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, "atomictv:", err)
@@ -135,4 +143,30 @@ func tvPlayback(ctx context.Context, client *daemon.Client, mode string, log *sl
 		}
 	}
 	return mpv.ChoosePlayback(sys, mode)
+}
+
+// selftestPlay plays file headless (no window, no sound) to its end.
+func selftestPlay(ctx context.Context, file, fonts string) error {
+	dir, err := os.MkdirTemp("", "atomictv-selftest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	opts, err := mpv.Options(mpv.Env{Profile: mpv.Headless, ConfigDir: dir, FontsDir: fonts})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	p, err := mpv.Open(ctx, append(opts, mpv.Option{Name: "keep-open", Value: "no"}), slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err != nil {
+		return err
+	}
+	defer p.Close(context.Background())
+	r, err := mpv.PlayToEnd(ctx, p, file)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("atomictv: selftest: played %s to the end (first frame after %v, %.1f s of media in %v)\n", file, r.FirstFrame.Round(time.Millisecond), r.LastPos, r.Total.Round(time.Millisecond))
+	return nil
 }
