@@ -34,12 +34,18 @@ vet:
 	CGO_ENABLED=0 $(GO) vet -tags nocgo ./...
 	GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags nocgo ./...
 
-# Every test, fuzz seed corpora included. -p 2 matches the 2-core CI machine.
+# Every test, fuzz seed corpora included (-p 2 matches the 2-core CI
+# machine), then the image boot test in QEMU (image/image.mk). The arm64
+# kernel boot test (make image-test-arm64, about 3 min more) is not part of it.
 test: setup-test vet
 	CGO_ENABLED=0 $(GO) test -tags nocgo -p 2 -timeout 15m ./...
+	$(MAKE) image-test
 
+# The flash-crowd benchmark (30 boxes; BOXES=60 for more) with its HTTP-only
+# baseline and the seek benchmark, then the seeding memory benchmark.
 bench: setup-test build
 	scripts/bench.sh
+	scripts/rss-bench.sh
 
 # Short coverage-guided fuzzing of every parser (seed corpora live in testdata/fuzz).
 FUZZTIME ?= 20s

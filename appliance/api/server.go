@@ -47,6 +47,11 @@ type Backend interface {
 }
 
 // ResumeStore keeps playback positions (see package resume).
+// ErrBadResumeUpdate is what a ResumeStore's Set wraps for a position or
+// duration that is not a number a player could report (400); any other
+// error means the position could not be stored (500).
+var ErrBadResumeUpdate = errors.New("resume: bad position")
+
 type ResumeStore interface {
 	Get(episodeID string) Resume
 	Set(episodeID string, u ResumeUpdate) (Resume, error)
@@ -65,7 +70,10 @@ type ServerConfig struct {
 	// gpio/remote's diagnostics and learn mode). They sit behind the same
 	// pairing check as every other endpoint.
 	Mounts map[string]http.Handler
-	Log    *slog.Logger
+	// Home serves settings, seeding and the ledger report; nil = those
+	// endpoints answer 404.
+	Home Home
+	Log  *slog.Logger
 }
 
 // Body limits, bytes.
@@ -111,6 +119,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	})
 	m.HandleFunc("POST /api/pair/request", s.pairRequest)
 	m.HandleFunc("POST /api/pair", s.pair)
+	s.routeHome()
 	for prefix, h := range cfg.Mounts {
 		m.Handle(prefix, h)
 	}
@@ -209,6 +218,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	st, err := s.cfg.Backend.Open(r.Context(), id)
 	if errors.Is(err, ErrNotFound) {
 		writeError(w, http.StatusNotFound, "episode "+id+" is not available yet")
+		return
+	}
+	if errors.Is(err, ErrEmbargoed) {
+		writeError(w, http.StatusForbidden, "episode "+id+" cannot be played yet: "+err.Error())
 		return
 	}
 	if err != nil {
@@ -349,7 +362,11 @@ func (s *Server) putResume(w http.ResponseWriter, r *http.Request) {
 		u.DurationSeconds = ep.DurationSeconds
 	}
 	if _, err := s.cfg.Resume.Set(id, u); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		code := http.StatusInternalServerError // the position could not be stored (e.g. a full disk)
+		if errors.Is(err, ErrBadResumeUpdate) {
+			code = http.StatusBadRequest
+		}
+		writeError(w, code, err.Error())
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -15,6 +15,11 @@
 //	GET  /remote                   the web remote page (HTML)
 //	POST /api/pair/request         asks the TV to show a pairing code (LAN, unpaired)
 //	POST /api/pair                 PairRequest -> PairResponse (sets the pairing cookie)
+//	GET  /api/settings, PUT /api/settings, GET /api/seeding, GET /api/ledger/report
+//	                               see home.go and settings_types.go
+//
+// GET /api/stream answers 403 {"error"} for an episode that is listed but
+// not released yet (EpisodeView.AvailableAt, Locked).
 //
 // Requests from loopback are trusted (the UI on the same box). Requests from
 // anywhere else need a paired token (cookie "atomicbox_pair" or
@@ -56,6 +61,12 @@ type EpisodeView struct {
 	ResumeSeconds   float64 `json:"resumeSeconds"` // where playback would resume; 0 when new or watched to the end
 	Watched         bool    `json:"watched"`
 	Completion      float64 `json:"completion"` // 0..1 of the file held locally
+	// Locked is set while the episode is listed but may not be played yet
+	// (GET /api/stream answers 403); it says why, for a person ("Coming
+	// Tue 1 Dec 2026 20:00 UTC."). AvailableAt is then its release time
+	// (omitted when the channel gave none: out when its key arrives).
+	AvailableAt time.Time `json:"availableAt,omitzero"`
+	Locked      string    `json:"locked,omitempty"`
 }
 
 // Stats is GET /api/stats.

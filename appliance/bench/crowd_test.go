@@ -167,10 +167,13 @@ func (n *loopbackNet) watch(boxes []loopbackBox) []PlayResult {
 	return Watch(n.ctx, RealClock{}, crowd, viewers)
 }
 
-// TestCrowdFallback: the peers hold nothing, so the origin (web seed, capped
-// at 8 MiB/s) is the only source: every player must start and receive the
-// whole episode. Measured (2026-11, 2 busy cores): all complete, ttff p50
-// 4.3-4.5 s, p95 5.1-5.3 s (the web seed starts late); bound 15 s.
+// TestCrowdFallback: the peers hold nothing, so the origin (capped at 8
+// MiB/s) is the only source: every player must start and receive the
+// whole episode. Measured (2026-11, 2 busy cores): with anacrolix's web
+// seed ttff p50 4.3-4.5 s, p95 5.1-5.3 s; with the swarm's deadline-driven
+// origin fetches (2026-11-25) p50 0.23-1.35 s, p95 1.0-1.5 s (2.1-3.5 s
+// with a longer peer grace); bound 6 s. The four boxes run in lockstep and
+// fetch most pieces from the origin each (61 of 64 MiB delivered).
 func TestCrowdFallback(t *testing.T) {
 	bin := daemonBin(t) // before the clock starts: the build may take a while
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -185,15 +188,15 @@ func TestCrowdFallback(t *testing.T) {
 	if s.Started != 4 || s.Completed != 4 {
 		t.Errorf("%d of 4 players started and %d completed with only the origin holding the episode; want all (errors: %v)", s.Started, s.Completed, s.Errors)
 	}
-	if bound := 15.0; s.TTFFP95 > bound {
+	if bound := 6.0; s.TTFFP95 > bound {
 		t.Errorf("ttff p95 %.2f s with the origin as the only source, want <= %.1f s", s.TTFFP95, bound)
 	}
 }
 
 // TestCrowdSeeded: a seed box holds the episode and four boxes play it; the
 // origin (capped at twice the bit rate) must not carry much of it.
-// Measured: origin share 0.000, no rebuffering, ttff p95 0.31-0.35 s;
-// bounds 0.3 and 0.05.
+// Measured: origin share 0.000-0.021, no rebuffering, ttff p95 0.31-0.78 s;
+// bounds 0.1 and 0.05.
 func TestCrowdSeeded(t *testing.T) {
 	bin := daemonBin(t) // before the clock starts: the build may take a while
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -209,7 +212,7 @@ func TestCrowdSeeded(t *testing.T) {
 	if s.Completed != 4 {
 		t.Errorf("%d of 4 players completed, want 4 (errors: %v)", s.Completed, s.Errors)
 	}
-	if bound := 0.3; s.OriginShare() > bound {
+	if bound := 0.1; s.OriginShare() > bound {
 		t.Errorf("origin share %.3f with a seed box on loopback, want <= %.2f", s.OriginShare(), bound)
 	}
 	if bound := 0.05; s.RebufferRatio > bound {
@@ -220,10 +223,9 @@ func TestCrowdSeeded(t *testing.T) {
 // TestSeekPriority: one box streams from the start while the origin (capped
 // at the bit rate, so the whole file takes ~17 s) is the only source; a seek
 // to 80% must get its first 64 KiB soon, not after the bytes before it.
-// Bound 3 s (a 256 KiB piece takes 0.25 s at that rate). Measured with the
-// swarm of 2026-11-25: 16.5-17.2 s, the web seed fetched the file in order,
-// so this test fails until the swarm fetches from the origin around the
-// playhead.
+// Bound 3 s (a 256 KiB piece takes 0.25 s at that rate). Measured with
+// anacrolix's web seed: 16.5-17.2 s (it fetched the file in order); with
+// the swarm's deadline-driven origin fetches (2026-11-25): 0.63-0.81 s.
 func TestSeekPriority(t *testing.T) {
 	bin := daemonBin(t) // before the clock starts: the build may take a while
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
+	"github.com/atomicnetwork/atomicbox/appliance/embargo"
 	"github.com/atomicnetwork/atomicbox/appliance/resume"
 	"github.com/atomicnetwork/atomicbox/appliance/state"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
@@ -53,7 +54,13 @@ type Config struct {
 	Resume  *resume.Store
 	Hub     *api.Hub     // catalog events go here; may be nil
 	Client  *http.Client // for torrents and posters; nil = 30 s timeout client
-	Log     *slog.Logger
+	// Trusted decides releases (package embargo); nil = a clock on the
+	// system's monotonic time. The box feeds it every verified catalog.
+	Trusted *embargo.TrustedClock
+	// Watching is told whether any stream is open (true on the first open,
+	// false when the last one closes); nil = nobody listens.
+	Watching func(bool)
+	Log      *slog.Logger
 }
 
 // Box implements api.Backend. Safe for concurrent use.
@@ -64,8 +71,11 @@ type Box struct {
 	syncMu sync.Mutex // serialises Sync
 
 	mu      sync.Mutex
-	refused map[string]string // episode ID -> why its torrent was refused
-	posters map[string]string // "kind/id" -> cached file
+	refused map[string]string    // episode ID -> why its torrent was refused
+	posters map[string]string    // "kind/id" -> cached file
+	playing map[string]int       // episode ID -> open streams
+	closed  map[string]time.Time // episode ID -> when its last stream closed (monotonic)
+	open    int                  // open streams, all episodes
 }
 
 // New returns a box; it does no I/O.
@@ -79,8 +89,11 @@ func New(cfg Config) (*Box, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.Trusted == nil {
+		cfg.Trusted = embargo.NewTrustedClock(embargo.SystemMonotonic())
+	}
 	return &Box{cfg: cfg, log: cfg.Log.With("component", "box"),
-		refused: make(map[string]string), posters: make(map[string]string)}, nil
+		refused: make(map[string]string), posters: make(map[string]string), playing: make(map[string]int), closed: make(map[string]time.Time)}, nil
 }
 
 // Run syncs the stored catalog at once, then follows the channel (every
@@ -88,6 +101,9 @@ func New(cfg Config) (*Box, error) {
 // Blocks until ctx ends.
 func (b *Box) Run(ctx context.Context, interval time.Duration) {
 	if c, _ := b.cfg.Fetcher.Current(); c != nil {
+		// The stored catalog was verified when it arrived: trusted time
+		// restarts from it (late, never early).
+		b.cfg.Trusted.Observe(c.Published)
 		b.Sync(ctx, c)
 	}
 	b.cfg.Fetcher.Run(ctx, interval, func(c *catalog.Catalog, st catalog.Status) {
@@ -97,6 +113,7 @@ func (b *Box) Run(ctx context.Context, interval time.Duration) {
 			b.log.Info("catalog updated", "sequence", st.Sequence)
 		}
 		if c != nil {
+			b.cfg.Trusted.Observe(c.Published)
 			b.Sync(ctx, c)
 		}
 		b.publish()
@@ -322,6 +339,10 @@ func (b *Box) episodeView(ep catalog.Episode) api.EpisodeView {
 	if b.hasPoster("episode", ep.ID) {
 		ev.PosterURL = "/api/poster/episode/" + ep.ID
 	}
+	if ok, why := b.playable(ep); !ok {
+		ev.Locked = why
+		ev.AvailableAt = ep.ReleaseAt // zero (omitted) for an embargo without a release time
+	}
 	return ev
 }
 
@@ -356,16 +377,122 @@ func (b *Box) Episode(id string) (api.EpisodeView, bool) {
 	return b.episodeView(ep), true
 }
 
-// Open implements api.Backend.
+// Open implements api.Backend. An episode that may not be played yet
+// (embargo.Playable by trusted time and key) is api.ErrEmbargoed; an
+// embargoed one that is out is decrypted on the fly. Open streams are
+// counted (Config.Watching, and eviction never takes a playing episode).
 func (b *Box) Open(ctx context.Context, episodeID string) (api.Stream, error) {
-	if _, ok := b.find(episodeID); !ok || !b.cfg.Swarm.Has(episodeID) {
+	ep, ok := b.find(episodeID)
+	if !ok || !b.cfg.Swarm.Has(episodeID) {
 		return nil, fmt.Errorf("%w: episode %s", api.ErrNotFound, episodeID)
+	}
+	if ok, why := b.playable(ep); !ok {
+		return nil, fmt.Errorf("%w: %s", api.ErrEmbargoed, why)
+	}
+	var key, nonce []byte
+	if ep.Embargo != nil {
+		var err error
+		if key, nonce, err = embargo.ParamsFor(sealed(ep), ep.ContentKey); err != nil {
+			return nil, fmt.Errorf("%w: %v", api.ErrEmbargoed, err)
+		}
 	}
 	s, err := b.cfg.Swarm.Open(ctx, episodeID)
 	if errors.Is(err, swarm.ErrUnknownEpisode) {
 		return nil, fmt.Errorf("%w: episode %s", api.ErrNotFound, episodeID)
 	}
-	return s, err
+	if err != nil {
+		return nil, err
+	}
+	out := &countedStream{Stream: s, rs: s, b: b, id: episodeID}
+	if key != nil {
+		d, err := embargo.NewDecryptingReadSeeker(s, key, nonce)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		out.rs = d
+	}
+	b.streamOpened(episodeID)
+	return out, nil
+}
+
+// playable applies embargo.Playable to ep at trusted time.
+func (b *Box) playable(ep catalog.Episode) (bool, string) {
+	ce := embargo.CatalogEpisode{ReleaseAt: ep.ReleaseAt, ContentKey: ep.ContentKey}
+	if ep.Embargo != nil {
+		s := sealed(ep)
+		ce.Embargo = &s
+	}
+	now, _ := b.cfg.Trusted.TrustedNow()
+	return embargo.Playable(ce, now, ep.ContentKey != "")
+}
+
+func sealed(ep catalog.Episode) embargo.Sealed {
+	return embargo.Sealed{Cipher: ep.Embargo.Cipher, KeyID: ep.Embargo.KeyID, Nonce: ep.Embargo.Nonce}
+}
+
+func (b *Box) streamOpened(id string) {
+	b.mu.Lock()
+	b.playing[id]++
+	b.open++
+	first := b.open == 1
+	b.mu.Unlock()
+	if first && b.cfg.Watching != nil {
+		b.cfg.Watching(true)
+	}
+}
+
+func (b *Box) streamClosed(id string) {
+	b.mu.Lock()
+	if b.playing[id]--; b.playing[id] <= 0 {
+		delete(b.playing, id)
+		b.closed[id] = time.Now()
+	}
+	b.open--
+	last := b.open == 0
+	b.mu.Unlock()
+	if last && b.cfg.Watching != nil {
+		b.cfg.Watching(false)
+	}
+}
+
+// playingGrace is how long an episode counts as playing after its last
+// stream closed: a player opens a new Range request for every seek, and a
+// person who pauses or steps away must not come back to an evicted episode.
+const playingGrace = 10 * time.Minute
+
+// Playing reports whether a stream is open on the episode, or was within
+// playingGrace.
+func (b *Box) Playing(id string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.playing[id] > 0 {
+		return true
+	}
+	at, ok := b.closed[id]
+	return ok && time.Since(at) < playingGrace
+}
+
+// countedStream reads through rs (the swarm stream, or a decrypting view
+// of it) and tells the box when it closes. Not safe for concurrent use.
+type countedStream struct {
+	swarm.Stream
+	rs     io.ReadSeeker
+	b      *Box
+	id     string
+	closed bool
+}
+
+func (c *countedStream) Read(p []byte) (int, error) { return c.rs.Read(p) }
+
+func (c *countedStream) Seek(off int64, whence int) (int64, error) { return c.rs.Seek(off, whence) }
+
+func (c *countedStream) Close() error {
+	if !c.closed {
+		c.closed = true
+		c.b.streamClosed(c.id)
+	}
+	return c.Stream.Close()
 }
 
 // Poster implements api.Backend.

@@ -8,12 +8,22 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"time"
 
+	"github.com/anacrolix/torrent"
+	"golang.org/x/time/rate"
+
 	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"github.com/atomicnetwork/atomicbox/appliance/bandwidth"
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
+	"github.com/atomicnetwork/atomicbox/appliance/embargo"
 	"github.com/atomicnetwork/atomicbox/appliance/keys"
+	"github.com/atomicnetwork/atomicbox/appliance/ledger"
+	"github.com/atomicnetwork/atomicbox/appliance/library"
 	"github.com/atomicnetwork/atomicbox/appliance/resume"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
 	"github.com/atomicnetwork/atomicbox/gpio/remote"
@@ -36,7 +46,17 @@ type DaemonConfig struct {
 	// window. Sink and Log are filled in; KeymapPath defaults to
 	// DataDir/keymap.json.
 	Remote *remote.Config
-	Log    *slog.Logger
+
+	// Home node (issue 6). Zero values are production defaults.
+	Location  *time.Location    // household time zone for the night window; nil = time.Local
+	StatFS    library.StatFS    // nil = statfs(2) on DataDir
+	Monotonic embargo.Monotonic // trusted-time base; nil = the system's monotonic clock
+	Discover  Discoverer        // UPnP discovery; nil = real SSDP unless the swarm listens on loopback
+	Policy    time.Duration     // disk and pre-fetch round interval; 0 = 1 min
+	Meter     time.Duration     // ledger poll interval of peer upload counters; 0 = 10 s
+	Version   string            // shown in settings
+	Hostname  string            // shown in settings
+	Log       *slog.Logger
 }
 
 // Daemon is a running box: swarm, catalog follower and API server.
@@ -47,12 +67,22 @@ type Daemon struct {
 	Keys   *keys.Bus
 	Hub    *api.Hub
 	Resume *resume.Store
+	Home   *Home
+	// Bandwidth sets the swarm's rate limiters from the settings, the
+	// schedule and whether a stream is open.
+	Bandwidth *bandwidth.Scheduler
+	Ledger    *ledger.Ledger
+	Reach     *Reacher
+	// UploadLimiter and DownloadLimiter are the limiters anacrolix uses;
+	// Bandwidth sets them.
+	UploadLimiter, DownloadLimiter *rate.Limiter
 
 	log     *slog.Logger
 	http    *http.Server
 	cancel  context.CancelFunc
 	runDone chan struct{}
 	srvDone chan error
+	bgDone  sync.WaitGroup // ledger meter and flusher, scheduler, home policy, reacher
 }
 
 // StartDaemon opens everything on cfg.DataDir and starts serving. It
@@ -83,8 +113,45 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Policy <= 0 {
+		cfg.Policy = time.Minute
+	}
+	if cfg.Meter <= 0 {
+		cfg.Meter = 10 * time.Second
+	}
+	if cfg.Monotonic == nil {
+		cfg.Monotonic = embargo.SystemMonotonic()
+	}
+	up, down := rate.NewLimiter(rate.Inf, bandwidth.UploadBurst), rate.NewLimiter(rate.Inf, bandwidth.DownloadBurst)
+	sched, err := bandwidth.New(up, down, filepath.Join(cfg.DataDir, BandwidthFile), bandwidth.Options{Location: cfg.Location, Log: cfg.Log.With("component", "bandwidth")})
+	if err != nil {
+		return nil, err
+	}
+	led, err := ledger.Open(filepath.Join(cfg.DataDir, LedgerFile), ledger.Options{Now: cfg.Now, Log: cfg.Log.With("component", "ledger")})
+	if err != nil {
+		return nil, err
+	}
+	boxKey, err := ledger.LoadOrCreateBoxKey(filepath.Join(cfg.DataDir, BoxKeyFile), cfg.Log)
+	if err != nil {
+		return nil, err
+	}
+	meter := ledger.NewMeter(led)
 	sc := cfg.Swarm
 	sc.DataDir, sc.Log = cfg.DataDir, cfg.Log
+	userConfigure := sc.ConfigureClient
+	sc.ConfigureClient = func(tc *torrent.ClientConfig) {
+		sched.Configure(tc)
+		prev := tc.Callbacks.PeerConnClosed
+		tc.Callbacks.PeerConnClosed = func(pc *torrent.PeerConn) {
+			meter.PeerConnClosed(pc)
+			if prev != nil {
+				prev(pc)
+			}
+		}
+		if userConfigure != nil {
+			userConfigure(tc)
+		}
+	}
 	sw, err := swarm.New(ctx, sc)
 	if err != nil {
 		return nil, err
@@ -103,12 +170,26 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 		mounts["/api/remote/"] = rem.Handler()
 	}
 	hub := api.NewHub()
-	b, err := New(Config{DataDir: cfg.DataDir, Fetcher: fetcher, Swarm: sw, Resume: rs, Hub: hub, Client: cfg.HTTPClient, Log: cfg.Log})
+	b, err := New(Config{DataDir: cfg.DataDir, Fetcher: fetcher, Swarm: sw, Resume: rs, Hub: hub, Client: cfg.HTTPClient,
+		Trusted: embargo.NewTrustedClock(cfg.Monotonic), Watching: sched.Watching, Log: cfg.Log})
 	if err != nil {
 		sw.Close(ctx)
 		return nil, err
 	}
-	srv, err := api.NewServer(api.ServerConfig{Backend: b, Resume: rs, Keys: cfg.Keys, Hub: hub, Pairer: pairer, Heartbeat: cfg.Heartbeat, Mounts: mounts, Log: cfg.Log})
+	discover := cfg.Discover
+	if discover == nil && !loopbackOnly(sc.ListenHost) {
+		discover = UPnPDiscover
+	}
+	reach := NewReacher(discover, swarmPort(sw), cfg.Now, cfg.Log.With("component", "reachability"))
+	home, err := NewHome(HomeConfig{
+		DataDir: cfg.DataDir, Box: b, Bandwidth: sched, Ledger: led, BoxKey: boxKey, StatFS: cfg.StatFS,
+		Location: cfg.Location, Now: cfg.Now, Reach: reach, Version: cfg.Version, Hostname: cfg.Hostname, Log: cfg.Log,
+	})
+	if err != nil {
+		sw.Close(ctx)
+		return nil, err
+	}
+	srv, err := api.NewServer(api.ServerConfig{Backend: b, Resume: rs, Keys: cfg.Keys, Hub: hub, Pairer: pairer, Heartbeat: cfg.Heartbeat, Mounts: mounts, Home: home, Log: cfg.Log})
 	if err != nil {
 		sw.Close(ctx)
 		return nil, err
@@ -116,6 +197,7 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 	runCtx, cancel := context.WithCancel(context.Background())
 	d := &Daemon{
 		Swarm: sw, Box: b, Server: srv, Keys: cfg.Keys, Hub: hub, Resume: rs, log: cfg.Log,
+		Home: home, Bandwidth: sched, Ledger: led, Reach: reach, UploadLimiter: up, DownloadLimiter: down,
 		http:   &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return runCtx }},
 		cancel: cancel, runDone: make(chan struct{}), srvDone: make(chan error, 1),
 	}
@@ -123,6 +205,15 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 		defer close(d.runDone)
 		b.Run(runCtx, cfg.Refresh)
 	}()
+	bg := func(f func()) {
+		d.bgDone.Add(1)
+		go func() { defer d.bgDone.Done(); f() }()
+	}
+	bg(func() { sched.Run(runCtx) })
+	bg(func() { meter.Run(runCtx, sw.Client(), cfg.Meter) })
+	bg(func() { led.Run(runCtx, time.Minute) })
+	bg(func() { home.Run(runCtx, cfg.Policy) })
+	bg(func() { reach.Run(runCtx, time.Hour) })
 	if rem != nil {
 		// Inputs are degradable: a missing device is logged by remote and
 		// skipped, so an error here never stops the seeder.
@@ -150,11 +241,34 @@ func (d *Daemon) Close(ctx context.Context) error {
 	case <-d.runDone:
 	case <-ctx.Done():
 	}
+	bgDone := make(chan struct{})
+	go func() { d.bgDone.Wait(); close(bgDone) }()
+	select {
+	case <-bgDone: // the meter took its last reading, the ledger flushed
+	case <-ctx.Done():
+	}
+	lerr := d.Ledger.Close()
 	rerr := d.Resume.Close(ctx)
 	serr := d.Swarm.Close(ctx)
-	if err := errors.Join(herr, rerr, serr); err != nil {
+	if err := errors.Join(herr, lerr, rerr, serr); err != nil {
 		return fmt.Errorf("daemon close: %w", err)
 	}
 	d.log.Info("atomicbox daemon stopped")
 	return nil
+}
+
+// loopbackOnly reports whether a swarm listen host keeps the box off the
+// LAN (tests, demos): no port mapping is tried then.
+func loopbackOnly(host string) bool {
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+func swarmPort(sw *swarm.Swarm) int {
+	_, p, err := net.SplitHostPort(sw.Addr())
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(p)
+	return n
 }

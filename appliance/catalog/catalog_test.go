@@ -6,6 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
+	"github.com/atomicnetwork/atomicbox/appliance/embargo"
 )
 
 // testKey is a fixed key so fuzz seeds stay valid across runs.
@@ -53,6 +58,21 @@ func sampleCatalog(seq uint64) *catalog.Catalog {
 	}
 }
 
+// testContentKey is a fixed 32-byte content key (base64) for embargo rows.
+var testContentKey = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+
+// embargoed makes the first episode an encrypted future release, with
+// contentKey ("" = not released yet).
+func embargoed(contentKey string) func(c *catalog.Catalog) {
+	return func(c *catalog.Catalog) {
+		e := &c.Shows[0].Episodes[0]
+		e.ReleaseAt = time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC)
+		e.Priority = 10
+		e.Embargo = &catalog.Embargo{Cipher: embargo.Cipher, KeyID: embargo.KeyID(bytes.Repeat([]byte{7}, 32)), Nonce: base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 16))}
+		e.ContentKey = contentKey
+	}
+}
+
 func encode(t testing.TB, c *catalog.Catalog) []byte {
 	t.Helper()
 	data, err := json.MarshalIndent(c, "", "  ")
@@ -61,6 +81,43 @@ func encode(t testing.TB, c *catalog.Catalog) []byte {
 	}
 	return append(data, '\n')
 }
+
+// TestEmbargoSeeds writes the embargo seeds of FuzzParse when run
+// with -update-seeds (they are checked in; the test then only checks that
+// they parse as the seed names say).
+func TestEmbargoSeeds(t *testing.T) {
+	seeds := map[string]struct {
+		mutate func(c *catalog.Catalog)
+		valid  bool
+	}{
+		"embargoed":          {embargoed(""), true},
+		"embargoed-key":      {embargoed(testContentKey), true},
+		"embargoed-wrongkey": {embargoed(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32))), false},
+	}
+	for name, s := range seeds {
+		c := sampleCatalog(1)
+		s.mutate(c)
+		data := encode(t, c)
+		path := filepath.Join("testdata", "fuzz", "FuzzParse", name)
+		if *updateSeeds {
+			if err := os.WriteFile(path, fmt.Appendf(nil, "go test fuzz v1\n[]byte(%q)\n", data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("seed %s: %v (run with -update-seeds)", name, err)
+		}
+		if !bytes.Contains(raw, []byte("embargo")) {
+			t.Errorf("seed %s holds no embargo", name)
+		}
+		if _, err := catalog.Parse(data); (err == nil) != s.valid {
+			t.Errorf("seed %s: Parse error %v, want valid=%v", name, err, s.valid)
+		}
+	}
+}
+
+var updateSeeds = flag.Bool("update-seeds", false, "rewrite the embargo fuzz seeds")
 
 func TestParse(t *testing.T) {
 	tests := []struct {
@@ -103,6 +160,22 @@ func TestParse(t *testing.T) {
 		{reason: "more than MaxCatalogBytes is refused before decoding", raw: func(d []byte) []byte {
 			return append(d, bytes.Repeat([]byte(" "), catalog.MaxCatalogBytes)...)
 		}, wantErr: "more than the limit"},
+		{reason: "an embargoed episode with release time and priority parses", mutate: embargoed("")},
+		{reason: "an embargoed episode with its content key parses", mutate: embargoed(testContentKey)},
+		{reason: "a content key that does not match keyID is refused", mutate: embargoed(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32))), wantErr: "contentKey: embargo: the content key does not match"},
+		{reason: "a content key without an embargo is refused", mutate: func(c *catalog.Catalog) { c.Shows[0].Episodes[0].ContentKey = testContentKey }, wantErr: "contentKey is given but the episode has no embargo"},
+		{reason: "only aes-256-ctr is known", mutate: func(c *catalog.Catalog) {
+			embargoed("")(c)
+			c.Shows[0].Episodes[0].Embargo.Cipher = "rot13"
+		}, wantErr: `embargo: cipher "rot13"`},
+		{reason: "the nonce is 16 bytes", mutate: func(c *catalog.Catalog) {
+			embargoed("")(c)
+			c.Shows[0].Episodes[0].Embargo.Nonce = "AAAA"
+		}, wantErr: "embargo: nonce is not 16 bytes"},
+		{reason: "priority is bounded", mutate: func(c *catalog.Catalog) { c.Shows[0].Episodes[0].Priority = -1 }, wantErr: "priority -1 is out of range"},
+		{reason: "releaseAt in year 1 is refused", mutate: func(c *catalog.Catalog) {
+			c.Shows[0].Episodes[0].ReleaseAt = time.Date(1, 2, 1, 0, 0, 0, 0, time.UTC)
+		}, wantErr: "releaseAt"},
 		{reason: "invalid UTF-8 is refused", raw: func(d []byte) []byte { return bytes.Replace(d, []byte("Orbit"), []byte("Orb\xfft"), 1) }, wantErr: "UTF-8"},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,7 +10,10 @@ import (
 	"math"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
+
+	"github.com/atomicnetwork/atomicbox/appliance/embargo"
 )
 
 // MaxCatalogBytes is the largest catalog.json a box reads (and the publisher
@@ -188,6 +192,38 @@ func checkEpisode(e *Episode) error {
 	}
 	if err := checkMime(e.MimeType); err != nil {
 		return fmt.Errorf("mimeType: %v", err)
+	}
+	return checkRelease(e)
+}
+
+// checkRelease validates releaseAt, priority, embargo and contentKey.
+func checkRelease(e *Episode) error {
+	if !e.ReleaseAt.IsZero() && (e.ReleaseAt.Year() < 2000 || e.ReleaseAt.Year() > 9999) {
+		return fmt.Errorf("releaseAt %s is not between the years 2000 and 9999", e.ReleaseAt.UTC().Format(time.RFC3339))
+	}
+	if e.Priority < 0 || e.Priority > MaxPriority {
+		return fmt.Errorf("priority %d is out of range 0..%d", e.Priority, MaxPriority)
+	}
+	if e.Embargo == nil {
+		if e.ContentKey != "" {
+			return errors.New("contentKey is given but the episode has no embargo")
+		}
+		return nil
+	}
+	s := embargo.Sealed{Cipher: e.Embargo.Cipher, KeyID: e.Embargo.KeyID, Nonce: e.Embargo.Nonce}
+	if s.Cipher != embargo.Cipher {
+		return fmt.Errorf("embargo: cipher %q is not %q", truncate(s.Cipher), embargo.Cipher)
+	}
+	if !isLowerHex(s.KeyID, 16) {
+		return fmt.Errorf("embargo: keyID %q is not 16 lower-case hex digits", truncate(s.KeyID))
+	}
+	if n, err := base64.StdEncoding.DecodeString(s.Nonce); err != nil || len(n) != embargo.NonceSize {
+		return fmt.Errorf("embargo: nonce is not %d bytes of base64", embargo.NonceSize)
+	}
+	if e.ContentKey != "" {
+		if _, _, err := embargo.ParamsFor(s, e.ContentKey); err != nil {
+			return fmt.Errorf("contentKey: %v", err)
+		}
 	}
 	return nil
 }

@@ -47,4 +47,31 @@ type Episode struct {
 	InfoHash        string  `json:"infoHash"` // lower-case hex v1 info hash; the box refuses a .torrent that does not match
 	Size            int64   `json:"size"`     // bytes of the video file
 	MimeType        string  `json:"mimeType"` // e.g. video/mp4
+
+	// ReleaseAt is when the episode may be played (zero: already out).
+	// Boxes judge it by trusted time (package embargo), never their own
+	// wall clock, and may pre-fetch the episode before it.
+	ReleaseAt time.Time `json:"releaseAt,omitzero"`
+	// Priority orders overnight pre-fetching: higher first (0..MaxPriority;
+	// 0 = ordinary).
+	Priority int `json:"priority,omitempty"`
+	// Embargo is set when the published file is encrypted until release
+	// (the torrent and Size are of the ciphertext, which has the
+	// plaintext's size).
+	Embargo *Embargo `json:"embargo,omitempty"`
+	// ContentKey is base64 (std) of the 32-byte key that decrypts an
+	// embargoed file. The publisher adds it only to catalogs it signs at or
+	// after ReleaseAt; it must match Embargo.KeyID.
+	ContentKey string `json:"contentKey,omitempty"`
 }
+
+// Embargo says how an embargoed episode's file is encrypted (see package
+// embargo: AES-256-CTR addressed by byte offset).
+type Embargo struct {
+	Cipher string `json:"cipher"` // "aes-256-ctr"
+	KeyID  string `json:"keyID"`  // 16 lower-case hex digits naming the content key
+	Nonce  string `json:"nonce"`  // base64 (std) of the 16-byte initial counter block
+}
+
+// MaxPriority is the highest Episode.Priority.
+const MaxPriority = 1000

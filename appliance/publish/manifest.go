@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
 )
@@ -47,6 +48,15 @@ type ManifestEpisode struct {
 	// DurationSeconds may be left out (or 0) for MP4/MOV files: LoadManifest
 	// reads it from the file's movie header.
 	DurationSeconds float64 `json:"durationSeconds,omitempty"`
+	// ReleaseAt, when set, is when the episode may be played. Published
+	// before that time, the file is encrypted with a fresh content key
+	// (kept in the origin directory's private state, never served) and the
+	// catalog carries the embargo; the first publication at or after
+	// ReleaseAt adds the key (see package embargo).
+	ReleaseAt time.Time `json:"releaseAt,omitzero"`
+	// Priority orders boxes' overnight pre-fetching, higher first
+	// (0..catalog.MaxPriority).
+	Priority int `json:"priority,omitempty"`
 }
 
 // LoadManifest reads and checks a manifest and fills in missing durations
@@ -173,6 +183,9 @@ func DecodeManifest(data []byte) (*Manifest, error) {
 			}
 			if math.IsNaN(e.DurationSeconds) || math.IsInf(e.DurationSeconds, 0) || e.DurationSeconds < 0 {
 				return nil, fmt.Errorf("%s: durationSeconds %v must be a positive number (or left out for MP4)", ewhere, e.DurationSeconds)
+			}
+			if e.Priority < 0 || e.Priority > catalog.MaxPriority {
+				return nil, fmt.Errorf("%s: priority %d must be between 0 and %d", ewhere, e.Priority, catalog.MaxPriority)
 			}
 		}
 	}

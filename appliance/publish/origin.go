@@ -18,8 +18,11 @@ import (
 
 // OriginOptions tunes an Origin.
 type OriginOptions struct {
-	// RateLimit caps the body bytes per second of all responses together;
-	// 0 = unlimited. The benchmark uses it to model a constrained origin.
+	// RateLimit caps the body bytes per second of all responses together
+	// but the small ones; 0 = unlimited. The benchmark uses it
+	// to model a constrained origin. The small files (catalog, signature,
+	// .torrent) are not limited: a real network puts them on a CDN, and a
+	// box must not wait behind episode bytes to learn what is on.
 	RateLimit int64
 	Log       *slog.Logger // nil: discard
 }
@@ -106,7 +109,8 @@ func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.Set("Content-Type", mt)
 		}
 	}
-	http.ServeContent(&countingWriter{ResponseWriter: w, o: o, ctx: r.Context()}, r, name, fi.ModTime(), f)
+	limited := name != catalog.CatalogFile && name != catalog.SignatureFile && !strings.HasSuffix(name, ".torrent")
+	http.ServeContent(&countingWriter{ResponseWriter: w, o: o, ctx: r.Context(), limited: limited}, r, name, fi.ModTime(), f)
 }
 
 func hasDotSegment(name string) bool {
@@ -118,18 +122,20 @@ func hasDotSegment(name string) bool {
 	return false
 }
 
-// countingWriter counts body bytes and applies the shared rate limit.
+// countingWriter counts body bytes and applies the shared rate limit when
+// limited.
 type countingWriter struct {
 	http.ResponseWriter
-	o   *Origin
-	ctx context.Context
+	o       *Origin
+	ctx     context.Context
+	limited bool
 }
 
 func (cw *countingWriter) Write(p []byte) (int, error) {
 	written := 0
 	for len(p) > 0 {
 		chunk := p
-		if cw.o.limiter != nil {
+		if cw.limited && cw.o.limiter != nil {
 			if len(chunk) > cw.o.chunk {
 				chunk = chunk[:cw.o.chunk]
 			}

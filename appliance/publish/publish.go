@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha1"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"github.com/anacrolix/torrent/metainfo"
 
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
+	"github.com/atomicnetwork/atomicbox/appliance/embargo"
 	"github.com/atomicnetwork/atomicbox/appliance/state"
 )
 
@@ -82,6 +84,10 @@ func Publish(ctx context.Context, m *Manifest, manifestDir string, opt Options) 
 		return nil, err
 	}
 	cache := loadCache(opt.OriginDir)
+	keys, err := loadEmbargoKeys(opt.OriginDir)
+	if err != nil {
+		return nil, err
+	}
 	c := &catalog.Catalog{
 		Format:    catalog.FormatVersion,
 		Network:   m.Network,
@@ -98,7 +104,7 @@ func Publish(ctx context.Context, m *Manifest, manifestDir string, opt Options) 
 			}
 		}
 		for _, me := range ms.Episodes {
-			e, err := publishEpisode(ctx, me, manifestDir, opt, cache)
+			e, err := publishEpisode(ctx, me, manifestDir, opt, cache, keys)
 			if err != nil {
 				return nil, fmt.Errorf("publish episode %s: %w", me.ID, err)
 			}
@@ -118,6 +124,9 @@ func Publish(ctx context.Context, m *Manifest, manifestDir string, opt Options) 
 		return nil, fmt.Errorf("publish: catalog is %d bytes, more than boxes accept (%d)", len(data), catalog.MaxCatalogBytes)
 	}
 	if err := saveCache(opt.OriginDir, cache); err != nil {
+		return nil, err
+	}
+	if err := saveEmbargoKeys(opt.OriginDir, keys); err != nil {
 		return nil, err
 	}
 	if err := state.WriteFileAtomic(filepath.Join(opt.OriginDir, catalog.CatalogFile), data, 0o644); err != nil {
@@ -167,7 +176,7 @@ func previousSequence(dir string) (uint64, error) {
 	return c.Sequence, nil
 }
 
-func publishEpisode(ctx context.Context, me ManifestEpisode, manifestDir string, opt Options, cache map[string]cacheEntry) (catalog.Episode, error) {
+func publishEpisode(ctx context.Context, me ManifestEpisode, manifestDir string, opt Options, cache map[string]cacheEntry, keys map[string]embargoKey) (catalog.Episode, error) {
 	src := ResolvePath(manifestDir, me.Video)
 	mime, err := videoType(src)
 	if err != nil {
@@ -175,7 +184,16 @@ func publishEpisode(ctx context.Context, me ManifestEpisode, manifestDir string,
 	}
 	name := me.ID + strings.ToLower(filepath.Ext(src))
 	dst := filepath.Join(opt.OriginDir, MediaDir, name)
-	if err := linkOrCopy(src, dst); err != nil {
+	sealed, err := sealFor(opt, me, keys)
+	if err != nil {
+		return catalog.Episode{}, err
+	}
+	if sealed != nil {
+		err = encryptTo(src, dst, sealed)
+	} else {
+		err = linkOrCopy(src, dst)
+	}
+	if err != nil {
 		return catalog.Episode{}, err
 	}
 	fi, err := os.Stat(dst)
@@ -220,7 +238,7 @@ func publishEpisode(ctx context.Context, me ManifestEpisode, manifestDir string,
 		return catalog.Episode{}, err
 	}
 	ih := mi.HashInfoBytes().HexString()
-	cache[me.ID] = cacheEntry{Name: name, Size: fi.Size(), ModTime: fi.ModTime().UnixNano(), PieceLength: pieceLen, InfoHash: ih}
+	cache[me.ID] = cacheEntry{Name: name, Size: fi.Size(), ModTime: fi.ModTime().UnixNano(), PieceLength: pieceLen, InfoHash: ih, Encrypted: sealed != nil}
 
 	e := catalog.Episode{
 		ID:              me.ID,
@@ -233,6 +251,14 @@ func publishEpisode(ctx context.Context, me ManifestEpisode, manifestDir string,
 		InfoHash:        ih,
 		Size:            fi.Size(),
 		MimeType:        mime,
+		ReleaseAt:       me.ReleaseAt.UTC(),
+		Priority:        me.Priority,
+	}
+	if sealed != nil {
+		e.Embargo = &catalog.Embargo{Cipher: embargo.Cipher, KeyID: embargo.KeyID(sealed.Key), Nonce: base64.StdEncoding.EncodeToString(sealed.Nonce)}
+		if !opt.Now().Before(me.ReleaseAt) {
+			e.ContentKey = base64.StdEncoding.EncodeToString(sealed.Key)
+		}
 	}
 	if me.Poster != "" {
 		if e.Poster, err = placePoster(ResolvePath(manifestDir, me.Poster), opt.OriginDir, me.ID); err != nil {
@@ -357,6 +383,7 @@ type cacheEntry struct {
 	ModTime     int64  `json:"modTime"` // ns since the epoch, of the media file in the origin
 	PieceLength int64  `json:"pieceLength"`
 	InfoHash    string `json:"infoHash"`
+	Encrypted   bool   `json:"encrypted,omitempty"` // the media file is the embargo ciphertext
 }
 
 func loadCache(originDir string) map[string]cacheEntry {

@@ -572,8 +572,10 @@ func TestOriginRateLimit(t *testing.T) {
 	}
 	rate := float64(n) / elapsed.Seconds()
 	t.Logf("1 MiB at a 1 MiB/s limit took %v (%.0f KiB/s)", elapsed, rate/1024)
-	if rate > 1.15*(1<<20) || rate < 0.85*(1<<20) {
-		t.Errorf("rate %.0f B/s, want 1 MiB/s within 15%%", rate)
+	// The cap must hold (upper bound within 15%); a loaded CI machine can
+	// only make the transfer slower, so the lower bound is loose.
+	if rate > 1.15*(1<<20) || rate < 0.5*(1<<20) {
+		t.Errorf("rate %.0f B/s, want at most 1 MiB/s + 15%% (and not below half of it)", rate)
 	}
 
 	// The limit is shared: two halves fetched at once still take a second.
@@ -601,8 +603,8 @@ func TestOriginRateLimit(t *testing.T) {
 	elapsed = time.Since(start)
 	rate = float64(1<<20) / elapsed.Seconds()
 	t.Logf("two concurrent 512 KiB ranges took %v (%.0f KiB/s in all)", elapsed, rate/1024)
-	if rate > 1.15*(1<<20) || rate < 0.85*(1<<20) {
-		t.Errorf("shared rate %.0f B/s, want 1 MiB/s within 15%% over both responses", rate)
+	if rate > 1.15*(1<<20) || rate < 0.5*(1<<20) {
+		t.Errorf("shared rate %.0f B/s, want at most 1 MiB/s + 15%% over both responses (and not below half of it)", rate)
 	}
 	srv.Close() // waits for the handlers, so their last writes are counted
 	if got := o.ServedBytes(); got != 2<<20 {

@@ -26,24 +26,26 @@ const (
 	WatchedTail     = 10 * time.Second
 )
 
-// DefaultDelay is how long Set waits before writing, so a player reporting
-// its position every second costs one write per DefaultDelay.
-const DefaultDelay = 5 * time.Second
-
 // ErrBadUpdate is returned by Set for positions or durations that are not
 // finite and non-negative.
-var ErrBadUpdate = errors.New("resume: bad position")
+var ErrBadUpdate = api.ErrBadResumeUpdate
 
 // Options tune a Store. Zero values are the defaults.
+//
+// The default is write-through: Set returns only after the file is written
+// and fsynced, so a position the API acknowledged (204) survives kill -9 and
+// power loss. The UI reports a position every 5 s, so this costs one small
+// fsync per 5 s of playback. A positive Delay debounces instead (positions
+// younger than the delay are lost on a crash).
 type Options struct {
-	Delay time.Duration    // write debounce; 0 = DefaultDelay, < 0 = write on every Set
+	Delay time.Duration    // write debounce; 0 or < 0 = write (and fsync) on every Set before returning
 	Now   func() time.Time // nil = time.Now
 	Log   *slog.Logger     // nil = slog.Default()
 }
 
-// Store holds the positions. Safe for concurrent use. Writes are debounced;
-// Close (or Flush) writes whatever is pending, so a clean shutdown loses
-// nothing.
+// Store holds the positions. Safe for concurrent use. By default every Set
+// is durable when it returns; with a debounce Delay, Close (or Flush) writes
+// whatever is pending, so a clean shutdown loses nothing.
 type Store struct {
 	path  string
 	delay time.Duration
@@ -67,7 +69,7 @@ type file struct {
 // file starts an empty store (the corrupt one is kept aside and logged).
 func Open(dir string, opts Options) (*Store, error) {
 	if opts.Delay == 0 {
-		opts.Delay = DefaultDelay
+		opts.Delay = -1
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -17,12 +18,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	g "github.com/anacrolix/generics"
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
 	"github.com/anacrolix/torrent/storage"
+	"golang.org/x/time/rate"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
 	_ "github.com/atomicnetwork/atomicbox/appliance/swarm/internal/classicio" // before anacrolix's storage init: classic file I/O, not mmap
@@ -55,12 +58,21 @@ type Config struct {
 	DisableTrackers bool
 	DisableUTP      bool
 	// EstablishedConnsPerTorrent caps peer connections per torrent; 0 = 20
-	// (the trial's best figure for memory and rebuffering).
+	// (the trial's best figure for memory and rebuffering). A torrent held
+	// completely (it only uploads) gets three times as many.
 	EstablishedConnsPerTorrent int
 	// ReadaheadSeconds of video to prefetch past a stream's read position;
 	// 0 = 10. Never less than MinReadahead bytes.
 	ReadaheadSeconds float64
 	Log              *slog.Logger // nil = slog.Default()
+	// ConfigureClient, when set, adjusts the anacrolix config last, just
+	// before the client starts: the daemon sets rate limiters and
+	// KeepAliveTimeout (bandwidth.Scheduler.Configure) and callbacks such
+	// as Callbacks.PeerConnClosed (the ledger's meter) there.
+	ConfigureClient func(*torrent.ClientConfig)
+	// OriginClient makes the deadline-driven origin fetches (Range requests
+	// to the torrents' url-list); nil = a client with a 30 s timeout.
+	OriginClient *http.Client
 }
 
 // MinReadahead is the smallest readahead a stream gets, in bytes.
@@ -78,6 +90,9 @@ type Swarm struct {
 	stopPeer context.CancelFunc
 	peerDone chan struct{}
 
+	httpClient  *http.Client
+	originLimit *rate.Limiter // this box's budget for origin fetches, all episodes together
+
 	mu       sync.Mutex
 	episodes map[string]*episode
 	closed   bool
@@ -87,6 +102,22 @@ type episode struct {
 	id       string
 	t        *torrent.Torrent
 	duration float64 // seconds, for the readahead
+	origin   string  // URL of the file at the origin; "" = none
+
+	originBytes atomic.Int64 // verified piece bytes fetched from the origin
+	kickc       chan struct{}
+	stopPlan    context.CancelFunc
+	planDone    chan struct{}
+
+	mu      sync.Mutex
+	streams map[*stream]struct{}
+}
+
+// drop stops the episode's planner and removes its torrent.
+func (ep *episode) drop() {
+	ep.stopPlan()
+	<-ep.planDone
+	ep.t.Drop()
 }
 
 // New opens the client on cfg.DataDir and starts listening. If the previous
@@ -156,6 +187,9 @@ func New(ctx context.Context, cfg Config) (*Swarm, error) {
 	}
 	tc.EstablishedConnsPerTorrent = cfg.EstablishedConnsPerTorrent
 	tc.Slogger = torrentLog
+	if cfg.ConfigureClient != nil {
+		cfg.ConfigureClient(tc)
+	}
 	client, err := torrent.NewClient(tc)
 	if err != nil {
 		store.Close()
@@ -164,6 +198,10 @@ func New(ctx context.Context, cfg Config) (*Swarm, error) {
 	s := &Swarm{
 		cfg: cfg, log: log, client: client, store: store, peers: peers,
 		started: time.Now(), unclean: unclean, episodes: make(map[string]*episode),
+		httpClient: cfg.OriginClient, originLimit: newOriginLimit(),
+	}
+	if s.httpClient == nil {
+		s.httpClient = &http.Client{Timeout: 30 * time.Second}
 	}
 	if len(peers) > 0 {
 		pctx, cancel := context.WithCancel(context.Background())
@@ -214,16 +252,30 @@ func (s *Swarm) Add(ctx context.Context, episodeID string, mi *metainfo.MetaInfo
 	}
 	if old, ok := s.episodes[episodeID]; ok {
 		if old.t.InfoHash() == ih {
+			old.mu.Lock()
 			old.duration = durationSeconds
+			old.mu.Unlock()
 			s.mu.Unlock()
 			return nil
 		}
 		delete(s.episodes, episodeID)
-		old.t.Drop()
+		s.mu.Unlock()
+		old.drop()
+	} else {
+		s.mu.Unlock()
 	}
-	s.mu.Unlock()
 
-	t, err := s.client.AddTorrent(mi)
+	// The url-list is kept out of anacrolix: its v1.61 web seed fetches
+	// every wanted piece in index order, cannot be removed and hogs a
+	// constrained origin. The planner (playhead.go) fetches from the origin
+	// only the pieces peers will not deliver before their deadline.
+	origin := originURL(mi.UrlList, info.BestName())
+	spec, err := torrent.TorrentSpecFromMetaInfoErr(mi)
+	if err != nil {
+		return fmt.Errorf("swarm: episode %s: %w", episodeID, err)
+	}
+	spec.Webseeds = nil
+	t, _, err := s.client.AddTorrentSpec(spec)
 	if err != nil {
 		return fmt.Errorf("swarm: add episode %s: %w", episodeID, err)
 	}
@@ -234,7 +286,13 @@ func (s *Swarm) Add(ctx context.Context, episodeID string, mi *metainfo.MetaInfo
 		return ctx.Err()
 	}
 	t.AddPeers(s.peers)
-	ep := &episode{id: episodeID, t: t, duration: durationSeconds}
+	pctx, stop := context.WithCancel(context.Background())
+	ep := &episode{
+		id: episodeID, t: t, duration: durationSeconds, origin: origin,
+		kickc: make(chan struct{}, 1), stopPlan: stop, planDone: make(chan struct{}),
+		streams: make(map[*stream]struct{}),
+	}
+	go s.plan(pctx, ep)
 	s.mu.Lock()
 	s.episodes[episodeID] = ep
 	s.mu.Unlock()
@@ -274,13 +332,6 @@ type Stream interface {
 	Size() int64
 }
 
-type stream struct {
-	torrent.Reader
-	size int64
-}
-
-func (s stream) Size() int64 { return s.size }
-
 // Open returns a new reader of the episode. ctx bounds every read: when it
 // ends (the HTTP client went away), pending reads return and the reader
 // stops prioritising its pieces. The readahead is ReadaheadSeconds of the
@@ -294,10 +345,8 @@ func (s *Swarm) Open(ctx context.Context, episodeID string) (Stream, error) {
 	}
 	size := ep.t.Length()
 	readahead := int64(MinReadahead)
-	if ep.duration > 0 {
-		if n := int64(float64(size) / ep.duration * s.cfg.ReadaheadSeconds); n > readahead {
-			readahead = n
-		}
+	if n := int64(ep.bytesPerSecond() * s.cfg.ReadaheadSeconds); n > readahead {
+		readahead = n
 	}
 	r := ep.t.NewReader()
 	r.SetContext(ctx)
@@ -305,7 +354,12 @@ func (s *Swarm) Open(ctx context.Context, episodeID string) (Stream, error) {
 	// Deliberately not SetResponsive: it hands out chunks before their piece
 	// is hash-checked, so a bad peer's bytes would reach the player; the
 	// streaming trial measured no material gain from it.
-	return stream{Reader: r, size: size}, nil
+	st := &stream{r: r, ep: ep, size: size}
+	ep.mu.Lock()
+	ep.streams[st] = struct{}{}
+	ep.mu.Unlock()
+	ep.kick()
+	return st, nil
 }
 
 // Has reports whether the episode has been added.
@@ -350,7 +404,7 @@ func (s *Swarm) Stats() api.Stats {
 			InfoHash: ep.t.InfoHash().HexString(),
 			TransferStats: api.TransferStats{
 				BytesFromPeers:   st.PeerConns.BytesReadUsefulData.Int64(),
-				BytesFromWebSeed: st.WebSeeds.BytesReadUsefulData.Int64(),
+				BytesFromWebSeed: st.WebSeeds.BytesReadUsefulData.Int64() + ep.originBytes.Load(),
 				BytesUploaded:    st.PeerConns.BytesWrittenData.Int64(),
 				Peers:            len(ep.t.PeerConns()),
 				Size:             ep.t.Length(),
@@ -383,10 +437,18 @@ func (s *Swarm) Close(ctx context.Context) error {
 		return nil
 	}
 	s.closed = true
+	eps := make([]*episode, 0, len(s.episodes))
+	for _, ep := range s.episodes {
+		eps = append(eps, ep)
+	}
 	s.mu.Unlock()
 	if s.stopPeer != nil {
 		s.stopPeer()
 		<-s.peerDone
+	}
+	for _, ep := range eps {
+		ep.stopPlan()
+		<-ep.planDone
 	}
 	done := make(chan []error, 1)
 	go func() { done <- s.client.Close() }()
@@ -414,13 +476,16 @@ func (s *Swarm) Close(ctx context.Context) error {
 	return nil
 }
 
-// readdPeers adds the configured peers again every 30 s: a peer that was
-// down when a torrent was added (or dropped us) is tried again.
+// readdPeers adds the configured peers again: every 2 s to a torrent with
+// less than half the connections it could have (a peer that was down when
+// the torrent was added, since boxes boot in any order, is dialled again
+// promptly), every 30 s otherwise (a peer that dropped us). anacrolix
+// skips addresses it is already connected to.
 func (s *Swarm) readdPeers(ctx context.Context) {
 	defer close(s.peerDone)
-	tick := time.NewTicker(30 * time.Second)
+	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
-	for {
+	for round := 1; ; round++ {
 		select {
 		case <-ctx.Done():
 			return
@@ -428,7 +493,9 @@ func (s *Swarm) readdPeers(ctx context.Context) {
 		}
 		s.mu.Lock()
 		for _, ep := range s.episodes {
-			ep.t.AddPeers(s.peers)
+			if round%15 == 0 || 2*len(ep.t.PeerConns()) < min(len(s.peers), s.cfg.EstablishedConnsPerTorrent) {
+				ep.t.AddPeers(s.peers)
+			}
 		}
 		s.mu.Unlock()
 	}

@@ -1,0 +1,132 @@
+package swarm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/anacrolix/torrent"
+)
+
+// Policy hooks: what the daemon's disk, pre-fetch and ledger policies need
+// from the swarm. All methods are safe for concurrent use.
+
+// Prefetch asks for the whole episode in the background (at normal
+// priority; streams' pieces still come first). It does not block.
+func (s *Swarm) Prefetch(episodeID string) error {
+	ep, ok := s.get(episodeID)
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrUnknownEpisode, episodeID)
+	}
+	ep.t.DownloadAll()
+	return nil
+}
+
+// StopPrefetch withdraws a Prefetch: pieces not yet fetched are no longer
+// wanted unless a stream reads them. Pieces already held stay and are
+// seeded. It does not block.
+func (s *Swarm) StopPrefetch(episodeID string) {
+	ep, ok := s.get(episodeID)
+	if !ok {
+		return
+	}
+	ep.t.CancelPieces(0, ep.t.NumPieces())
+}
+
+// Held returns the verified bytes of the episode on disk; 0 for an unknown
+// episode.
+func (s *Swarm) Held(episodeID string) int64 {
+	ep, ok := s.get(episodeID)
+	if !ok {
+		return 0
+	}
+	return ep.t.BytesCompleted()
+}
+
+// Copies returns how many connected peers hold the whole episode (a cheap
+// measure of how well it is seeded without this box).
+func (s *Swarm) Copies(episodeID string) int {
+	ep, ok := s.get(episodeID)
+	if !ok {
+		return 0
+	}
+	n := ep.t.NumPieces()
+	if n == 0 {
+		return 0
+	}
+	copies := 0
+	for _, pc := range ep.t.PeerConns() {
+		if int(pc.PeerPieces().GetCardinality()) == n {
+			copies++
+		}
+	}
+	return copies
+}
+
+// Drop removes the episode from the swarm and deletes its file from the
+// media dir, returning the bytes that were held. Open streams on it end
+// with an error. Adding it again later starts from nothing. ctx is unused
+// today (dropping does not wait on the network) but bounds future work.
+func (s *Swarm) Drop(ctx context.Context, episodeID string) (int64, error) {
+	s.mu.Lock()
+	ep, ok := s.episodes[episodeID]
+	if ok {
+		delete(s.episodes, episodeID)
+	}
+	s.mu.Unlock()
+	if !ok {
+		return 0, fmt.Errorf("%w: %s", ErrUnknownEpisode, episodeID)
+	}
+	held := ep.t.BytesCompleted()
+	name := ""
+	if info := ep.t.Info(); info != nil {
+		name = info.BestName()
+	}
+	ep.drop()
+	if name == "" {
+		return held, nil
+	}
+	p := filepath.Join(s.cfg.DataDir, MediaDir, name)
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return held, fmt.Errorf("swarm: drop episode %s: %w", episodeID, err)
+	}
+	return held, nil
+}
+
+// Client is the anacrolix client (for the ledger's meter, which polls its
+// connections). Callers must not add or drop torrents through it.
+func (s *Swarm) Client() *torrent.Client { return s.client }
+
+// EpisodeByInfoHash returns the episode whose torrent has the lower-case hex
+// info hash, or "".
+func (s *Swarm) EpisodeByInfoHash(hexHash string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, ep := range s.episodes {
+		if ep.t.InfoHash().HexString() == hexHash {
+			return id
+		}
+	}
+	return ""
+}
+
+// Episodes returns the IDs of the episodes added.
+func (s *Swarm) Episodes() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.episodes))
+	for id := range s.episodes {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func (s *Swarm) get(episodeID string) (*episode, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ep, ok := s.episodes[episodeID]
+	return ep, ok
+}
