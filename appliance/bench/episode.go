@@ -1,16 +1,14 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"crypto/ed25519"
-	"encoding/binary"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
+	"github.com/atomicnetwork/atomicbox/appliance/mediatest"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
 )
 
@@ -50,7 +48,7 @@ func PublishChannel(ctx context.Context, work, baseURL string, opt ChannelOption
 	}
 	const id = "crowd"
 	video := filepath.Join(src, id+".mp4")
-	if err := writeRandom(video, opt.Size, opt.Seed); err != nil {
+	if err := mediatest.WriteRandom(video, opt.Size, opt.Seed); err != nil {
 		return nil, err
 	}
 	m := &publish.Manifest{
@@ -84,30 +82,4 @@ func PublishChannel(ctx context.Context, work, baseURL string, opt ChannelOption
 // MediaURL is the episode's URL on the origin (what a plain HTTP player reads).
 func (c *Channel) MediaURL() string {
 	return c.BaseURL + publish.MediaDir + "/" + filepath.Base(c.MediaPath)
-}
-
-func writeRandom(path string, size int64, seed uint64) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	var key [32]byte
-	binary.LittleEndian.PutUint64(key[:], seed)
-	rng := rand.NewChaCha8(key)
-	w := bufio.NewWriterSize(f, 1<<20)
-	buf := make([]byte, 64<<10)
-	for left := size; left > 0; {
-		n := min(left, int64(len(buf)))
-		rng.Read(buf[:n])
-		if _, err := w.Write(buf[:n]); err != nil {
-			f.Close()
-			return err
-		}
-		left -= n
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -3,11 +3,9 @@
 package crashtest
 
 import (
-	"bufio"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -21,6 +19,7 @@ import (
 	"github.com/anacrolix/torrent/metainfo"
 
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
+	"github.com/atomicnetwork/atomicbox/appliance/mediatest"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
 )
 
@@ -69,7 +68,7 @@ func PublishRandom(ctx context.Context, work, baseURL string, sizes []int64, pie
 		i++
 		id := fmt.Sprintf("e%d", i)
 		video := filepath.Join(src, id+".mp4")
-		if err := WriteRandom(video, size, seed+uint64(i)); err != nil {
+		if err := mediatest.WriteRandom(video, size, seed+uint64(i)); err != nil {
 			return nil, err
 		}
 		show.Episodes = append(show.Episodes, publish.ManifestEpisode{
@@ -102,33 +101,6 @@ func PublishRandom(ctx context.Context, work, baseURL string, sizes []int64, pie
 		}
 	}
 	return ch, nil
-}
-
-// WriteRandom writes size bytes of ChaCha8 output keyed by seed to path.
-func WriteRandom(path string, size int64, seed uint64) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	var key [32]byte
-	binary.LittleEndian.PutUint64(key[:], seed)
-	rng := rand.NewChaCha8(key)
-	w := bufio.NewWriterSize(f, 1<<20)
-	buf := make([]byte, 64<<10)
-	for left := size; left > 0; {
-		n := min(left, int64(len(buf)))
-		rng.Read(buf[:n])
-		if _, err := w.Write(buf[:n]); err != nil {
-			f.Close()
-			return err
-		}
-		left -= n
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // FileSHA256 is the hex SHA-256 of the file at path.
