@@ -35,11 +35,12 @@ vet:
 	GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags nocgo ./...
 
 # Every test, fuzz seed corpora included (-p 2 matches the 2-core CI
-# machine), then the image boot test in QEMU (image/image.mk). The arm64
-# kernel boot test (make image-test-arm64, about 3 min more) is not part of it.
+# machine), then the amd64 image boot test in QEMU (image/image.mk) and the
+# Pi kernel + initramfs boot in qemu-system-aarch64 (image/kernel.mk).
 test: setup-test vet
 	CGO_ENABLED=0 $(GO) test -tags nocgo -p 2 -timeout 15m ./...
 	$(MAKE) image-test
+	$(MAKE) image-test-arm64
 
 # The flash-crowd benchmark (30 boxes; BOXES=60 for more) with its HTTP-only
 # baseline and the seek benchmark, then the seeding memory benchmark.
