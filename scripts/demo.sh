@@ -77,6 +77,6 @@ if [[ -n "${HEADLESS:-}" ]]; then
   pids+=($!)
   export DISPLAY=$display
   sleep 1
-  echo "demo: headless on $DISPLAY; drive it from the web remote; screenshots: xwd -root -display $DISPLAY"
+  echo "demo: headless on $DISPLAY; drive it from the web remote; a screenshot: ffmpeg -f x11grab -video_size 1920x1080 -i $DISPLAY -frames:v 1 shot.png"
 fi
 "$BIN/atomictv" -api "http://127.0.0.1:$api_port" -profile "$profile" 2>"$run/ui.log"
