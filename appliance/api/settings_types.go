@@ -33,6 +33,11 @@ type BandwidthSettings struct {
 	DayUp   int64       `json:"dayUp"`
 	DayDown int64       `json:"dayDown"`
 	Night   NightWindow `json:"night"`
+	// Uplink is the household line's upload speed when known (0: unknown).
+	// While a stream is open the box uploads at most a share of it (or of
+	// the cap in force); unknown means a fixed 2 Mbit/s. Only in the view:
+	// SettingsUpdate.Uplink changes it, a Bandwidth update keeps it.
+	Uplink int64 `json:"uplink"`
 }
 
 // NightWindow mirrors bandwidth.Window (every day; Days is not exposed: the
@@ -75,6 +80,7 @@ type SettingsUpdate struct {
 	Bandwidth       *BandwidthSettings `json:"bandwidth,omitempty"` // replaces all caps and the window
 	KeepFreePercent *int               `json:"keepFreePercent,omitempty"`
 	Video           *VideoSettings     `json:"video,omitempty"`
+	Uplink          *int64             `json:"uplink,omitempty"` // bytes/s, 0 unknown (see BandwidthSettings.Uplink)
 }
 
 // SeedingView is GET /api/seeding, from the contribution ledger. Dates are

@@ -42,6 +42,7 @@ func Watch(ctx context.Context, clock Clock, c Crowd, viewers []Viewer) []PlayRe
 				return
 			}
 			out[i] = watchOne(ctx, clock, c, v)
+			out[i].Joined = delay
 		})
 	}
 	wg.Wait()

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,6 +31,7 @@ type DaemonConfig struct {
 	NetworkKey string   // -network-key
 	Peers      []string // -peer host:port, each
 	LogPath    string   // stdout and stderr go here
+	Env        []string // added to this process's environment, e.g. GOMAXPROCS=1
 }
 
 // Daemon is a running atomicboxd. Its methods are safe for concurrent use.
@@ -68,6 +70,7 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 		return nil, err
 	}
 	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), cfg.Env...)
 	cmd.Stdout = log
 	cmd.Stderr = log
 	// Its own process group: a Ctrl-C in the terminal reaches only the
@@ -138,6 +141,28 @@ func (d *Daemon) Stats(ctx context.Context) (api.Stats, error) {
 	var s api.Stats
 	err := d.getJSON(ctx, "/api/stats", &s)
 	return s, err
+}
+
+// SetUplink tells the box its line's upload speed (PUT /api/settings
+// {"uplink": ...}), as the household does in Settings: while a stream is
+// open the box uploads a share of it.
+func (d *Daemon) SetUplink(ctx context.Context, bytesPerSec int64) error {
+	body := fmt.Sprintf(`{"uplink":%d}`, bytesPerSec)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, d.URL("/api/settings"), strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := d.Client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("PUT /api/settings: %s: %s", resp.Status, b)
+	}
+	return nil
 }
 
 func (d *Daemon) getJSON(ctx context.Context, path string, v any) error {

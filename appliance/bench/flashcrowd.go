@@ -33,6 +33,10 @@ import (
 //   - Links are shaped with tbf but carry no added latency: this kernel has
 //     no netem, and the daemons' peer connections cannot be proxied without
 //     changing the daemon.
+//   - Each box is told its line's upload speed (PUT /api/settings, as a
+//     household does in Settings), so while it plays it uploads the
+//     watching share of it rather than the 2 Mbit/s a box that knows
+//     nothing about its line keeps to.
 //   - Origin bytes are everything the origin served during the scenario
 //     (catalog refreshes included; they are a few KiB).
 //   - A player still going after twice the episode's duration is cut and
@@ -52,6 +56,13 @@ type FlashCrowd struct {
 	Seeks        int  // seek benchmark on an extra box after the crowd; 0 = none
 	Seed         uint64
 	Progress     io.Writer // one line per step; nil = none
+	DaemonEnv    []string  // added to every daemon's environment
+	// NoBaseline skips the HTTP-only scenario (for quick experiments; the
+	// benchmark's figures always include it).
+	NoBaseline bool
+	// Trace, when set, receives one CSV line per box every 500 ms of the
+	// swarm scenario (see traceBoxes) and each player's result at the end.
+	Trace io.Writer
 }
 
 // FlashCrowdReport is what Run measured.
@@ -140,7 +151,7 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 			Bin: filepath.Join(f.Bin, "atomicboxd"), NS: hosts[i].NS,
 			DataDir: filepath.Join(f.Work, "boxes", name), APIAddr: apiAddr, BTPort: btPort,
 			Channel: baseURL, NetworkKey: ch.PublicKey(), Peers: peers,
-			LogPath: filepath.Join(f.Work, "logs", name+".log"),
+			LogPath: filepath.Join(f.Work, "logs", name+".log"), Env: f.DaemonEnv,
 		})
 		if err == nil {
 			dmu.Lock()
@@ -154,6 +165,7 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 	}
 
 	var peers []string
+	var seedBox *Daemon
 	if f.Seeder {
 		f.logf("starting the seed box")
 		media := filepath.Join(f.Work, "boxes", "seed", "media")
@@ -174,6 +186,7 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 			return nil, fmt.Errorf("seed box: %w", err)
 		}
 		peers = append(peers, btAddr(0))
+		seedBox = seed
 	}
 	for i := 1; i <= f.Boxes+1; i++ {
 		peers = append(peers, btAddr(i))
@@ -195,7 +208,13 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 	if err := parallel(ctx, len(boxes), 8, func(i int) error {
 		wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
-		return boxes[i].WaitEpisode(wctx, episodeID, 0)
+		if err := boxes[i].WaitEpisode(wctx, episodeID, 0); err != nil {
+			return err
+		}
+		if f.BoxLink.Up > 0 {
+			return boxes[i].SetUplink(wctx, f.BoxLink.Up/8)
+		}
+		return nil
 	}); err != nil {
 		return nil, err
 	}
@@ -210,8 +229,15 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 	}
 	f.logf("swarm: %d players start within %v (cut after %v)", len(viewers), f.Join, crowd.Cap)
 	t0 := time.Now()
+	stopTrace := f.traceBoxes(ctx, t0, seedBox, boxes)
 	results := Watch(ctx, RealClock{}, crowd, viewers)
 	rep.SwarmDuration = time.Since(t0)
+	stopTrace()
+	if f.Trace != nil {
+		for i, r := range results {
+			fmt.Fprintf(f.Trace, "result,%d,%v,%.3f,%d,%.3f,%.3f,%.3f\n", i+1, r.Started, r.TTFF.Seconds(), r.Stalls, r.Stalled.Seconds(), r.FinishedAt.Seconds(), r.Joined.Seconds())
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -241,6 +267,9 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 	stopAll(&dmu, &daemons)
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if f.NoBaseline {
+		return rep, nil
 	}
 
 	// Baseline: the same crowd reads the file from the origin over plain HTTP.
@@ -310,6 +339,54 @@ func (f *FlashCrowd) seeks(ctx context.Context, start func(name string) (*Daemon
 		out = append(out, took)
 	}
 	return out, nil
+}
+
+// traceBoxes samples every box's episode figures every 500 ms until the
+// returned stop is called, writing "box,<s since t0>,<box>,<peers>,
+// <bytes from peers>,<bytes from origin>,<bytes uploaded>,<completion>"
+// lines to f.Trace; box 0 is the seed box (nil: none). A no-op without
+// Trace.
+func (f *FlashCrowd) traceBoxes(ctx context.Context, t0 time.Time, seed *Daemon, viewers []*Daemon) (stop func()) {
+	if f.Trace == nil {
+		return func() {}
+	}
+	boxes := append([]*Daemon{seed}, viewers...)
+	tctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tctx.Done():
+				return
+			case <-tick.C:
+			}
+			at := time.Since(t0).Seconds()
+			lines := make([]string, len(boxes))
+			var wg sync.WaitGroup
+			for i, d := range boxes {
+				if d == nil {
+					continue
+				}
+				wg.Go(func() {
+					sctx, c := context.WithTimeout(tctx, time.Second)
+					t, err := d.EpisodeStats(sctx, episodeID)
+					c()
+					if err == nil {
+						lines[i] = fmt.Sprintf("box,%.2f,%d,%d,%d,%d,%d,%.4f\n", at, i, t.Peers,
+							t.BytesFromPeers, t.BytesFromWebSeed, t.BytesUploaded, t.Completion)
+					}
+				})
+			}
+			wg.Wait()
+			for _, l := range lines {
+				io.WriteString(f.Trace, l)
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 type byteSums struct{ BytesFromPeers, BytesFromWebSeed int64 }

@@ -46,6 +46,7 @@ type PlayResult struct {
 	Complete   bool          // every byte of the stream arrived
 	Err        string        // why the read ended early, if it did
 	FinishedAt time.Duration // when the player stopped reading, from the request
+	Joined     time.Duration // when the viewer started, from the crowd's start (Watch)
 }
 
 // RebufferRatio is stalled time over stalled plus played time.

@@ -146,7 +146,7 @@ func (h *Home) Settings() api.SettingsView {
 		Bandwidth: api.BandwidthSettings{DayUp: bw.Day.Upload, DayDown: bw.Day.Download, Night: api.NightWindow{
 			Enabled: bw.Night.Enabled, StartMinute: bw.Night.StartMinute, EndMinute: bw.Night.EndMinute,
 			Up: bw.Night.Caps.Upload, Down: bw.Night.Caps.Download,
-		}},
+		}, Uplink: bw.UplinkBytesPerSec},
 		Storage: api.StorageView{KeepFreePercent: st.KeepFreePercent, LibraryBytes: h.libraryBytes()},
 		Video:   st.Video,
 	}
@@ -179,9 +179,15 @@ func (h *Home) UpdateSettings(u api.SettingsUpdate) (api.SettingsView, error) {
 	if u.Bandwidth != nil {
 		b := u.Bandwidth
 		bw.Day = bandwidth.Caps{Upload: b.DayUp, Download: b.DayDown}
-		// Days, the uplink and the watching share are not in the API: kept.
+		// Days and the watching share are not in the API, and the uplink
+		// has its own field: kept.
 		bw.Night.Enabled, bw.Night.StartMinute, bw.Night.EndMinute = b.Night.Enabled, b.Night.StartMinute, b.Night.EndMinute
 		bw.Night.Caps = bandwidth.Caps{Upload: b.Night.Up, Download: b.Night.Down}
+	}
+	if u.Uplink != nil {
+		bw.UplinkBytesPerSec = *u.Uplink
+	}
+	if u.Bandwidth != nil || u.Uplink != nil {
 		if err := bw.Validate(); err != nil {
 			return api.SettingsView{}, fmt.Errorf("%w: %v", api.ErrBadSettings, err)
 		}
@@ -201,7 +207,7 @@ func (h *Home) UpdateSettings(u api.SettingsUpdate) (api.SettingsView, error) {
 		}
 		st.Video = *u.Video
 	}
-	if u.Bandwidth != nil {
+	if u.Bandwidth != nil || u.Uplink != nil {
 		if err := h.cfg.Bandwidth.SetSettings(bw); err != nil {
 			return api.SettingsView{}, fmt.Errorf("%w: %v", api.ErrBadSettings, err)
 		}

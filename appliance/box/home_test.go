@@ -23,6 +23,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"github.com/atomicnetwork/atomicbox/appliance/bandwidth"
 	"github.com/atomicnetwork/atomicbox/appliance/box"
 	"github.com/atomicnetwork/atomicbox/appliance/boxtest"
 	"github.com/atomicnetwork/atomicbox/appliance/ledger"
@@ -127,7 +128,7 @@ func TestSettingsAPI(t *testing.T) {
 		t.Errorf("limiters before any cap: up %v down %v, want unlimited", h.D.UploadLimiter.Limit(), h.D.DownloadLimiter.Limit())
 	}
 
-	put := `{"bandwidth":{"dayUp":300000,"dayDown":500000,"night":{"enabled":false,"startMinute":60,"endMinute":360,"up":0,"down":0}},"keepFreePercent":20,"video":{"mode":"1920x1080@60"}}`
+	put := `{"bandwidth":{"dayUp":300000,"dayDown":500000,"night":{"enabled":false,"startMinute":60,"endMinute":360,"up":0,"down":0}},"keepFreePercent":20,"video":{"mode":"1920x1080@60"},"uplink":1250000}`
 	status, body := do(t, http.MethodPut, h.URL+"/api/settings", put)
 	if status != http.StatusOK {
 		t.Fatalf("PUT /api/settings: %d %s", status, body)
@@ -140,7 +141,7 @@ func TestSettingsAPI(t *testing.T) {
 	if err := json.Unmarshal(body, &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Bandwidth.DayUp != 300000 || got.Bandwidth.DayDown != 500000 || got.Storage.KeepFreePercent != 20 || got.Video.Mode != "1920x1080@60" {
+	if got.Bandwidth.DayUp != 300000 || got.Bandwidth.DayDown != 500000 || got.Storage.KeepFreePercent != 20 || got.Video.Mode != "1920x1080@60" || got.Bandwidth.Uplink != 1250000 {
 		t.Errorf("PUT answer %+v does not hold what was stored", got)
 	}
 
@@ -149,6 +150,7 @@ func TestSettingsAPI(t *testing.T) {
 		{"keep-free 0%", `{"keepFreePercent":0}`, "keep free must be between"},
 		{"a video mode mpv would not take", `{"video":{"mode":"bogus; rm -rf"}}`, "video mode"},
 		{"an unknown field", `{"volume":11}`, "unknown field"},
+		{"a negative uplink", `{"uplink":-1}`, "uplink speed cannot be negative"},
 	} {
 		status, body := do(t, http.MethodPut, h.URL+"/api/settings", tc.body)
 		if status != http.StatusBadRequest || !strings.Contains(string(body), tc.want) {
@@ -181,6 +183,21 @@ func TestSettingsAPI(t *testing.T) {
 	}
 	if up := h2.D.UploadLimiter.Limit(); up != 300000 {
 		t.Errorf("after restart the upload limiter is %v, want 300000", up)
+	}
+	// A caps-only PUT (what the settings screen sends) keeps the uplink.
+	status, body = do(t, http.MethodPut, h2.URL+"/api/settings", `{"bandwidth":{"dayUp":0,"dayDown":0,"night":{"enabled":false,"startMinute":60,"endMinute":360,"up":0,"down":0}}}`)
+	var kept api.SettingsView
+	if status != http.StatusOK || json.Unmarshal(body, &kept) != nil || kept.Bandwidth.Uplink != 1250000 {
+		t.Errorf("caps-only PUT: %d %s, want 200 keeping uplink 1250000", status, body)
+	}
+	// No cap: while watching, the box uploads its share of the uplink.
+	st, err = h2.D.Box.Open(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if want := rate.Limit(1250000 * bandwidth.DefaultWatchingUploadShare); h2.D.UploadLimiter.Limit() != want {
+		t.Errorf("watching with a known uplink and no cap: upload limiter %v, want %v", h2.D.UploadLimiter.Limit(), want)
 	}
 }
 

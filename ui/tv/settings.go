@@ -112,6 +112,9 @@ func (a *App) queuePut(u api.SettingsUpdate) {
 	if u.Video != nil {
 		a.putNext.Video = u.Video
 	}
+	if u.Uplink != nil {
+		a.putNext.Uplink = u.Uplink
+	}
 	a.putMu.Unlock()
 	select {
 	case a.putWake <- struct{}{}:

@@ -17,7 +17,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/atomicnetwork/atomicbox/appliance/bandwidth"
 	"github.com/atomicnetwork/atomicbox/appliance/bench"
+	"github.com/atomicnetwork/atomicbox/appliance/swarm"
 )
 
 func main() {
@@ -36,7 +38,21 @@ func main() {
 	flag.BoolVar(&f.Seeder, "seeder", true, "run the network's seed box, holding the episode from the start")
 	flag.IntVar(&f.Seeks, "seeks", 20, "seeks after the crowd, each on a fresh box 2 s into playback (0: none)")
 	flag.Uint64Var(&f.Seed, "seed", 1, "seed of the content, join times and seek positions")
+	noBaseline := flag.Bool("no-baseline", false, "skip the HTTP-only scenario (quick experiments only: the benchmark's figures need it)")
+	trace := flag.String("trace", "", "write a CSV trace of every box (every 500 ms) and every player's result to this file")
+	var env stringList
+	flag.Var(&env, "daemon-env", "KEY=VALUE added to every daemon's environment (repeatable)")
 	flag.Parse()
+	f.DaemonEnv = env
+	f.NoBaseline = *noBaseline
+	if *trace != "" {
+		tf, err := os.Create(*trace)
+		if err != nil {
+			log.Fatalf("atomicbench: %v", err)
+		}
+		defer tf.Close()
+		f.Trace = tf
+	}
 	f.Size = *mib << 20
 	f.BitsPerSec = *mbit * 1e6
 	f.BoxLink = bench.Link{Down: int64(*down * 1e6), Up: int64(*up * 1e6)}
@@ -71,8 +87,15 @@ func run(ctx context.Context, f *bench.FlashCrowd, work string, out io.Writer) e
 		f.Boxes, f.Join, f.Size>>20, f.BitsPerSec/1e6, f.Duration().Seconds())
 	fmt.Fprintf(out, "box links %.0f/%.0f Mbit/s down/up (tbf), no added latency (no netem in this kernel); origin capped at %.1f Mbit/s; seed box: %v (%.0f Mbit/s)\n",
 		float64(f.BoxLink.Down)/1e6, float64(f.BoxLink.Up)/1e6, f.BitsPerSec*f.OriginFactor/1e6, f.Seeder, float64(f.SeederLink.Up)/1e6)
-	fmt.Fprintf(out, "player: starts with 2 s buffered, resumes with 1 s, reads ahead up to 150 MiB; players are cut after %v\n\n", 2*f.Duration())
-	if err := bench.WriteTable(out, []bench.Summary{rep.Swarm, rep.HTTP}); err != nil {
+	fmt.Fprintf(out, "player: starts with 2 s buffered, resumes with 1 s, reads ahead up to 150 MiB; players are cut after %v\n", 2*f.Duration())
+	fmt.Fprintf(out, "each box is told its uplink (Settings, %.0f Mbit/s) and uploads at most %.0f%% of it while it plays; %d peer connections per box and episode (x3 once complete)\n\n",
+		float64(f.BoxLink.Up)/1e6, 100*bandwidth.DefaultWatchingUploadShare, swarm.DefaultConnsPerTorrent)
+	sums := []bench.Summary{rep.Swarm, rep.HTTP}
+	if f.NoBaseline {
+		sums = sums[:1]
+		fmt.Fprintf(out, "(-no-baseline: the HTTP-only scenario was skipped; its figures below are zero)\n")
+	}
+	if err := bench.WriteTable(out, sums); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\nswarm: boxes got %.1f MiB from the origin as web seed (useful), %.1f MiB from peers; scenario took %v, http %v\n",
@@ -97,3 +120,8 @@ func run(ctx context.Context, f *bench.FlashCrowd, work string, out io.Writer) e
 	fmt.Fprintln(out, bench.KeyValues(rep.Swarm, rep.HTTP, extra...))
 	return nil
 }
+
+type stringList []string
+
+func (l *stringList) String() string     { return fmt.Sprint(*l) }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
