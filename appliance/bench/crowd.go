@@ -2,9 +2,11 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -15,6 +17,13 @@ type Viewer struct {
 	Client *http.Client
 	URL    string
 }
+
+// A viewer whose connection fails is tried again dialAttempts times in all,
+// dialRetry apart.
+const (
+	dialAttempts = 10
+	dialRetry    = 500 * time.Millisecond
+)
 
 // Crowd says how viewers join.
 type Crowd struct {
@@ -60,7 +69,21 @@ func watchOne(ctx context.Context, clock Clock, c Crowd, v Viewer) PlayResult {
 	if err != nil {
 		return fail(err)
 	}
-	resp, err := v.Client.Do(req)
+	// A connection that could not be made is tried again, as a player
+	// does; the time counts towards the first frame. (In the lab a
+	// neighbour entry that failed while the machine was saturated answers
+	// "no route to host" for a few seconds.)
+	var resp *http.Response
+	for attempt := 1; ; attempt++ {
+		resp, err = v.Client.Do(req)
+		var op *net.OpError
+		if err == nil || attempt == dialAttempts || !errors.As(err, &op) || op.Op != "dial" {
+			break
+		}
+		if clock.Sleep(ctx, dialRetry) != nil {
+			break
+		}
+	}
 	if err != nil {
 		return fail(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
+	"net/http"
 	"testing"
 	"time"
 
@@ -200,3 +202,40 @@ func TestPlay(t *testing.T) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
+
+// TestWatchRetriesDial: a viewer whose server is not up yet (connection
+// refused) tries again and starts once it is, the wait counted in its
+// time to first frame.
+func TestWatchRetriesDial(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	const size = 256 << 10
+	const downFor = 1200 * time.Millisecond
+	served := make(chan error, 1)
+	go func() {
+		time.Sleep(downFor)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			served <- err
+			return
+		}
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Write(make([]byte, size))
+		})}
+		t.Cleanup(func() { srv.Close() })
+		served <- nil
+		srv.Serve(ln)
+	}()
+	crowd := Crowd{Player: DefaultPlayer(8e6), Size: size, Cap: 20 * time.Second}
+	res := Watch(context.Background(), RealClock{}, crowd, []Viewer{{Client: &http.Client{}, URL: "http://" + addr + "/"}})
+	if err := <-served; err != nil {
+		t.Fatalf("listen again on %s: %v", addr, err)
+	}
+	if r := res[0]; !r.Started || !r.Complete || r.TTFF < downFor {
+		t.Errorf("result %+v: want started and complete after at least %v", r, downFor)
+	}
+}
