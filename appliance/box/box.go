@@ -106,6 +106,7 @@ func (b *Box) Run(ctx context.Context, interval time.Duration) {
 		b.cfg.Trusted.Observe(c.Published)
 		b.Sync(ctx, c)
 	}
+	go b.retryRefused(ctx, interval)
 	b.cfg.Fetcher.Run(ctx, interval, func(c *catalog.Catalog, st catalog.Status) {
 		if st.Problem != "" {
 			b.log.Warn("catalog problem", "problem", st.Problem, "err", st.Err)
@@ -118,6 +119,40 @@ func (b *Box) Run(ctx context.Context, interval time.Duration) {
 		}
 		b.publish()
 	})
+}
+
+// retryRefused syncs the current catalog again while some episode could
+// not be added (its torrent fetch failed, or did not match), 2 s after the
+// failure and then backing off to interval: the fetcher syncs only when the
+// catalog changes, and a box that booted while the network was down would
+// otherwise miss that episode until the network publishes again. Blocks
+// until ctx ends.
+func (b *Box) retryRefused(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = 5 * time.Minute
+	}
+	const first = 2 * time.Second
+	wait := first
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		b.mu.Lock()
+		failed := len(b.refused) > 0
+		b.mu.Unlock()
+		c, _ := b.cfg.Fetcher.Current()
+		if !failed || c == nil {
+			wait = first
+			continue
+		}
+		b.Sync(ctx, c)
+		b.publish()
+		wait = min(2*wait, interval)
+	}
 }
 
 func (b *Box) publish() {

@@ -300,3 +300,25 @@ func TestTorrentMismatchRefused(t *testing.T) {
 		t.Error("the mismatched torrent was cached")
 	}
 }
+
+// TestTorrentFetchRetried: an episode whose torrent could not be fetched
+// when the catalog arrived (the origin answered 404) is added once the
+// origin serves it, without a new catalog.
+func TestTorrentFetchRetried(t *testing.T) {
+	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{EpisodesPerShow: 2})
+	ids := ch.Episodes()
+	path := filepath.Join(ch.OriginDir, filepath.FromSlash(ch.Catalog.Shows[0].Episodes[0].Torrent))
+	hidden := path + ".hidden"
+	if err := os.Rename(path, hidden); err != nil {
+		t.Fatal(err)
+	}
+	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{})
+	d.WaitEpisodes(t, ids[1:], false, 30*time.Second)
+	if d.D.Swarm.Has(ids[0]) {
+		t.Fatalf("episode %s added although its torrent is missing", ids[0])
+	}
+	if err := os.Rename(hidden, path); err != nil {
+		t.Fatal(err)
+	}
+	d.WaitEpisodes(t, ids[:1], false, 20*time.Second)
+}
