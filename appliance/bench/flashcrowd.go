@@ -235,7 +235,7 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 	stopTrace()
 	if f.Trace != nil {
 		for i, r := range results {
-			fmt.Fprintf(f.Trace, "result,%d,%v,%.3f,%d,%.3f,%.3f,%.3f\n", i+1, r.Started, r.TTFF.Seconds(), r.Stalls, r.Stalled.Seconds(), r.FinishedAt.Seconds(), r.Joined.Seconds())
+			fmt.Fprintf(f.Trace, "result,%d,%v,%.3f,%d,%.3f,%.3f,%.3f,%.3f\n", i+1, r.Started, r.TTFF.Seconds(), r.Stalls, r.Stalled.Seconds(), r.FinishedAt.Seconds(), r.Joined.Seconds(), r.LastStall.Seconds())
 		}
 	}
 	if err := ctx.Err(); err != nil {

@@ -47,6 +47,7 @@ type PlayResult struct {
 	Err        string        // why the read ended early, if it did
 	FinishedAt time.Duration // when the player stopped reading, from the request
 	Joined     time.Duration // when the viewer started, from the crowd's start (Watch)
+	LastStall  time.Duration // when the last stall began, from the request (0: none)
 }
 
 // RebufferRatio is stalled time over stalled plus played time.
@@ -122,6 +123,7 @@ func (p *Playback) advance(t time.Time) {
 	p.playing = false
 	p.stalledAt = dry
 	p.res.Stalls++
+	p.res.LastStall = dry.Sub(p.start)
 }
 
 func (p *Playback) maybeStart(t time.Time) {

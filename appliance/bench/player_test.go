@@ -58,7 +58,7 @@ func TestPlayback(t *testing.T) {
 			arrivals: []arrival{{s, 2000}, {2 * s, 3000}, {5 * s, 3500}, {6 * s, 4000}, {7 * s, 10000}},
 			end:      7 * s,
 			want: PlayResult{
-				Started: true, TTFF: s, Stalls: 1, Stalled: 2 * s,
+				Started: true, TTFF: s, Stalls: 1, Stalled: 2 * s, LastStall: 4 * s,
 				Played: 10 * s, Bytes: 10000, Complete: true, FinishedAt: 7 * s,
 			},
 		},
@@ -77,7 +77,7 @@ func TestPlayback(t *testing.T) {
 			end:      10 * s,
 			err:      context.DeadlineExceeded,
 			want: PlayResult{
-				Started: true, Stalls: 1, Stalled: 8 * s, Played: 2 * s,
+				Started: true, Stalls: 1, Stalled: 8 * s, Played: 2 * s, LastStall: 2 * s,
 				Bytes: 2000, FinishedAt: 10 * s, Err: "context deadline exceeded",
 			},
 		},
