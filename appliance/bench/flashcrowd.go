@@ -145,6 +145,9 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 	}); err != nil {
 		return nil, err
 	}
+	if err := lab.PinNeighbours(ctx, hosts); err != nil {
+		return nil, err
+	}
 	btAddr := func(i int) string { return fmt.Sprintf("%s:%d", hosts[i].IP, btPort) }
 	start := func(i int, name string, peers []string) (*Daemon, error) {
 		d, err := StartDaemon(ctx, DaemonConfig{

@@ -39,8 +39,9 @@ type Lab struct {
 
 // Host is one namespace on the lab's bridge.
 type Host struct {
-	NS string     // namespace name (ip netns)
-	IP netip.Addr // its address on the bridge
+	NS    string     // namespace name (ip netns)
+	IP    netip.Addr // its address on the bridge
+	index int        // AddHost's i
 }
 
 // labPrefix names every namespace of this process; stale ones (of a dead
@@ -59,7 +60,7 @@ func NewLab(ctx context.Context) (*Lab, error) {
 	l.hosts = append(l.hosts, l.hub)
 	for _, args := range [][]string{
 		{"ip", "-n", l.hub, "link", "set", "lo", "up"},
-		{"ip", "-n", l.hub, "link", "add", "br0", "type", "bridge"},
+		{"ip", "-n", l.hub, "link", "add", "br0", "address", hubMAC, "type", "bridge"},
 		{"ip", "-n", l.hub, "addr", "add", l.hubIP.String() + "/16", "dev", "br0"},
 		{"ip", "-n", l.hub, "link", "set", "br0", "up"},
 	} {
@@ -91,7 +92,7 @@ func (l *Lab) AddHost(ctx context.Context, i int, link Link) (Host, error) {
 	l.mu.Unlock()
 	port := fmt.Sprintf("p%d", i)
 	cmds := [][]string{
-		{"ip", "-n", l.hub, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns},
+		{"ip", "-n", l.hub, "link", "add", port, "type", "veth", "peer", "name", "eth0", "address", hostMAC(i), "netns", ns},
 		{"ip", "-n", l.hub, "link", "set", port, "master", "br0", "up"},
 		{"ip", "-n", ns, "link", "set", "lo", "up"},
 		{"ip", "-n", ns, "addr", "add", ip.String() + "/16", "dev", "eth0"},
@@ -108,7 +109,46 @@ func (l *Lab) AddHost(ctx context.Context, i int, link Link) (Host, error) {
 			return Host{}, err
 		}
 	}
-	return Host{NS: ns, IP: ip}, nil
+	return Host{NS: ns, IP: ip, index: i}, nil
+}
+
+// Lab addresses are fixed so that neighbour entries can be written ahead
+// (PinNeighbours): the bridge's, and each host's eth0 by its number.
+const hubMAC = "02:ab:00:00:ff:ff"
+
+func hostMAC(i int) string { return fmt.Sprintf("02:ab:00:00:%02x:%02x", i>>8, i&0xff) }
+
+// PinNeighbours writes permanent neighbour (ARP) entries for the hub and
+// every host into every namespace, so that no connection depends on ARP:
+// with 60 namespaces on one bridge and the machine saturated, ARP
+// resolution failed and connections got "no route to host" or hung in
+// connect for half a minute. Call it once all hosts are added.
+func (l *Lab) PinNeighbours(ctx context.Context, hosts []Host) error {
+	var hubLines, hostLines strings.Builder
+	fmt.Fprintf(&hostLines, "neigh replace %s lladdr %s dev eth0 nud permanent\n", l.hubIP, hubMAC)
+	for _, h := range hosts {
+		fmt.Fprintf(&hubLines, "neigh replace %s lladdr %s dev br0 nud permanent\n", h.IP, hostMAC(h.index))
+		fmt.Fprintf(&hostLines, "neigh replace %s lladdr %s dev eth0 nud permanent\n", h.IP, hostMAC(h.index))
+	}
+	if err := runBatch(ctx, l.hub, hubLines.String()); err != nil {
+		return err
+	}
+	return parallel(ctx, len(hosts), 8, func(i int) error {
+		return runBatch(ctx, hosts[i].NS, hostLines.String())
+	})
+}
+
+// runBatch runs "ip -n ns -batch -" with the given commands.
+func runBatch(ctx context.Context, ns, commands string) error {
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, "ip", "-n", ns, "-batch", "-")
+	cmd.Stdin = strings.NewReader(commands)
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("ip -n %s -batch: %w: %s", ns, err, strings.TrimSpace(out.String()))
+	}
+	return nil
 }
 
 // tbf shapes dev's egress to rate bits/s with a 64 KiB bucket (TSO segments

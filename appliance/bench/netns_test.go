@@ -33,6 +33,19 @@ func TestLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := lab.PinNeighbours(ctx, []Host{sender, receiver}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ ns, ip, mac string }{
+		{sender.NS, receiver.IP.String(), hostMAC(1)},
+		{receiver.NS, lab.HubIP().String(), hubMAC},
+		{lab.HubNS(), sender.IP.String(), hostMAC(0)},
+	} {
+		out, err := exec.Command("ip", "-n", c.ns, "neigh", "show", c.ip).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), c.mac) || !strings.Contains(string(out), "PERMANENT") {
+			t.Errorf("neighbour %s in %s: %q (%v), want %s PERMANENT", c.ip, c.ns, out, err, c.mac)
+		}
+	}
 	ln, err := ListenIn(receiver.NS, "tcp", receiver.IP.String()+":0")
 	if err != nil {
 		t.Fatal(err)
