@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -140,15 +141,7 @@ func (l *Lab) PinNeighbours(ctx context.Context, hosts []Host) error {
 
 // runBatch runs "ip -n ns -batch -" with the given commands.
 func runBatch(ctx context.Context, ns, commands string) error {
-	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, "ip", "-n", ns, "-batch", "-")
-	cmd.Stdin = strings.NewReader(commands)
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("ip -n %s -batch: %w: %s", ns, err, strings.TrimSpace(out.String()))
-	}
-	return nil
+	return runCmdInput(ctx, strings.NewReader(commands), "ip", "-n", ns, "-batch", "-")
 }
 
 // tbf shapes dev's egress to rate bits/s with a 64 KiB bucket (TSO segments
@@ -182,8 +175,15 @@ func (l *Lab) run(ctx context.Context, args ...string) error {
 }
 
 func runCmd(ctx context.Context, args ...string) error {
+	return runCmdInput(ctx, nil, args...)
+}
+
+// runCmdInput runs args with stdin (nil: none); a failure carries the
+// command line and its output.
+func runCmdInput(ctx context.Context, stdin io.Reader, args ...string) error {
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Stdin = stdin
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 	if err := cmd.Run(); err != nil {
