@@ -275,7 +275,6 @@ func TestWebSeedDownload(t *testing.T) {
 	cfg.ListenPort = 0
 	cfg.NoDHT = true
 	cfg.DisableTrackers = true
-	cfg.DisableUTP = true
 	cfg.DisableIPv6 = true
 	cfg.NoDefaultPortForwarding = true
 	cfg.Seed = true

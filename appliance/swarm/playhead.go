@@ -19,7 +19,8 @@ import (
 )
 
 // Streaming policy. A stream's playhead is its reader position (the HTTP
-// Range reads); its deadline clock starts at the first read after it was
+// Range reads), paced to at most paceLead ahead of its schedule; its
+// deadline clock starts at the first read after it was
 // opened or sought, so the piece at byte o is due at
 // start + startSlack + (o - startOffset) / bitrate: a player that reads
 // ahead of real time has deadlines in the future, a fresh or stalled one
@@ -40,18 +41,37 @@ const (
 	startSlack  = time.Second     // a player buffers about this much before it shows the first frame
 	planEvery   = 200 * time.Millisecond
 
-	// Deadline-driven origin fallback: a piece at most originLead before its
-	// deadline that is still missing is fetched from the origin with a
-	// Range request of exactly that piece, once it has been urgent for
-	// originGrace (originNoPeer when no connected peer has it). Per box at most
-	// originFetches pieces at once, and originRateFactor times the
-	// episode's bit rate on average.
+	// Origin fallback, two ways, both bounded per box:
+	//   - Rescue: a piece at most originLead before its deadline that no
+	//     connected peer has (the reader's own piece counts as due now then)
+	//     is fetched from the origin with a Range request of exactly that
+	//     piece, once it has been urgent for originNoPeer (handshakes may be
+	//     in flight). At most originFetches at once. A piece that a peer has
+	//     is left to the peers: in the 30-box flash crowd (2026-11-25)
+	//     racing them served 60 to 80 MiB from the origin of which 0 to 6
+	//     MiB arrived first; the origin is capped and shared by every box,
+	//     so a fetch among dozens takes seconds and loses.
+	//   - Supplement: while a stream is less than supplementLead ahead of
+	//     its schedule, one piece at a time just past its readahead that no
+	//     peer has been asked for yet (not partly downloaded) comes from
+	//     the origin. It adds the origin's bandwidth to the peers' instead
+	//     of duplicating it: in the same crowd 33 to 63 MiB of 80 to 107 MiB
+	//     served were used, rebuffering 0.047 -> 0.018 to 0.021.
+	// All fetches together stay under originRateFactor times an 8 Mbit/s
+	// stream.
 	originLead       = 2 * time.Second
-	originGrace      = 700 * time.Millisecond
-	originNoPeer     = 250 * time.Millisecond // grace when no connected peer has the piece (handshakes in flight)
+	originNoPeer     = 250 * time.Millisecond
 	originFetches    = 2
+	supplementLead   = 6 * time.Second
 	originRateFactor = 4
 	originLookahead  = 16 // pieces past a read position looked at for fetching
+
+	// paceLead: a stream's reads wait while they are more than this ahead
+	// of its schedule (stream.pace). With the readahead (Config) a box
+	// holds at most about paceLead + ReadaheadSeconds of video ahead of the
+	// picture, and asks nothing more of its peers, whose uploads then go
+	// to the boxes that need them.
+	paceLead = 10 * time.Second
 
 	// seedConnsFactor raises the connection cap of a torrent we hold
 	// completely: it only uploads, and in a premiere everybody wants it.
@@ -65,6 +85,7 @@ type stream struct {
 	r    torrent.Reader
 	ep   *episode
 	size int64
+	ctx  context.Context // the reader's context (Open's)
 
 	mu       sync.Mutex
 	pos      int64
@@ -84,11 +105,38 @@ func (s *stream) Read(p []byte) (int, error) {
 	if fresh {
 		s.ep.kick()
 	}
+	if err := s.pace(); err != nil {
+		return 0, err
+	}
 	n, err := s.r.Read(p)
 	s.mu.Lock()
 	s.pos += int64(n)
 	s.mu.Unlock()
 	return n, err
+}
+
+// pace blocks while the read position is more than paceLead ahead of its
+// schedule (until it is not, or the reader's context ends). A player's
+// cache reads as fast as the data comes; without pacing a box that started
+// early keeps asking its peers for minutes of video while boxes that joined
+// later wait for their first seconds, and uploaders serve every connection
+// alike.
+func (s *stream) pace() error {
+	s.mu.Lock()
+	h := playhead{pos: s.pos, since: s.since, sinceOff: s.sinceOff}
+	s.mu.Unlock()
+	wait := h.lead(time.Now(), s.ep.bytesPerSecond()) - paceLead
+	if wait <= 0 {
+		return nil
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-s.ctx.Done():
+		return s.ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // Seek moves the playhead at once: the next read restarts its deadline
@@ -120,6 +168,21 @@ type playhead struct {
 	since         time.Time
 }
 
+// due is when the byte at off is due on screen: the stream's deadline
+// clock (see the package comment at the top of this file).
+func (h playhead) due(off int64, bytesPerSecond float64) time.Time {
+	return h.since.Add(startSlack + time.Duration(float64(off-h.sinceOff)/bytesPerSecond*float64(time.Second)))
+}
+
+// lead is how far the read position is ahead of its schedule at now;
+// negative when behind. Zero for a stream that has not read yet.
+func (h playhead) lead(now time.Time, bytesPerSecond float64) time.Duration {
+	if h.since.IsZero() {
+		return 0
+	}
+	return h.due(h.pos, bytesPerSecond).Sub(now)
+}
+
 func (s *stream) playhead() playhead {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -131,8 +194,9 @@ type planner struct {
 	raised      map[int]torrent.PiecePriority // priorities we set on pieces
 	urgentSince map[int]time.Time
 	fetching    map[int]context.CancelFunc
-	done        chan int // fetch goroutines report their piece here
-	seedConns   bool     // connection cap raised for a complete torrent
+	supplement  map[int]bool // fetches of pieces past the readahead, for a stream behind its schedule
+	done        chan int     // fetch goroutines report their piece here
+	seedConns   bool         // connection cap raised for a complete torrent
 }
 
 func (ep *episode) kick() {
@@ -165,7 +229,8 @@ func (s *Swarm) plan(ctx context.Context, ep *episode) {
 		raised:      make(map[int]torrent.PiecePriority),
 		urgentSince: make(map[int]time.Time),
 		fetching:    make(map[int]context.CancelFunc),
-		done:        make(chan int, originFetches),
+		supplement:  make(map[int]bool),
+		done:        make(chan int, originFetches+1),
 	}
 	tick := time.NewTicker(planEvery)
 	defer tick.Stop()
@@ -184,6 +249,7 @@ func (s *Swarm) plan(ctx context.Context, ep *episode) {
 		case i := <-p.done:
 			p.fetching[i]()
 			delete(p.fetching, i)
+			delete(p.supplement, i)
 		}
 		s.planOnce(ctx, ep, p, time.Now())
 	}
@@ -223,6 +289,7 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 	}
 	var cands []candidate
 	var peerHas func(int) bool // computed once per round, when needed
+	var supp []candidate
 	for _, h := range heads {
 		first := int(h.pos / pl)
 		urgentEnd := h.pos + int64(bps*urgentAhead.Seconds())
@@ -232,9 +299,22 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 		if h.since.IsZero() || ep.origin == "" {
 			continue
 		}
+		if h.lead(now, bps) < supplementLead {
+			// Behind: the origin adds a piece just past the readahead,
+			// which no peer has been asked for yet, so nothing races.
+			from := int((h.pos + s.readaheadBytes(ep)) / pl)
+			for i := from; i < n && i < from+originLookahead; i++ {
+				if _, ok := p.fetching[i]; ok {
+					break
+				}
+				if ps := t.PieceState(i); wanted(ps) && !ps.Partial {
+					supp = append(supp, candidate{i, h.due(int64(i)*pl, bps)})
+					break
+				}
+			}
+		}
 		for i := first; i < n && i < first+originLookahead; i++ {
-			off := max(int64(i)*pl, h.sinceOff)
-			due := h.since.Add(startSlack + time.Duration(float64(off-h.sinceOff)/bps*float64(time.Second)))
+			due := h.due(max(int64(i)*pl, h.sinceOff), bps)
 			if i == first && due.After(now) {
 				// The reader waits on this piece. Ahead of its schedule that
 				// is fine while a connected peer has the piece (peers will
@@ -250,7 +330,7 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 			if due.Sub(now) > originLead {
 				break
 			}
-			if ps := t.PieceState(i); !ps.Complete && !ps.Checking && !ps.Hashing && !ps.QueuedForHash && !ps.Marking {
+			if wanted(t.PieceState(i)) {
 				cands = append(cands, candidate{i, due})
 			}
 		}
@@ -287,41 +367,54 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 
 	// Cancel origin fetches that peers beat or nobody wants any more.
 	for i, cancel := range p.fetching {
-		if !urgent[i] || t.PieceState(i).Complete {
+		if (!urgent[i] && !p.supplement[i]) || t.PieceState(i).Complete {
 			cancel()
 		}
 	}
-	if len(cands) == 0 || len(p.fetching) >= originFetches {
+	if len(supp) > 0 && len(p.supplement) == 0 {
+		p.supplement[supp[0].piece] = true
+		s.startFetch(ctx, ep, p, supp[0].piece)
+	}
+	if len(cands) == 0 || len(p.fetching)-len(p.supplement) >= originFetches {
 		return
 	}
 	slices.SortFunc(cands, func(a, b candidate) int { return a.deadline.Compare(b.deadline) })
 	for _, c := range cands {
-		if len(p.fetching) >= originFetches {
+		if len(p.fetching)-len(p.supplement) >= originFetches {
 			break
 		}
 		if _, ok := p.fetching[c.piece]; ok || !urgent[c.piece] {
 			continue
 		}
-		if since, ok := p.urgentSince[c.piece]; ok && now.Sub(since) < originGrace {
-			if now.Sub(since) < originNoPeer {
-				continue
-			}
-			if peerHas == nil {
-				peerHas = peerPieces(t)
-			}
-			if peerHas(c.piece) {
-				continue
-			}
+		if since, ok := p.urgentSince[c.piece]; ok && now.Sub(since) < originNoPeer {
+			continue // handshakes may be in flight
 		}
-		fctx, cancel := context.WithCancel(ctx)
-		p.fetching[c.piece] = cancel
-		go func(i int) {
-			if err := s.fetchPiece(fctx, ep, i); err != nil && fctx.Err() == nil {
-				s.log.Warn("origin fetch", "episode", ep.id, "piece", i, "err", err)
-			}
-			p.done <- i
-		}(c.piece)
+		if peerHas == nil {
+			peerHas = peerPieces(t)
+		}
+		if peerHas(c.piece) {
+			continue // a peer will deliver it; racing it wastes the origin
+		}
+		s.startFetch(ctx, ep, p, c.piece)
 	}
+}
+
+// startFetch fetches piece i from the origin in its own goroutine, which
+// reports on p.done when it ends.
+func (s *Swarm) startFetch(ctx context.Context, ep *episode, p *planner, i int) {
+	fctx, cancel := context.WithCancel(ctx)
+	p.fetching[i] = cancel
+	go func() {
+		if err := s.fetchPiece(fctx, ep, i); err != nil && fctx.Err() == nil {
+			s.log.Warn("origin fetch", "episode", ep.id, "piece", i, "err", err)
+		}
+		p.done <- i
+	}()
+}
+
+// wanted reports whether a piece in state ps still needs data.
+func wanted(ps torrent.PieceState) bool {
+	return !ps.Complete && !ps.Checking && !ps.Hashing && !ps.QueuedForHash && !ps.Marking
 }
 
 // peerPieces returns a test for "some connected peer claims piece i".

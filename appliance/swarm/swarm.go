@@ -56,7 +56,13 @@ type Config struct {
 	Peers           []string
 	DisableDHT      bool
 	DisableTrackers bool
-	DisableUTP      bool
+	// UTP also listens and dials over uTP. Off by default: anacrolix's
+	// uTP runs in user space and costs CPU per packet that TCP leaves to
+	// the kernel; in the 30-box flash crowd (appliance/bench, CPU-bound,
+	// 2026-11-25) TCP only took time-to-first-frame p95 from 2.2 s to 1.0
+	// to 1.5 s. Uploads are kept polite by the bandwidth caps, not by
+	// uTP's congestion control, and BitTorrent clients all speak TCP.
+	UTP bool
 	// EstablishedConnsPerTorrent caps peer connections per torrent; 0 =
 	// DefaultConnsPerTorrent.
 	// A torrent held completely (it only uploads) gets three times as many.
@@ -68,7 +74,10 @@ type Config struct {
 	// several times an 8 Mbit/s stream.
 	EstablishedConnsPerTorrent int
 	// ReadaheadSeconds of video to prefetch past a stream's read position;
-	// 0 = 10. Never less than MinReadahead bytes.
+	// 0 = 4. Never less than MinReadahead bytes. A player reads as fast as
+	// the data comes (mpv's cache), so the read position runs ahead of the
+	// picture; streams are paced (paceLead) so that what a box asks of its
+	// peers stays near what it needs (see playhead.go).
 	ReadaheadSeconds float64
 	Log              *slog.Logger // nil = slog.Default()
 	// ConfigureClient, when set, adjusts the anacrolix config last, just
@@ -144,7 +153,7 @@ func New(ctx context.Context, cfg Config) (*Swarm, error) {
 		cfg.EstablishedConnsPerTorrent = DefaultConnsPerTorrent
 	}
 	if cfg.ReadaheadSeconds == 0 {
-		cfg.ReadaheadSeconds = 10
+		cfg.ReadaheadSeconds = 4
 	}
 	log := cfg.Log.With("component", "swarm")
 	for _, d := range []string{MediaDir, SwarmDir} {
@@ -184,7 +193,7 @@ func New(ctx context.Context, cfg Config) (*Swarm, error) {
 	tc.Seed = true
 	tc.NoDHT = cfg.DisableDHT
 	tc.DisableTrackers = cfg.DisableTrackers
-	tc.DisableUTP = cfg.DisableUTP
+	tc.DisableUTP = !cfg.UTP
 	tc.NoDefaultPortForwarding = true
 	tc.ListenPort = cfg.Port
 	host := cfg.ListenHost
@@ -353,22 +362,25 @@ func (s *Swarm) Open(ctx context.Context, episodeID string) (Stream, error) {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownEpisode, episodeID)
 	}
 	size := ep.t.Length()
-	readahead := int64(MinReadahead)
-	if n := int64(ep.bytesPerSecond() * s.cfg.ReadaheadSeconds); n > readahead {
-		readahead = n
-	}
+	readahead := s.readaheadBytes(ep)
 	r := ep.t.NewReader()
 	r.SetContext(ctx)
 	r.SetReadahead(readahead)
 	// Deliberately not SetResponsive: it hands out chunks before their piece
 	// is hash-checked, so a bad peer's bytes would reach the player; the
 	// streaming trial measured no material gain from it.
-	st := &stream{r: r, ep: ep, size: size}
+	st := &stream{r: r, ep: ep, size: size, ctx: ctx}
 	ep.mu.Lock()
 	ep.streams[st] = struct{}{}
 	ep.mu.Unlock()
 	ep.kick()
 	return st, nil
+}
+
+// readaheadBytes is a stream's readahead: ReadaheadSeconds of the episode's
+// bit rate, at least MinReadahead.
+func (s *Swarm) readaheadBytes(ep *episode) int64 {
+	return max(int64(MinReadahead), int64(ep.bytesPerSecond()*s.cfg.ReadaheadSeconds))
 }
 
 // Has reports whether the episode has been added.

@@ -56,7 +56,7 @@ type flags struct {
 	btPort                              int
 	peers                               peerList
 	refresh                             time.Duration
-	noDHT, noTrackers                   bool
+	noDHT, noTrackers, utp              bool
 	irChip, cecDevice, inputDir         string
 	irLine                              int
 	grabInput                           bool
@@ -82,6 +82,7 @@ func main() {
 	flag.DurationVar(&f.refresh, "refresh", 5*time.Minute, "catalog refresh interval")
 	flag.BoolVar(&f.noDHT, "no-dht", false, "disable the DHT")
 	flag.BoolVar(&f.noTrackers, "no-trackers", false, "do not announce to trackers")
+	flag.BoolVar(&f.utp, "utp", false, "also speak BitTorrent over uTP (TCP only by default: anacrolix's uTP costs CPU per packet)")
 	flag.IntVar(&f.irLine, "ir-line", -1, "GPIO line of the IR receiver (the box image uses 18); -1 = no IR")
 	flag.StringVar(&f.irChip, "ir-chip", "", "GPIO chip of the IR receiver (default: found by label, Pi 4 and Pi 5)")
 	flag.StringVar(&f.cecDevice, "cec", "", "HDMI-CEC adapter, e.g. /dev/cec0 (the TV's own remote); empty = none")
@@ -152,7 +153,7 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 	d, err := box.StartDaemon(ctx, box.DaemonConfig{
 		DataDir: f.data, ChannelURL: f.channel, PublicKey: pub, Listener: ln, Refresh: f.refresh, Log: log, Remote: rc,
 		Location: loc, Version: version, Hostname: host,
-		Swarm: swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers},
+		Swarm: swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers, UTP: f.utp},
 	})
 	if err != nil {
 		ln.Close()
