@@ -147,7 +147,16 @@ func (d *Daemon) Stats(ctx context.Context) (api.Stats, error) {
 // {"uplink": ...}), as the household does in Settings: while a stream is
 // open the box uploads a share of it.
 func (d *Daemon) SetUplink(ctx context.Context, bytesPerSec int64) error {
-	body := fmt.Sprintf(`{"uplink":%d}`, bytesPerSec)
+	return d.putSettings(ctx, fmt.Sprintf(`{"uplink":%d}`, bytesPerSec))
+}
+
+// SetUploadCap caps the box's upload at bytesPerSec at all hours (PUT
+// /api/settings, no overnight window), as a household does in Settings.
+func (d *Daemon) SetUploadCap(ctx context.Context, bytesPerSec int64) error {
+	return d.putSettings(ctx, fmt.Sprintf(`{"bandwidth":{"dayUp":%d,"dayDown":0,"night":{"enabled":false}}}`, bytesPerSec))
+}
+
+func (d *Daemon) putSettings(ctx context.Context, body string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, d.URL("/api/settings"), strings.NewReader(body))
 	if err != nil {
 		return err
@@ -160,7 +169,7 @@ func (d *Daemon) SetUplink(ctx context.Context, bytesPerSec int64) error {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("PUT /api/settings: %s: %s", resp.Status, b)
+		return fmt.Errorf("PUT /api/settings %s: %s: %s", body, resp.Status, b)
 	}
 	return nil
 }

@@ -57,6 +57,9 @@ type FlashCrowd struct {
 	Seed         uint64
 	Progress     io.Writer // one line per step; nil = none
 	DaemonEnv    []string  // added to every daemon's environment
+	// StartBuffer and ResumeBuffer replace DefaultPlayer's when non-zero
+	// (what if the TV waited longer before it starts or resumes).
+	StartBuffer, ResumeBuffer time.Duration
 	// NoBaseline skips the HTTP-only scenario (for quick experiments; the
 	// benchmark's figures always include it).
 	NoBaseline bool
@@ -223,7 +226,7 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 	}
 
 	rep := &FlashCrowdReport{}
-	crowd := Crowd{Player: DefaultPlayer(f.BitsPerSec), Size: f.Size, Join: f.Join, Cap: 2 * f.Duration(), Seed: f.Seed}
+	crowd := Crowd{Player: f.Player(), Size: f.Size, Join: f.Join, Cap: 2 * f.Duration(), Seed: f.Seed}
 	before := sumStats(ctx, boxes)
 	origin0 := handler.Load().ServedBytes()
 	viewers := make([]Viewer, len(boxes))
@@ -321,7 +324,7 @@ func (f *FlashCrowd) seeks(ctx context.Context, start func(name string) (*Daemon
 			pctx, stopPlaying := context.WithCancel(ctx)
 			played := make(chan PlayResult, 1)
 			go func() {
-				played <- watchOne(pctx, RealClock{}, Crowd{Player: DefaultPlayer(f.BitsPerSec), Size: f.Size, Cap: time.Minute}, v)
+				played <- watchOne(pctx, RealClock{}, Crowd{Player: f.Player(), Size: f.Size, Cap: time.Minute}, v)
 			}()
 			err := RealClock{}.Sleep(ctx, 2*time.Second)
 			stopPlaying()
@@ -463,4 +466,17 @@ func linkOrCopy(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// Player is the player model of the run: DefaultPlayer with the buffers
+// f sets.
+func (f *FlashCrowd) Player() PlayerConfig {
+	pc := DefaultPlayer(f.BitsPerSec)
+	if f.StartBuffer > 0 {
+		pc.StartBuffer = f.StartBuffer
+	}
+	if f.ResumeBuffer > 0 {
+		pc.ResumeBuffer = f.ResumeBuffer
+	}
+	return pc
 }

@@ -47,20 +47,29 @@ const (
 	//     is fetched from the origin with a Range request of exactly that
 	//     piece, once it has been urgent for originNoPeer (handshakes may be
 	//     in flight). At most originFetches at once. A piece that a peer has
-	//     is left to the peers: in the 30-box flash crowd (2026-11-25)
-	//     racing them served 60 to 80 MiB from the origin of which 0 to 6
-	//     MiB arrived first; the origin is capped and shared by every box,
-	//     so a fetch among dozens takes seconds and loses.
+	//     is left to the peers while they deliver half the bit rate (over
+	//     peerRateWindow) or it is not yet overdue: in the 30-box flash
+	//     crowd (2026-11-25) racing them served 60 to 80 MiB from the origin
+	//     of which 0 to 6 MiB arrived first; the origin is capped and shared
+	//     by every box, so a fetch among dozens takes seconds and loses.
+	//     When peers hold a piece but upload slowly (a box that does not
+	//     know its uplink uploads 2 Mbit/s while it plays), the overdue
+	//     piece comes from the origin.
 	//   - Supplement: while a stream is less than supplementLead ahead of
 	//     its schedule, one piece at a time just past its readahead that no
 	//     peer has been asked for yet (not partly downloaded) comes from
-	//     the origin. It adds the origin's bandwidth to the peers' instead
+	//     the origin. (Tried and dropped: the rarest piece past the
+	//     readahead and two at a time, 9 to 14 MiB used, rebuffering 0.024
+	//     to 0.030; racing peers for overdue pieces, 10 to 14 MiB used,
+	//     0.022 to 0.024.) It adds the origin's bandwidth to the peers' instead
 	//     of duplicating it: in the same crowd 33 to 63 MiB of 80 to 107 MiB
 	//     served were used, rebuffering 0.047 -> 0.018 to 0.021.
 	// All fetches together stay under originRateFactor times an 8 Mbit/s
 	// stream.
 	originLead       = 2 * time.Second
 	originNoPeer     = 250 * time.Millisecond
+	peerRateWindow   = 2 * time.Second
+	peerRateShort    = 0.5
 	originFetches    = 2
 	supplementLead   = 6 * time.Second
 	originRateFactor = 4
@@ -70,8 +79,10 @@ const (
 	// of its schedule (stream.pace). With the readahead (Config) a box
 	// holds at most about paceLead + ReadaheadSeconds of video ahead of the
 	// picture, and asks nothing more of its peers, whose uploads then go
-	// to the boxes that need them.
-	paceLead = 10 * time.Second
+	// to the boxes that need them. 30-box flash crowd with the origin
+	// supplement (2026-11-25, rebuffering ratio): 10 s 0.016 and 0.018 in
+	// two runs, 6 s 0.013 and 0.014, 4 s 0.028 (too little buffer).
+	paceLead = 6 * time.Second
 
 	// seedConnsFactor raises the connection cap of a torrent we hold
 	// completely: it only uploads, and in a premiere everybody wants it.
@@ -197,6 +208,14 @@ type planner struct {
 	supplement  map[int]bool // fetches of pieces past the readahead, for a stream behind its schedule
 	done        chan int     // fetch goroutines report their piece here
 	seedConns   bool         // connection cap raised for a complete torrent
+
+	// Peers' delivery rate (useful bytes/s, all streams of the episode),
+	// averaged over about peerRateWindow, and since when streams have been
+	// open (zero: none open).
+	peerRate      float64
+	peerBytes     int64
+	peerBytesAt   time.Time
+	streamingFrom time.Time
 }
 
 func (ep *episode) kick() {
@@ -280,6 +299,7 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 		p.seedConns = true
 	}
 	bps := ep.bytesPerSecond()
+	peersKeepUp := p.peersKeepUp(t, len(heads) > 0, bps, now)
 	want := make(map[int]torrent.PiecePriority)
 	urgent := make(map[int]bool)
 	raise := func(i int, prio torrent.PiecePriority) {
@@ -392,11 +412,35 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 		if peerHas == nil {
 			peerHas = peerPieces(t)
 		}
-		if peerHas(c.piece) {
+		if peerHas(c.piece) && (peersKeepUp || c.deadline.After(now)) {
 			continue // a peer will deliver it; racing it wastes the origin
 		}
 		s.startFetch(ctx, ep, p, c.piece)
 	}
+}
+
+// peersKeepUp reports whether peers have delivered at least peerRateShort
+// of the episode's bit rate over the last peerRateWindow, or streams have been open for less
+// than that (too early to tell; at the start of a flash crowd every box is
+// short and racing the peers only wastes the origin). Updates the average.
+func (p *planner) peersKeepUp(t *torrent.Torrent, streaming bool, bps float64, now time.Time) bool {
+	if !streaming {
+		p.streamingFrom = time.Time{}
+		return true
+	}
+	st := t.Stats()
+	got := st.PeerConns.BytesReadUsefulData.Int64()
+	if p.streamingFrom.IsZero() {
+		p.streamingFrom, p.peerBytes, p.peerBytesAt, p.peerRate = now, got, now, 0
+		return true
+	}
+	if dt := now.Sub(p.peerBytesAt); dt > 0 {
+		inst := float64(got-p.peerBytes) / dt.Seconds()
+		w := min(1, dt.Seconds()/peerRateWindow.Seconds())
+		p.peerRate += w * (inst - p.peerRate)
+		p.peerBytes, p.peerBytesAt = got, now
+	}
+	return now.Sub(p.streamingFrom) < peerRateWindow || p.peerRate >= peerRateShort*bps
 }
 
 // startFetch fetches piece i from the origin in its own goroutine, which

@@ -38,6 +38,8 @@ func main() {
 	flag.BoolVar(&f.Seeder, "seeder", true, "run the network's seed box, holding the episode from the start")
 	flag.IntVar(&f.Seeks, "seeks", 20, "seeks after the crowd, each on a fresh box 2 s into playback (0: none)")
 	flag.Uint64Var(&f.Seed, "seed", 1, "seed of the content, join times and seek positions")
+	flag.DurationVar(&f.StartBuffer, "start-buffer", 0, "media the player has before its first frame (0: mpv as the TV runs it)")
+	flag.DurationVar(&f.ResumeBuffer, "resume-buffer", 0, "media the player waits for after a stall (0: mpv as the TV runs it)")
 	noBaseline := flag.Bool("no-baseline", false, "skip the HTTP-only scenario (quick experiments only: the benchmark's figures need it)")
 	trace := flag.String("trace", "", "write a CSV trace of every box (every 500 ms) and every player's result to this file")
 	var env stringList
@@ -87,7 +89,7 @@ func run(ctx context.Context, f *bench.FlashCrowd, work string, out io.Writer) e
 		f.Boxes, f.Join, f.Size>>20, f.BitsPerSec/1e6, f.Duration().Seconds())
 	fmt.Fprintf(out, "box links %.0f/%.0f Mbit/s down/up (tbf), no added latency (no netem in this kernel); origin capped at %.1f Mbit/s; seed box: %v (%.0f Mbit/s)\n",
 		float64(f.BoxLink.Down)/1e6, float64(f.BoxLink.Up)/1e6, f.BitsPerSec*f.OriginFactor/1e6, f.Seeder, float64(f.SeederLink.Up)/1e6)
-	pc := bench.DefaultPlayer(f.BitsPerSec)
+	pc := f.Player()
 	fmt.Fprintf(out, "player (mpv as the TV runs it): first frame with %v of media, resumes with %v after a stall, reads ahead up to %d MiB; players are cut after %v\n",
 		pc.StartBuffer, pc.ResumeBuffer, pc.MaxAhead>>20, 2*f.Duration())
 	fmt.Fprintf(out, "scratch (data dirs, origin): %s\n", work)
