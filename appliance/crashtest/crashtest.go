@@ -71,8 +71,12 @@ func PublishRandom(ctx context.Context, work, baseURL string, sizes []int64, pie
 		if err := mediatest.WriteRandom(video, size, seed+uint64(i)); err != nil {
 			return nil, err
 		}
+		// The duration makes the bit rate 64 Mbit/s: the daemon paces a
+		// stream's reads of data it does not hold yet to the bit rate
+		// (swarm.paceLead), and these tests read whole episodes to check
+		// every byte while the box is still downloading them.
 		show.Episodes = append(show.Episodes, publish.ManifestEpisode{
-			ID: id, Season: 1, Number: i, Title: "Episode " + id, Video: video, DurationSeconds: 600,
+			ID: id, Season: 1, Number: i, Title: "Episode " + id, Video: video, DurationSeconds: float64(size) * 8 / 64e6,
 		})
 	}
 	_, key, err := ed25519.GenerateKey(nil)

@@ -131,11 +131,18 @@ func (s *stream) Read(p []byte) (int, error) {
 // cache reads as fast as the data comes; without pacing a box that started
 // early keeps asking its peers for minutes of video while boxes that joined
 // later wait for their first seconds, and uploaders serve every connection
-// alike.
+// alike. Data the box holds already is never held back: pacing is about
+// what the box asks of its peers, and a reader of a held episode (a copy
+// check, a box that has it all) reads at disk speed.
 func (s *stream) pace() error {
 	s.mu.Lock()
 	h := playhead{pos: s.pos, since: s.since, sinceOff: s.sinceOff}
 	s.mu.Unlock()
+	if t := s.ep.t; t != nil && t.Info() != nil && t.Info().PieceLength > 0 && h.pos < s.size {
+		if t.PieceState(int(h.pos / t.Info().PieceLength)).Complete {
+			return nil
+		}
+	}
 	wait := h.lead(time.Now(), s.ep.bytesPerSecond()) - paceLead
 	if wait <= 0 {
 		return nil
