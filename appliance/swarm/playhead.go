@@ -58,12 +58,12 @@ const (
 	//   - Supplement: while a stream is less than supplementLead ahead of
 	//     its schedule, one piece at a time just past its readahead that no
 	//     peer has been asked for yet (not partly downloaded) comes from
-	//     the origin. (Tried and dropped: the rarest piece past the
-	//     readahead and two at a time, 9 to 14 MiB used, rebuffering 0.024
-	//     to 0.030; racing peers for overdue pieces, 10 to 14 MiB used,
-	//     0.022 to 0.024.) It adds the origin's bandwidth to the peers' instead
+	//     the origin. It adds the origin's bandwidth to the peers' instead
 	//     of duplicating it: in the same crowd 33 to 63 MiB of 80 to 107 MiB
-	//     served were used, rebuffering 0.047 -> 0.018 to 0.021.
+	//     served were used, rebuffering 0.047 -> 0.018 to 0.021. Tried and
+	//     dropped: the rarest piece past the readahead, two at a time (9 to
+	//     14 MiB used, rebuffering 0.024 to 0.030); racing peers for every
+	//     overdue piece (10 to 14 MiB used, 0.022 to 0.024).
 	// All fetches together stay under originRateFactor times an 8 Mbit/s
 	// stream.
 	originLead       = 2 * time.Second
