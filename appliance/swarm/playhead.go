@@ -138,14 +138,16 @@ func (s *stream) pace() error {
 	s.mu.Lock()
 	h := playhead{pos: s.pos, since: s.since, sinceOff: s.sinceOff}
 	s.mu.Unlock()
+	wait := h.lead(time.Now(), s.ep.bytesPerSecond()) - paceLead
+	if wait <= 0 {
+		return nil
+	}
+	// Only now ask anacrolix (it takes the client lock): most reads are
+	// within the lead.
 	if t := s.ep.t; t != nil && t.Info() != nil && t.Info().PieceLength > 0 && h.pos < s.size {
 		if t.PieceState(int(h.pos / t.Info().PieceLength)).Complete {
 			return nil
 		}
-	}
-	wait := h.lead(time.Now(), s.ep.bytesPerSecond()) - paceLead
-	if wait <= 0 {
-		return nil
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
