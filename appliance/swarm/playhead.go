@@ -55,10 +55,10 @@ const (
 	//     When peers hold a piece but upload slowly (a box that does not
 	//     know its uplink uploads 2 Mbit/s while it plays), the overdue
 	//     piece comes from the origin.
-	//   - Supplement: while a stream is less than supplementLead ahead of
-	//     its schedule, one piece at a time just past its readahead that no
-	//     peer has been asked for yet (not partly downloaded) comes from
-	//     the origin. It adds the origin's bandwidth to the peers' instead
+	//   - Supplement: while a stream is less ahead of its schedule than
+	//     its pace lead (startupPaceLead, then paceLead), one piece at a
+	//     time just past its readahead that no peer has been asked for yet
+	//     (not partly downloaded) comes from the origin. It adds the origin's bandwidth to the peers' instead
 	//     of duplicating it: in the same crowd 33 to 63 MiB of 80 to 107 MiB
 	//     served were used, rebuffering 0.047 -> 0.018 to 0.021. Tried and
 	//     dropped: the rarest piece past the readahead, two at a time (9 to
@@ -71,7 +71,6 @@ const (
 	peerRateWindow   = 2 * time.Second
 	peerRateShort    = 0.5
 	originFetches    = 2
-	supplementLead   = 6 * time.Second
 	originRateFactor = 4
 	originLookahead  = 16 // pieces past a read position looked at for fetching
 
@@ -83,6 +82,28 @@ const (
 	// supplement (2026-11-25, rebuffering ratio): 10 s 0.016 and 0.018 in
 	// two runs, 6 s 0.013 and 0.014, 4 s 0.028 (too little buffer).
 	paceLead = 6 * time.Second
+
+	// Start-up window: for startupFor after a stream's first read (after
+	// it opened or sought) it reads ahead only startupReadahead of media
+	// (at least MinReadahead, at most the configured readahead) and is
+	// paced to startupPaceLead, so it holds about 2 s of video ahead of
+	// its schedule instead of 10. Why: uploaders share their upload
+	// alike between the connections that ask, so in a flash crowd the
+	// boxes that joined first filled 10 to 12 s windows while boxes joining
+	// 1 to 5 s later hovered 0 to 2 s ahead for 30 s and stalled mid-stream
+	// (per-box trace, 30-box crowd, 2026-11-25). With the small window
+	// every box's lead grows alike (all >= 2 s after 20 s) and the early
+	// boxes' spare uploads go to the late ones. 30-box crowd, rebuffering
+	// ratio: 0.0135 to 0.033 in 6 runs without, 0.0049 to 0.0124 in 10
+	// runs with (two more, 0.054 and 0.082, on a slowed machine moving
+	// 26 to 28 MiB/s instead of 31 to 33); ttff p95 unchanged (1.0 to
+	// 1.5 s). Supplementing from the origin only below the phase's pace
+	// lead keeps the origin idle when peers keep up (TestCrowdSeeded:
+	// with the fixed 6 s of before, origin share 0.385). startupPaceLead
+	// is startSlack: any less and pace holds back the very first read.
+	startupFor       = 25 * time.Second
+	startupReadahead = 2 * time.Second
+	startupPaceLead  = startSlack
 
 	// seedConnsFactor raises the connection cap of a torrent we hold
 	// completely: it only uploads, and in a premiere everybody wants it.
@@ -98,10 +119,13 @@ type stream struct {
 	size int64
 	ctx  context.Context // the reader's context (Open's)
 
-	mu       sync.Mutex
-	pos      int64
-	since    time.Time // first read after open or seek; zero until then
-	sinceOff int64
+	mu        sync.Mutex
+	pos       int64
+	since     time.Time // first read after open or seek; zero until then
+	sinceOff  int64
+	readahead int64 // bytes, as last set on r (window)
+
+	steadyReadahead, startupReadahead int64 // bytes, fixed at Open
 }
 
 func (s *stream) Size() int64 { return s.size }
@@ -116,6 +140,7 @@ func (s *stream) Read(p []byte) (int, error) {
 	if fresh {
 		s.ep.kick()
 	}
+	s.window(time.Now())
 	if err := s.pace(); err != nil {
 		return 0, err
 	}
@@ -138,7 +163,8 @@ func (s *stream) pace() error {
 	s.mu.Lock()
 	h := playhead{pos: s.pos, since: s.since, sinceOff: s.sinceOff}
 	s.mu.Unlock()
-	wait := h.lead(time.Now(), s.ep.bytesPerSecond()) - paceLead
+	now := time.Now()
+	wait := h.lead(now, s.ep.bytesPerSecond()) - h.paceLead(now)
 	if wait <= 0 {
 		return nil
 	}
@@ -156,6 +182,23 @@ func (s *stream) pace() error {
 		return s.ctx.Err()
 	case <-t.C:
 		return nil
+	}
+}
+
+// window sets the reader's readahead for the stream's phase at now: the
+// start-up window during its first startupFor, the configured one after.
+// Called from Read (the reader's goroutine).
+func (s *stream) window(now time.Time) {
+	s.mu.Lock()
+	want := s.steadyReadahead
+	if (playhead{since: s.since}).startingUp(now) {
+		want = s.startupReadahead
+	}
+	changed := want != s.readahead
+	s.readahead = want
+	s.mu.Unlock()
+	if changed {
+		s.r.SetReadahead(want)
 	}
 }
 
@@ -186,6 +229,22 @@ func (s *stream) Close() error {
 type playhead struct {
 	pos, sinceOff int64
 	since         time.Time
+	readahead     int64 // bytes
+}
+
+// startingUp reports whether the stream is in its start-up window at now
+// (see startupFor); a stream that has not read yet is.
+func (h playhead) startingUp(now time.Time) bool {
+	return h.since.IsZero() || now.Sub(h.since) < startupFor
+}
+
+// paceLead is how far ahead of its schedule the stream may read at now:
+// startupPaceLead in its start-up window, paceLead after.
+func (h playhead) paceLead(now time.Time) time.Duration {
+	if h.startingUp(now) {
+		return startupPaceLead
+	}
+	return paceLead
 }
 
 // due is when the byte at off is due on screen: the stream's deadline
@@ -206,7 +265,7 @@ func (h playhead) lead(now time.Time, bytesPerSecond float64) time.Duration {
 func (s *stream) playhead() playhead {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return playhead{pos: s.pos, since: s.since, sinceOff: s.sinceOff}
+	return playhead{pos: s.pos, since: s.since, sinceOff: s.sinceOff, readahead: s.readahead}
 }
 
 // planner is an episode's scheduling state, owned by its plan goroutine.
@@ -328,10 +387,11 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 		if h.since.IsZero() || ep.origin == "" {
 			continue
 		}
-		if h.lead(now, bps) < supplementLead {
-			// Behind: the origin adds a piece just past the readahead,
-			// which no peer has been asked for yet, so nothing races.
-			from := int((h.pos + s.readaheadBytes(ep)) / pl)
+		if h.lead(now, bps) < h.paceLead(now) {
+			// Behind (less ahead than pace lets it be): the origin adds a
+			// piece just past the readahead, which no peer has been asked
+			// for yet, so nothing races.
+			from := int((h.pos + h.readahead) / pl)
 			for i := from; i < n && i < from+originLookahead; i++ {
 				if _, ok := p.fetching[i]; ok {
 					break

@@ -353,7 +353,8 @@ type Stream interface {
 // Open returns a new reader of the episode. ctx bounds every read: when it
 // ends (the HTTP client went away), pending reads return and the reader
 // stops prioritising its pieces. The readahead is ReadaheadSeconds of the
-// episode's bitrate (size/duration), at least MinReadahead.
+// episode's bitrate (size/duration), at least MinReadahead, after a
+// start-up window with less (startupFor in playhead.go).
 func (s *Swarm) Open(ctx context.Context, episodeID string) (Stream, error) {
 	s.mu.Lock()
 	ep, ok := s.episodes[episodeID]
@@ -362,14 +363,16 @@ func (s *Swarm) Open(ctx context.Context, episodeID string) (Stream, error) {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownEpisode, episodeID)
 	}
 	size := ep.t.Length()
-	readahead := s.readaheadBytes(ep)
+	steady := s.readaheadBytes(ep)
+	startup := min(steady, max(int64(MinReadahead), int64(ep.bytesPerSecond()*startupReadahead.Seconds())))
 	r := ep.t.NewReader()
 	r.SetContext(ctx)
-	r.SetReadahead(readahead)
+	r.SetReadahead(startup) // a fresh stream starts up (stream.window)
 	// Deliberately not SetResponsive: it hands out chunks before their piece
 	// is hash-checked, so a bad peer's bytes would reach the player; the
 	// streaming trial measured no material gain from it.
-	st := &stream{r: r, ep: ep, size: size, ctx: ctx}
+	st := &stream{r: r, ep: ep, size: size, ctx: ctx,
+		readahead: startup, steadyReadahead: steady, startupReadahead: startup}
 	ep.mu.Lock()
 	ep.streams[st] = struct{}{}
 	ep.mu.Unlock()
@@ -500,8 +503,11 @@ func (s *Swarm) Close(ctx context.Context) error {
 // readdPeers adds the configured peers again: every 2 s to a torrent with
 // less than half the connections it could have (a peer that was down when
 // the torrent was added, since boxes boot in any order, is dialled again
-// promptly), every 30 s otherwise (a peer that dropped us). anacrolix
-// skips addresses it is already connected to.
+// promptly), every 30 s to one with fewer than it could have (a peer that
+// dropped us). Never to a torrent at its cap: anacrolix would dial them
+// all to replace incoming connections (one box in the 30-box crowd opened
+// 29 connections in 5 s at the 30 s round), churn that every box did at
+// the same moment. anacrolix skips addresses it is already connected to.
 func (s *Swarm) readdPeers(ctx context.Context) {
 	defer close(s.peerDone)
 	tick := time.NewTicker(2 * time.Second)
@@ -514,7 +520,8 @@ func (s *Swarm) readdPeers(ctx context.Context) {
 		}
 		s.mu.Lock()
 		for _, ep := range s.episodes {
-			if round%15 == 0 || 2*len(ep.t.PeerConns()) < min(len(s.peers), s.cfg.EstablishedConnsPerTorrent) {
+			conns, want := len(ep.t.PeerConns()), min(len(s.peers), s.cfg.EstablishedConnsPerTorrent)
+			if (round%15 == 0 && conns < want) || 2*conns < want {
 				ep.t.AddPeers(s.peers)
 			}
 		}
