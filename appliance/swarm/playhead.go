@@ -94,10 +94,9 @@ const (
 	// (per-box trace, 30-box crowd, 2026-11-25). With the small window
 	// every box's lead grows alike (all >= 2 s after 20 s) and the early
 	// boxes' spare uploads go to the late ones. 30-box crowd, rebuffering
-	// ratio: 0.0135 to 0.033 in 6 runs without, 0.0049 to 0.0124 in 10
+	// ratio: 0.0135 to 0.033 in 8 runs without, 0.0049 to 0.0124 in 12
 	// runs with (two more, 0.054 and 0.082, on a slowed machine moving
-	// 26 to 28 MiB/s instead of 31 to 33); ttff p95 unchanged (1.0 to
-	// 1.5 s). Supplementing from the origin only below the phase's pace
+	// 26 to 28 MiB/s instead of 31 to 33); ttff p95 0.98 to 1.87 s. Supplementing from the origin only below the phase's pace
 	// lead keeps the origin idle when peers keep up (TestCrowdSeeded:
 	// with the fixed 6 s of before, origin share 0.385). startupPaceLead
 	// is startSlack: any less and pace holds back the very first read.
