@@ -364,7 +364,7 @@ func (s *Swarm) Open(ctx context.Context, episodeID string) (Stream, error) {
 	}
 	size := ep.t.Length()
 	steady := s.readaheadBytes(ep)
-	startup := min(steady, max(int64(MinReadahead), int64(ep.bytesPerSecond()*startupReadahead.Seconds())))
+	startup := min(steady, readaheadFor(ep, startupReadahead.Seconds()))
 	r := ep.t.NewReader()
 	r.SetContext(ctx)
 	r.SetReadahead(startup) // a fresh stream starts up (stream.window)
@@ -383,7 +383,13 @@ func (s *Swarm) Open(ctx context.Context, episodeID string) (Stream, error) {
 // readaheadBytes is a stream's readahead: ReadaheadSeconds of the episode's
 // bit rate, at least MinReadahead.
 func (s *Swarm) readaheadBytes(ep *episode) int64 {
-	return max(int64(MinReadahead), int64(ep.bytesPerSecond()*s.cfg.ReadaheadSeconds))
+	return readaheadFor(ep, s.cfg.ReadaheadSeconds)
+}
+
+// readaheadFor is seconds of the episode's bit rate in bytes, at least
+// MinReadahead.
+func readaheadFor(ep *episode, seconds float64) int64 {
+	return max(int64(MinReadahead), int64(ep.bytesPerSecond()*seconds))
 }
 
 // Has reports whether the episode has been added.
