@@ -130,16 +130,20 @@ type stream struct {
 func (s *stream) Size() int64 { return s.size }
 
 func (s *stream) Read(p []byte) (int, error) {
+	now := time.Now()
 	s.mu.Lock()
 	fresh := s.since.IsZero()
 	if fresh {
-		s.since, s.sinceOff = time.Now(), s.pos
+		s.since, s.sinceOff = now, s.pos
 	}
+	readahead, changed := s.windowLocked(now)
 	s.mu.Unlock()
+	if changed {
+		s.r.SetReadahead(readahead)
+	}
 	if fresh {
 		s.ep.kick()
 	}
-	s.window(time.Now())
 	if err := s.pace(); err != nil {
 		return 0, err
 	}
@@ -186,19 +190,28 @@ func (s *stream) pace() error {
 
 // window sets the reader's readahead for the stream's phase at now: the
 // start-up window during its first startupFor, the configured one after.
-// Called from Read (the reader's goroutine).
+// Read does the same inline, under the lock it already takes; like Read,
+// call it from the reader's goroutine only.
 func (s *stream) window(now time.Time) {
 	s.mu.Lock()
-	want := s.steadyReadahead
-	if (playhead{since: s.since}).startingUp(now) {
-		want = s.startupReadahead
-	}
-	changed := want != s.readahead
-	s.readahead = want
+	readahead, changed := s.windowLocked(now)
 	s.mu.Unlock()
 	if changed {
-		s.r.SetReadahead(want)
+		s.r.SetReadahead(readahead)
 	}
+}
+
+// windowLocked records the readahead for the stream's phase at now and
+// reports whether it differs from the one last set on the reader (the
+// caller then sets it, outside s.mu). s.mu must be held.
+func (s *stream) windowLocked(now time.Time) (readahead int64, changed bool) {
+	readahead = s.steadyReadahead
+	if (playhead{since: s.since}).startingUp(now) {
+		readahead = s.startupReadahead
+	}
+	changed = readahead != s.readahead
+	s.readahead = readahead
+	return readahead, changed
 }
 
 // Seek moves the playhead at once: the next read restarts its deadline
