@@ -480,3 +480,53 @@ func TestEvictionOnFullDisk(t *testing.T) {
 		t.Errorf("background downloads on a full disk: %v", f)
 	}
 }
+
+// TestEvictionSparesEpisodeStoppedMidway: a box that restarts (power cut,
+// update) on a full disk has no open streams to tell it what the viewer was
+// watching; the resume record does. An episode stopped part-way less than
+// ten minutes ago is not evicted; once that is longer ago, it may be.
+func TestEvictionSparesEpisodeStoppedMidway(t *testing.T) {
+	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{EpisodesPerShow: 2})
+	dir := t.TempDir()
+	for _, id := range ch.Episodes() {
+		data, err := os.ReadFile(ch.Files[id])
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, swarm.MediaDir, ch.Names[id])
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	clock := time.Now()
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+	h := startHome(t, ch.URL, ch.PublicKey, dir, func(c *box.DaemonConfig) {
+		c.StatFS = fullDisk{total: 1 << 30, free: 50 << 20} // 5% free, budget keeps 10%
+		c.Policy = time.Hour                                // Tick by hand below
+		c.Now = now
+	})
+	ids := ch.Episodes()
+	waitFor(t, "both episodes held", 30*time.Second, func() bool {
+		return h.D.Swarm.Completion(ids[0]) == 1 && h.D.Swarm.Completion(ids[1]) == 1
+	})
+	// Stopped at 100 s of 600: what the last run's player reported.
+	if _, err := h.D.Resume.Set(ids[0], api.ResumeUpdate{Seconds: 100, DurationSeconds: 600}); err != nil {
+		t.Fatal(err)
+	}
+	advance(time.Minute)
+	h.D.Home.Tick(context.Background())
+	if got := h.D.Swarm.Completion(ids[0]); got != 1 {
+		t.Errorf("episode stopped midway a minute ago: completion %v after eviction, want 1 (kept)", got)
+	}
+	if held := h.D.Swarm.Held(ids[1]); held != 0 {
+		t.Errorf("unwatched episode %s: %d bytes held after eviction on a full disk, want 0 (the round did evict)", ids[1], held)
+	}
+	advance(10 * time.Minute)
+	h.D.Home.Tick(context.Background())
+	if held := h.D.Swarm.Held(ids[0]); held != 0 {
+		t.Errorf("episode stopped midway 11 minutes ago: %d bytes held after eviction on a full disk, want 0", held)
+	}
+}

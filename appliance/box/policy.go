@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atomicnetwork/atomicbox/appliance/api"
 	"github.com/atomicnetwork/atomicbox/appliance/bandwidth"
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
 	"github.com/atomicnetwork/atomicbox/appliance/library"
@@ -98,6 +99,7 @@ func (h *Home) evict(ctx context.Context, c *catalog.Catalog) {
 	}
 	b, sw, rs := h.cfg.Box, h.cfg.Box.cfg.Swarm, h.cfg.Box.cfg.Resume
 	followed := h.followedShows(c)
+	now := h.cfg.Now()
 	var items []library.Item
 	for _, sh := range c.Shows {
 		for _, ep := range sh.Episodes {
@@ -108,11 +110,11 @@ func (h *Home) evict(ctx context.Context, c *catalog.Catalog) {
 			r := rs.Get(ep.ID)
 			items = append(items, library.Item{
 				Episode: ep.ID, Size: ep.Size, Held: held, Watched: r.Watched, LastWatched: r.UpdatedAt,
-				Playing: b.Playing(ep.ID), Copies: sw.Copies(ep.ID), Released: ep.ReleaseAt, Followed: followed[sh.ID],
+				Playing: b.Playing(ep.ID) || midEpisode(r, now), Copies: sw.Copies(ep.ID), Released: ep.ReleaseAt, Followed: followed[sh.ID],
 			})
 		}
 	}
-	plan, freed := library.PlanEviction(items, toFree, h.cfg.Now(), library.Policy{})
+	plan, freed := library.PlanEviction(items, toFree, now, library.Policy{})
 	for _, e := range plan {
 		if b.Playing(e.Episode) { // started since the plan
 			continue
@@ -137,6 +139,20 @@ func (h *Home) evict(ctx context.Context, c *catalog.Catalog) {
 	if freed < toFree {
 		h.log.Warn("disk over budget: nothing more may be evicted (playing or pinned)", "toFree", toFree, "freed", freed)
 	}
+}
+
+// midEpisode reports whether the household stopped part-way through the
+// episode less than playingGrace ago by the resume record. Box.Playing only
+// knows the streams of this run: after a restart (a power cut, an update,
+// a daemon crash) the episode the viewer was in the middle of would
+// otherwise be the first thing a full disk evicts. A watched episode is
+// not protected: the viewer is done with it.
+func midEpisode(r api.Resume, now time.Time) bool {
+	if r.Watched || r.UpdatedAt.IsZero() {
+		return false
+	}
+	ago := now.Sub(r.UpdatedAt)
+	return ago >= 0 && ago < playingGrace
 }
 
 // prefetch starts what planPrefetch wants, as far as the budget allows,
