@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -73,6 +74,18 @@ const (
 	originFetches    = 2
 	originRateFactor = 4
 	originLookahead  = 16 // pieces past a read position looked at for fetching
+
+	// After an origin fetch fails (the origin is down or answers 404/503,
+	// a piece fails its hash check, the disk is full), the episode starts
+	// no origin fetch for originRetryFirst, doubling with every further
+	// failure up to originRetryMax, each wait jittered by +-25% so boxes
+	// that saw the same outage do not come back in step. One success
+	// resets it. Without this a box retried every 65 ms (the byte budget's
+	// pace), and logged every try: 15 requests/s per box at a failing
+	// origin on premiere night, or a piece downloaded and thrown away every
+	// 65 ms on a full disk.
+	originRetryFirst = 250 * time.Millisecond
+	originRetryMax   = 16 * time.Second
 
 	// paceLead: a stream's reads wait while they are more than this ahead
 	// of its schedule (stream.pace). With the readahead (Config) a box
@@ -285,9 +298,13 @@ type planner struct {
 	raised      map[int]torrent.PiecePriority // priorities we set on pieces
 	urgentSince map[int]time.Time
 	fetching    map[int]context.CancelFunc
-	supplement  map[int]bool // fetches of pieces past the readahead, for a stream behind its schedule
-	done        chan int     // fetch goroutines report their piece here
-	seedConns   bool         // connection cap raised for a complete torrent
+	supplement  map[int]bool     // fetches of pieces past the readahead, for a stream behind its schedule
+	done        chan fetchResult // fetch goroutines report here when they end
+	seedConns   bool             // connection cap raised for a complete torrent
+
+	// Origin failures in a row, and when the next fetch may start.
+	originFailures int
+	originRetryAt  time.Time
 
 	// Peers' delivery rate (useful bytes/s, all streams of the episode),
 	// averaged over about peerRateWindow, and since when streams have been
@@ -329,7 +346,7 @@ func (s *Swarm) plan(ctx context.Context, ep *episode) {
 		urgentSince: make(map[int]time.Time),
 		fetching:    make(map[int]context.CancelFunc),
 		supplement:  make(map[int]bool),
-		done:        make(chan int, originFetches+1),
+		done:        make(chan fetchResult, originFetches+1),
 	}
 	tick := time.NewTicker(planEvery)
 	defer tick.Stop()
@@ -345,10 +362,11 @@ func (s *Swarm) plan(ctx context.Context, ep *episode) {
 			return
 		case <-tick.C:
 		case <-ep.kickc:
-		case i := <-p.done:
-			p.fetching[i]()
-			delete(p.fetching, i)
-			delete(p.supplement, i)
+		case r := <-p.done:
+			p.fetching[r.piece]()
+			delete(p.fetching, r.piece)
+			delete(p.supplement, r.piece)
+			s.fetchEnded(ep, p, r, time.Now())
 		}
 		s.planOnce(ctx, ep, p, time.Now())
 	}
@@ -472,6 +490,9 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 			cancel()
 		}
 	}
+	if now.Before(p.originRetryAt) {
+		return // backing off after a failed fetch
+	}
 	if len(supp) > 0 && len(p.supplement) == 0 {
 		p.supplement[supp[0].piece] = true
 		s.startFetch(ctx, ep, p, supp[0].piece)
@@ -524,17 +545,58 @@ func (p *planner) peersKeepUp(t *torrent.Torrent, streaming bool, bps float64, n
 	return now.Sub(p.streamingFrom) < peerRateWindow || p.peerRate >= peerRateShort*bps
 }
 
+// fetchResult is how an origin fetch ended: ok, failed with err, or
+// neither (cancelled: a peer delivered first or nobody wants the piece).
+type fetchResult struct {
+	piece int
+	ok    bool
+	err   error
+}
+
 // startFetch fetches piece i from the origin in its own goroutine, which
 // reports on p.done when it ends.
 func (s *Swarm) startFetch(ctx context.Context, ep *episode, p *planner, i int) {
 	fctx, cancel := context.WithCancel(ctx)
 	p.fetching[i] = cancel
 	go func() {
-		if err := s.fetchPiece(fctx, ep, i); err != nil && fctx.Err() == nil {
-			s.log.Warn("origin fetch", "episode", ep.id, "piece", i, "err", err)
+		err := s.fetchPiece(fctx, ep, i)
+		r := fetchResult{piece: i, ok: err == nil}
+		if err != nil && fctx.Err() == nil {
+			r.err = err
 		}
-		p.done <- i
+		p.done <- r
 	}()
+}
+
+// fetchEnded updates the origin back-off (originRetryFirst) with a fetch's
+// result at time now, and logs failures: with the back-off that is at most
+// one line per originRetryMax per episode while the origin stays down.
+// Runs on the planner's goroutine.
+func (s *Swarm) fetchEnded(ep *episode, p *planner, r fetchResult, now time.Time) {
+	switch {
+	case r.ok:
+		if p.originFailures > 0 {
+			s.log.Info("origin fetch works again", "episode", ep.id, "afterFailures", p.originFailures)
+		}
+		p.originFailures, p.originRetryAt = 0, time.Time{}
+	case r.err != nil:
+		p.originFailures++
+		wait := originRetryWait(p.originFailures, rand.Float64())
+		p.originRetryAt = now.Add(wait)
+		s.log.Warn("origin fetch failed", "episode", ep.id, "piece", r.piece, "err", r.err,
+			"failures", p.originFailures, "retryIn", wait.Round(time.Millisecond))
+	}
+}
+
+// originRetryWait is the wait after the n-th failure in a row (n >= 1):
+// originRetryFirst doubled n-1 times, at most originRetryMax, scaled by
+// 0.75 + jitter/2 (jitter in [0, 1)).
+func originRetryWait(n int, jitter float64) time.Duration {
+	wait := originRetryMax
+	if n <= 7 { // 250 ms << 6 = 16 s
+		wait = min(originRetryFirst<<(n-1), originRetryMax)
+	}
+	return time.Duration(float64(wait) * (0.75 + jitter/2))
 }
 
 // wanted reports whether a piece in state ps still needs data.

@@ -1,9 +1,13 @@
 package swarm
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -148,5 +152,84 @@ func TestPlayheadLead(t *testing.T) {
 	}
 	if got := (playhead{pos: 5}).lead(t0, 1e6); got != 0 {
 		t.Errorf("lead of a stream that has not read = %v, want 0", got)
+	}
+}
+
+// TestOriginBackoff: a box streaming an episode no peer has, from an origin
+// that answers 404, backs off instead of asking 15 times a second, and
+// streams as soon as the origin is back (within one maximum wait).
+func TestOriginBackoff(t *testing.T) {
+	const size = 2 << 20
+	f := newFixture(t, size, false)
+	var down atomic.Bool
+	var requests atomic.Int64
+	down.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		if down.Load() {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeContent(w, r, f.name, time.Time{}, bytes.NewReader(f.data))
+	}))
+	t.Cleanup(srv.Close)
+	f.mi.UrlList = []string{srv.URL + "/"}
+	s := newSwarm(t, t.TempDir())
+	add(t, s, f)
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := s.Open(ctx, f.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	got := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 1<<20)
+		_, err := io.ReadFull(st, buf)
+		if err == nil && !bytes.Equal(buf, f.data[:len(buf)]) {
+			err = errors.New("bytes differ from the file")
+		}
+		got <- err
+	}()
+	const outage = 6 * time.Second
+	time.Sleep(outage)
+	// Without the back-off: about 90 (one per 65 ms). With it: failures
+	// near 0.25, 0.5, 1, 2 and 4 s, up to originFetches at a time.
+	n := requests.Load()
+	t.Logf("origin requests during a %v outage: %d", outage, n)
+	if n < 2 || n > 16 {
+		t.Errorf("origin requests during a %v outage: %d, want 2 to 16 (it tries, and backs off)", outage, n)
+	}
+	down.Store(false)
+	back := time.Now()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatalf("read after the origin came back: %v", err)
+		}
+		t.Logf("first MiB read %v after the origin came back", time.Since(back).Round(time.Millisecond))
+	case <-time.After(originRetryMax*5/4 + 5*time.Second):
+		t.Fatalf("no data %v after the origin came back", time.Since(back))
+	}
+}
+
+func TestOriginRetryWait(t *testing.T) {
+	for _, tc := range []struct {
+		n      int
+		jitter float64
+		want   time.Duration
+	}{
+		{1, 0.5, originRetryFirst},
+		{1, 0, originRetryFirst * 3 / 4},
+		{2, 0.5, 2 * originRetryFirst},
+		{7, 0.5, originRetryMax},
+		{8, 0.5, originRetryMax},
+		{1000, 0.999, time.Duration(float64(originRetryMax) * (0.75 + 0.999/2))},
+	} {
+		if got := originRetryWait(tc.n, tc.jitter); got != tc.want {
+			t.Errorf("originRetryWait(%d, %v) = %v, want %v", tc.n, tc.jitter, got, tc.want)
+		}
 	}
 }
