@@ -429,11 +429,10 @@ func (f fullDisk) Statfs(string) (library.Usage, error) {
 	return library.Usage{Total: f.total, Avail: f.free}, nil
 }
 
-// TestEvictionOnFullDisk: over budget, the box evicts a watched episode it
-// holds (file removed, torrent dropped) but never the one playing, and a
-// full disk starts no background download.
-func TestEvictionOnFullDisk(t *testing.T) {
-	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{EpisodesPerShow: 2})
+// dataDirHolding returns a data dir whose media dir holds every episode of
+// the channel, placed as a script would.
+func dataDirHolding(t *testing.T, ch *boxtest.Channel) string {
+	t.Helper()
 	dir := t.TempDir()
 	for _, id := range ch.Episodes() {
 		data, err := os.ReadFile(ch.Files[id])
@@ -446,6 +445,15 @@ func TestEvictionOnFullDisk(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return dir
+}
+
+// TestEvictionOnFullDisk: over budget, the box evicts a watched episode it
+// holds (file removed, torrent dropped) but never the one playing, and a
+// full disk starts no background download.
+func TestEvictionOnFullDisk(t *testing.T) {
+	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{EpisodesPerShow: 2})
+	dir := dataDirHolding(t, ch)
 	h := startHome(t, ch.URL, ch.PublicKey, dir, func(c *box.DaemonConfig) {
 		c.StatFS = fullDisk{total: 1 << 30, free: 50 << 20} // 5% free, budget keeps 10%
 		c.Policy = time.Hour                                // Tick by hand below
@@ -487,18 +495,7 @@ func TestEvictionOnFullDisk(t *testing.T) {
 // ten minutes ago is not evicted; once that is longer ago, it may be.
 func TestEvictionSparesEpisodeStoppedMidway(t *testing.T) {
 	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{EpisodesPerShow: 2})
-	dir := t.TempDir()
-	for _, id := range ch.Episodes() {
-		data, err := os.ReadFile(ch.Files[id])
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(dir, swarm.MediaDir, ch.Names[id])
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := dataDirHolding(t, ch)
 	var mu sync.Mutex
 	clock := time.Now()
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
