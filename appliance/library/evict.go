@@ -15,7 +15,7 @@ type Item struct {
 	Watched     bool      // watched to the end
 	LastWatched time.Time // last time it was played; zero: never
 	Pinned      bool      // the household asked to keep it
-	Playing     bool      // a stream is open on it now
+	Playing     bool      // being watched (a stream open now or lately; the caller decides): never evicted
 	Copies      int       // complete copies seen in the swarm, not counting this box
 	Released    time.Time // release time from the catalog; zero: unknown (treated as old)
 	Followed    bool      // the household follows the show

@@ -59,9 +59,10 @@ const (
 	//   - Supplement: while a stream is less ahead of its schedule than
 	//     its pace lead (startupPaceLead, then paceLead), one piece at a
 	//     time just past its readahead that no peer has been asked for yet
-	//     (not partly downloaded) comes from the origin. It adds the origin's bandwidth to the peers' instead
-	//     of duplicating it: in the same crowd 33 to 63 MiB of 80 to 107 MiB
-	//     served were used, rebuffering 0.047 -> 0.018 to 0.021. Tried and
+	//     (not partly downloaded) comes from the origin. It adds the
+	//     origin's bandwidth to the peers' instead of duplicating it: in
+	//     the same crowd 33 to 63 MiB of 80 to 107 MiB served were used,
+	//     rebuffering 0.047 -> 0.018 to 0.021. Tried and
 	//     dropped: the rarest piece past the readahead, two at a time (9 to
 	//     14 MiB used, rebuffering 0.024 to 0.030); racing peers for every
 	//     overdue piece (10 to 14 MiB used, 0.022 to 0.024).
@@ -109,8 +110,9 @@ const (
 	// boxes' spare uploads go to the late ones. 30-box crowd, rebuffering
 	// ratio: 0.0135 to 0.033 in 8 runs without, 0.0049 to 0.0124 in 12
 	// runs with (two more, 0.054 and 0.082, on a slowed machine moving
-	// 26 to 28 MiB/s instead of 31 to 33); ttff p95 0.98 to 1.87 s. Supplementing from the origin only below the phase's pace
-	// lead keeps the origin idle when peers keep up (TestCrowdSeeded:
+	// 26 to 28 MiB/s instead of 31 to 33); ttff p95 0.98 to 1.87 s.
+	// Supplementing from the origin only below the phase's pace lead
+	// keeps the origin idle when peers keep up (TestCrowdSeeded:
 	// with the fixed 6 s of before, origin share 0.385). startupPaceLead
 	// is startSlack: any less and pace holds back the very first read.
 	startupFor       = 25 * time.Second
@@ -592,10 +594,7 @@ func (s *Swarm) fetchEnded(ep *episode, p *planner, r fetchResult, now time.Time
 // originRetryFirst doubled n-1 times, at most originRetryMax, scaled by
 // 0.75 + jitter/2 (jitter in [0, 1)).
 func originRetryWait(n int, jitter float64) time.Duration {
-	wait := originRetryMax
-	if n <= 7 { // 250 ms << 6 = 16 s
-		wait = min(originRetryFirst<<(n-1), originRetryMax)
-	}
+	wait := min(originRetryFirst<<min(n-1, 6), originRetryMax) // 250 ms << 6 = 16 s; no shift overflow
 	return time.Duration(float64(wait) * (0.75 + jitter/2))
 }
 
