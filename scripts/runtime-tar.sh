@@ -19,6 +19,7 @@
 set -euo pipefail
 
 cache=${RUNTIME_CACHE:-$HOME/.cache/atomicbox/runtime}
+repo=$(cd "$(dirname "$0")/.." && pwd)
 
 triplet() {
   case $1 in
@@ -85,123 +86,27 @@ apt_fetch() {
   cp -l "$dir"/archives/*.deb "$dir/debs/" 2>/dev/null || cp "$dir"/archives/*.deb "$dir/debs/"
 }
 
-# follow ROOT REL: REL with every symlink followed inside ROOT (absolute link
-# targets mean ROOT-relative, as they will be on the box).
-follow() {
-  local root=$1 rel=$2 n=0 t
-  while [[ -L "$root/$rel" ]] && ((n++ < 40)); do
-    t=$(readlink "$root/$rel")
-    if [[ $t == /* ]]; then
-      rel=$(realpath -ms --relative-to=/ "$t")
-    else
-      rel=$(realpath -ms --relative-to=/ "/$(dirname "$rel")/$t")
-    fi
-  done
-  echo "$rel"
-}
-
-# resolve ROOT DIR NAME RUNPATH...: prints the path (relative to ROOT) of
-# library NAME as the loader would find it, or nothing.
-resolve() {
-  local root=$1 t=$2 name=$3; shift 3
-  local d
-  for d in "$@" "lib/$t" "usr/lib/$t" lib usr/lib; do
-    if [[ -f "$root/$(follow "$root" "$d/$name")" ]]; then
-      echo "$d/$name"
-      return
-    fi
-  done
-}
-
-# runpaths ROOT FILE: the RUNPATH/RPATH dirs of FILE relative to ROOT ($ORIGIN expanded).
-runpaths() {
-  local root=$1 f=$2 origin rp
-  origin=$(dirname "$f")
-  rp=$(readelf -d "$root/$f" 2>/dev/null | sed -n 's/.*(R\(UN\)\?PATH).*\[\(.*\)\]/\2/p' | head -1)
-  [[ -n $rp ]] || return 0
-  tr ':' '\n' <<<"$rp" | while read -r d; do
-    d=${d//\$ORIGIN/\/$origin}
-    d=${d//\$\{ORIGIN\}/\/$origin}
-    realpath -ms --relative-to=/ "/$d" 2>/dev/null || true
-  done
-}
-
-needed() {
-  readelf -d "$1" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
-}
-
-is_elf() {
-  [[ -f $1 && ! -L $1 ]] && [[ $(head -c4 "$1" | od -An -c | tr -d ' ') == '177ELF' ]]
-}
-
-declare -A inodes=()
-
-# copy_path SRC DST REL: copies REL and, if it is a symlink, the chain it points to.
-copy_path() {
-  local src=$1 dst=$2 rel=$3 target
-  while :; do
-    [[ -e "$dst/$rel" || -L "$dst/$rel" ]] && return 0
-    mkdir -p "$dst/$(dirname "$rel")"
-    if [[ -L "$src/$rel" ]]; then
-      target=$(readlink "$src/$rel")
-      if [[ $target == /* ]]; then
-        target=$(realpath -ms --relative-to="/$(dirname "$rel")" "$target")
-      fi
-      ln -s "$target" "$dst/$rel"
-      rel=$(realpath -ms --relative-to=/ "/$(dirname "$rel")/$target")
-    else
-      # Hard links (Mesa's megadriver names) become symlinks to the first copy.
-      local ino
-      ino=$(stat -c '%i:%h' "$src/$rel")
-      if [[ ${ino#*:} -gt 1 && -n ${inodes[${ino%:*}]:-} ]]; then
-        ln -s "$(realpath -ms --relative-to="/$(dirname "$rel")" "/${inodes[${ino%:*}]}")" "$dst/$rel"
-      else
-        cp -p "$src/$rel" "$dst/$rel"
-        inodes[${ino%:*}]=$rel
-      fi
-      return 0
-    fi
-  done
+# elfroot ARGS...: the Go side of this script (image/elfroot/cmd/elfroot):
+# the ELF closure (symlinks followed inside the root, RUNPATH and $ORIGIN,
+# DT_NEEDED resolved as the loader does), the copying into the staging tree
+# and the check. Built once per run of this script.
+elfroot() {
+  if [[ -z ${elfroot_bin:-} ]]; then
+    elfroot_dir=$(mktemp -d)
+    trap 'rm -rf "$elfroot_dir"' EXIT
+    (cd "$repo" && CGO_ENABLED=0 ${GO:-go} build -trimpath -o "$elfroot_dir/elfroot" ./image/elfroot/cmd/elfroot)
+    elfroot_bin=$elfroot_dir/elfroot
+  fi
+  "$elfroot_bin" "$@"
 }
 
 # check ARCH DIR: every NEEDED of every ELF in DIR resolves inside DIR (links
-# inside DIR are relative, so find -L sees what the loader will see).
+# inside DIR are relative, so what the check sees is what the loader will
+# see), and DIR has the unversioned libmpv.so.
 check() {
-  local arch=$1 root=$2 t f n d dyn missing=0 elves=0
-  t=$(triplet "$arch")
-  root=$(readlink -f "$root")
-  declare -A have=()
-  while IFS= read -r f; do have[$f]=1; done < <(cd "$root" && find -L . -type f -printf '%P\n')
-  while IFS= read -r f; do
-    is_elf "$root/$f" || continue
-    elves=$((elves + 1))
-    dyn=$(readelf -d "$root/$f" 2>/dev/null || true)
-    local -a dirs=()
-    local rp
-    rp=$(sed -n 's/.*(R\(UN\)\?PATH).*\[\(.*\)\]/\2/p' <<<"$dyn" | head -1)
-    if [[ -n $rp ]]; then
-      IFS=: read -ra dirs <<<"${rp//\$ORIGIN//$(dirname "$f")}"
-      for i in "${!dirs[@]}"; do dirs[i]=$(realpath -ms --relative-to=/ "/${dirs[i]}"); done
-    fi
-    dirs+=("lib/$t" "usr/lib/$t" lib usr/lib)
-    while IFS= read -r n; do
-      [[ -n $n ]] || continue
-      local ok=0
-      for d in "${dirs[@]}"; do
-        [[ -n ${have[$d/$n]:-} ]] && { ok=1; break; }
-      done
-      if ((!ok)); then
-        echo "runtime-tar: MISSING $n (needed by /$f)" >&2
-        missing=$((missing + 1))
-      fi
-    done < <(sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' <<<"$dyn")
-  done < <(cd "$root" && find . -type f -printf '%P\n' | sort)
-  if ((missing)); then
-    echo "runtime-tar: $missing unsatisfied DT_NEEDED entries in $root" >&2
-    return 1
-  fi
-  [[ -n ${have[usr/lib/$t/libmpv.so]:-} ]] || { echo "runtime-tar: no usr/lib/$t/libmpv.so" >&2; return 1; }
-  echo "runtime-tar: $arch: every DT_NEEDED satisfied ($elves ELF files)" >&2
+  local t
+  t=$(triplet "$1")
+  elfroot check -arch "$1" -triplet "$t" -require "usr/lib/$t/libmpv.so" "$2"
 }
 
 build() {
@@ -228,37 +133,12 @@ build() {
   done
   ln -sf libmpv.so.2 "$unpacked/usr/lib/$t/libmpv.so"
 
-  # Walk DT_NEEDED from the dlopened roots.
-  local -a queue=() rps=()
-  local g f n r
-  for g in $(dlopened "$arch") "usr/lib/$t/libmpv.so"; do
-    [[ -e "$unpacked/$g" || -L "$unpacked/$g" ]] || { echo "runtime-tar: $arch: $g not in any package" >&2; exit 1; }
-    queue+=("$g")
-  done
-  declare -A seen=()
-  while ((${#queue[@]})); do
-    f=${queue[0]}; queue=("${queue[@]:1}")
-    [[ -z ${seen[$f]:-} ]] || continue
-    seen[$f]=1
-    copy_path "$unpacked" "$stage" "$f"
-    local real
-    real=$(follow "$unpacked" "$f")
-    is_elf "$unpacked/$real" || continue
-    mapfile -t rps < <(runpaths "$unpacked" "$real")
-    while IFS= read -r n; do
-      [[ -n $n ]] || continue
-      r=$(resolve "$unpacked" "$t" "$n" "${rps[@]}")
-      if [[ -z $r ]]; then
-        echo "runtime-tar: $arch: $n (needed by $f) is in no downloaded package" >&2
-        exit 1
-      fi
-      queue+=("$r")
-    done < <(needed "$unpacked/$real")
-  done
-  for d in $(datadirs); do
-    [[ -e "$unpacked/$d" ]] || { echo "runtime-tar: $arch: $d missing" >&2; exit 1; }
-    (cd "$unpacked" && find "$d" \( -type f -o -type l \) -printf '%P\n' | while read -r p; do copy_path "$unpacked" "$stage" "$d/$p"; done)
-  done
+  # libmpv's closure (DT_NEEDED from the dlopened roots), then the data
+  # directories; hard links become symlinks (gokrazy's packer would make
+  # them empty files).
+  # shellcheck disable=SC2046
+  elfroot stage -arch "$arch" -triplet "$t" -src "$unpacked" -dst "$stage" -data "$(datadirs)" \
+    $(dlopened "$arch") "usr/lib/$t/libmpv.so"
   # fontconfig's conf.d links are made by its maintainer scripts.
   if [[ -d "$stage/usr/share/fontconfig/conf.avail" ]]; then
     mkdir -p "$stage/etc/fonts/conf.d"
@@ -271,13 +151,6 @@ build() {
   mkdir -p "$stage/usr/share/atomicbox"
   for deb in "$work"/debs/*.deb; do dpkg-deb -W --showformat='${Package} ${Version} ${Architecture}\n' "$deb"; done |
     sort > "$stage/usr/share/atomicbox/runtime-packages.txt"
-
-  # Hard links would become empty files in gokrazy's packer: make them symlinks.
-  (cd "$stage" && find . -type f -links +1 -printf '%i %P\n' | sort -n | awk '
-    { if ($1 in first) print first[$1] "\t" $2; else first[$1] = $2 }' |
-    while IFS=$'\t' read -r keep dup; do
-      rm "$dup"; ln -s "$(realpath -ms --relative-to="/$(dirname "$dup")" "/$keep")" "$dup"
-    done)
 
   check "$arch" "$stage"
   mkdir -p "$(dirname "$out")"
