@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the flash-crowd benchmark (appliance/cmd/atomicbench) against the
+# Runs the flash-crowd benchmark (appliance/lab/cmd/atomicbench) against the
 # daemon in ./bin, as root (network namespaces). Extra arguments go to
 # atomicbench, e.g. scripts/bench.sh -boxes 60. BOXES=N sets -boxes.
 # The last line of output is key=value figures.
@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/bin}
 export GOFLAGS=${GOFLAGS:--buildvcs=false}
-CGO_ENABLED=0 go build -trimpath -o "$BIN/" ./appliance/cmd/atomicbench
+CGO_ENABLED=0 go build -trimpath -o "$BIN/" ./appliance/lab/cmd/atomicbench
 [[ -x "$BIN/atomicboxd" ]] || { echo "bench: $BIN/atomicboxd is missing (make build)" >&2; exit 1; }
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the home-node seeding benchmark (appliance/cmd/atomicload): the
+# Runs the home-node seeding benchmark (appliance/lab/cmd/atomicload): the
 # daemon in ./bin (built if missing) seeds 100 sparse 52 MiB episodes
 # (5.1 GiB) to 20 in-process leechers over loopback, and its RSS and CPU
 # are sampled from /proc. Extra arguments go to atomicload, e.g.
@@ -12,6 +12,6 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/bin}
 export GOFLAGS=${GOFLAGS:--buildvcs=false}
 mkdir -p "$BIN"
-CGO_ENABLED=0 go build -trimpath -o "$BIN/" ./appliance/cmd/atomicload
+CGO_ENABLED=0 go build -trimpath -o "$BIN/" ./appliance/lab/cmd/atomicload
 [[ -x "$BIN/atomicboxd" ]] || CGO_ENABLED=0 go build -trimpath -o "$BIN/" ./appliance/cmd/atomicboxd
 exec "$BIN/atomicload" -daemon "$BIN/atomicboxd" -daemon-gomemlimit "${DAEMON_GOMEMLIMIT:-}" "$@"

@@ -18,7 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
-	"github.com/atomicnetwork/atomicbox/appliance/boxtest"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testbox"
 )
 
 // clock is a settable time source for pairing expiry.
@@ -34,16 +34,16 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func startBox(t *testing.T, now func() time.Time) (*boxtest.Channel, *boxtest.Daemon) {
+func startBox(t *testing.T, now func() time.Time) (*testbox.Channel, *testbox.Daemon) {
 	t.Helper()
-	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{})
-	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{Now: now})
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{})
+	d := testbox.StartDaemon(t, ch, testbox.DaemonOptions{Now: now})
 	d.WaitEpisodes(t, ch.Episodes(), false, 30*time.Second)
 	return ch, d
 }
 
 // lan sends a request to the handler as if from another machine on the LAN.
-func lan(d *boxtest.Daemon, method, path, body string, hdr map[string]string) *httptest.ResponseRecorder {
+func lan(d *testbox.Daemon, method, path, body string, hdr map[string]string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	req.RemoteAddr = "192.0.2.10:50000"
 	req.Host = "box.local:8080"
@@ -352,8 +352,8 @@ func TestRemotePage(t *testing.T) {
 }
 
 func TestEventsHeartbeat(t *testing.T) {
-	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{})
-	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{Heartbeat: 50 * time.Millisecond})
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{})
+	d := testbox.StartDaemon(t, ch, testbox.DaemonOptions{Heartbeat: 50 * time.Millisecond})
 	resp, err := http.Get(d.URL + "/api/events")
 	if err != nil {
 		t.Fatal(err)

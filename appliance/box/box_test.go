@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
-	"github.com/atomicnetwork/atomicbox/appliance/boxtest"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testbox"
 )
 
 func getJSON(t *testing.T, url string, v any) {
@@ -59,7 +59,7 @@ func get(t *testing.T, url, rng string) (status int, body []byte, firstByte time
 // the web seed; a fresh box streams it through its API byte for byte and
 // gets bytes from peers.
 func TestStreamFromSwarm(t *testing.T) {
-	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{Seconds: 20, Bitrate: "1200k"})
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{Seconds: 20, Bitrate: "1200k"})
 	id := ch.Episodes()[0]
 	want, err := os.ReadFile(ch.Files[id])
 	if err != nil {
@@ -67,11 +67,11 @@ func TestStreamFromSwarm(t *testing.T) {
 	}
 	var peers []string
 	for i := 0; i < 2; i++ {
-		p := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{PreloadFiles: true})
+		p := testbox.StartDaemon(t, ch, testbox.DaemonOptions{PreloadFiles: true})
 		p.WaitEpisodes(t, []string{id}, true, 30*time.Second)
 		peers = append(peers, p.BTAddr)
 	}
-	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{Peers: peers})
+	d := testbox.StartDaemon(t, ch, testbox.DaemonOptions{Peers: peers})
 	d.WaitEpisodes(t, []string{id}, false, 30*time.Second)
 
 	status, got, ttfb := get(t, d.URL+"/api/stream/"+id, "")
@@ -96,15 +96,15 @@ func TestStreamFromSwarm(t *testing.T) {
 // TestRangeFromFreshSwarm reads the middle and the tail (where a moov
 // atom lives when it is not fast-started) from a box that holds nothing.
 func TestRangeFromFreshSwarm(t *testing.T) {
-	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{Seconds: 30, Bitrate: "1200k"})
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{Seconds: 30, Bitrate: "1200k"})
 	id := ch.Episodes()[0]
 	want, err := os.ReadFile(ch.Files[id])
 	if err != nil {
 		t.Fatal(err)
 	}
-	seed := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{PreloadFiles: true})
+	seed := testbox.StartDaemon(t, ch, testbox.DaemonOptions{PreloadFiles: true})
 	seed.WaitEpisodes(t, []string{id}, true, 30*time.Second)
-	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{Peers: []string{seed.BTAddr}})
+	d := testbox.StartDaemon(t, ch, testbox.DaemonOptions{Peers: []string{seed.BTAddr}})
 	d.WaitEpisodes(t, []string{id}, false, 30*time.Second)
 
 	size := int64(len(want))
@@ -139,8 +139,8 @@ func TestRangeFromFreshSwarm(t *testing.T) {
 // TestTamperedCatalog: a channel that serves a catalog not signed with the
 // network key is refused; the box keeps the last good one and says why.
 func TestTamperedCatalog(t *testing.T) {
-	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{Posters: true})
-	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{Refresh: 100 * time.Millisecond})
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{Posters: true})
+	d := testbox.StartDaemon(t, ch, testbox.DaemonOptions{Refresh: 100 * time.Millisecond})
 	d.WaitEpisodes(t, ch.Episodes(), false, 30*time.Second)
 	var v api.CatalogView
 	getJSON(t, d.URL+"/api/catalog", &v)
@@ -230,14 +230,14 @@ func subscribe(t *testing.T, base string) <-chan api.Event {
 // TestRestartKeepsDownload: a box stopped and started on the same data dir
 // keeps what it downloaded and serves the right bytes without asking again.
 func TestRestartKeepsDownload(t *testing.T) {
-	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{Seconds: 10, Bitrate: "1200k"})
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{Seconds: 10, Bitrate: "1200k"})
 	id := ch.Episodes()[0]
 	want, err := os.ReadFile(ch.Files[id])
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{DataDir: dir})
+	d := testbox.StartDaemon(t, ch, testbox.DaemonOptions{DataDir: dir})
 	d.WaitEpisodes(t, []string{id}, false, 30*time.Second)
 	if status, got, _ := get(t, d.URL+"/api/stream/"+id, ""); status != 200 || !bytes.Equal(got, want) {
 		t.Fatalf("first run: status %d, %d bytes, identical=%v", status, len(got), bytes.Equal(got, want))
@@ -246,7 +246,7 @@ func TestRestartKeepsDownload(t *testing.T) {
 	d.Close(t)
 	served := ch.Origin.ServedBytes()
 
-	d2 := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{DataDir: dir})
+	d2 := testbox.StartDaemon(t, ch, testbox.DaemonOptions{DataDir: dir})
 	d2.WaitEpisodes(t, []string{id}, true, 30*time.Second)
 	if d2.D.Swarm.Unclean() {
 		t.Error("restart after a clean stop reported an unclean stop")
@@ -265,7 +265,7 @@ func TestRestartKeepsDownload(t *testing.T) {
 // is not the one in the signed catalog; the box refuses that episode
 // loudly (problem in the view, 404 stream) and keeps the others.
 func TestTorrentMismatchRefused(t *testing.T) {
-	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{EpisodesPerShow: 2})
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{EpisodesPerShow: 2})
 	ids := ch.Episodes()
 	eps := ch.Catalog.Shows[0].Episodes
 	// Serve episode 2's torrent in place of episode 1's.
@@ -276,7 +276,7 @@ func TestTorrentMismatchRefused(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(ch.OriginDir, filepath.FromSlash(eps[0].Torrent)), other, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{})
+	d := testbox.StartDaemon(t, ch, testbox.DaemonOptions{})
 	d.WaitEpisodes(t, ids[1:], false, 30*time.Second)
 	var v api.CatalogView
 	deadline := time.Now().Add(10 * time.Second)
@@ -305,14 +305,14 @@ func TestTorrentMismatchRefused(t *testing.T) {
 // when the catalog arrived (the origin answered 404) is added once the
 // origin serves it, without a new catalog.
 func TestTorrentFetchRetried(t *testing.T) {
-	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{EpisodesPerShow: 2})
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{EpisodesPerShow: 2})
 	ids := ch.Episodes()
 	path := filepath.Join(ch.OriginDir, filepath.FromSlash(ch.Catalog.Shows[0].Episodes[0].Torrent))
 	hidden := path + ".hidden"
 	if err := os.Rename(path, hidden); err != nil {
 		t.Fatal(err)
 	}
-	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{})
+	d := testbox.StartDaemon(t, ch, testbox.DaemonOptions{})
 	d.WaitEpisodes(t, ids[1:], false, 30*time.Second)
 	if d.D.Swarm.Has(ids[0]) {
 		t.Fatalf("episode %s added although its torrent is missing", ids[0])

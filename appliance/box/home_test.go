@@ -25,16 +25,16 @@ import (
 	"github.com/atomicnetwork/atomicbox/appliance/api"
 	"github.com/atomicnetwork/atomicbox/appliance/bandwidth"
 	"github.com/atomicnetwork/atomicbox/appliance/box"
-	"github.com/atomicnetwork/atomicbox/appliance/boxtest"
 	"github.com/atomicnetwork/atomicbox/appliance/ledger"
 	"github.com/atomicnetwork/atomicbox/appliance/library"
-	"github.com/atomicnetwork/atomicbox/appliance/mediatest"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testbox"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testmedia"
 )
 
 // homeBox is an in-process daemon started with the home-node knobs that
-// boxtest does not expose.
+// testbox does not expose.
 type homeBox struct {
 	URL string
 	D   *box.Daemon
@@ -49,7 +49,7 @@ func startHome(t *testing.T, channelURL string, pub ed25519.PublicKey, dir strin
 	}
 	cfg := box.DaemonConfig{
 		DataDir: dir, ChannelURL: channelURL, PublicKey: pub, Listener: ln, Refresh: 200 * time.Millisecond,
-		Log:   boxtest.TestLog(t, 0),
+		Log:   testbox.TestLog(t, 0),
 		Swarm: swarm.Config{ListenHost: "127.0.0.1", DisableDHT: true, DisableTrackers: true},
 	}
 	if mutate != nil {
@@ -110,7 +110,7 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool)
 // sentence and changes nothing, settings survive a restart, the storage
 // and reachability views are filled, and an open stream counts as watching.
 func TestSettingsAPI(t *testing.T) {
-	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{})
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{})
 	dir := t.TempDir()
 	h := startHome(t, ch.URL, ch.PublicKey, dir, nil)
 	id := ch.Episodes()[0]
@@ -204,7 +204,7 @@ func TestSettingsAPI(t *testing.T) {
 // TestLedgerReportAPI: a box that seeded to another has a seeding view
 // and exports a report that verifies; a tampered copy does not.
 func TestLedgerReportAPI(t *testing.T) {
-	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{Seconds: 10, Bitrate: "1200k"})
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{Seconds: 10, Bitrate: "1200k"})
 	id := ch.Episodes()[0]
 	seedDir := t.TempDir()
 	dst := filepath.Join(seedDir, swarm.MediaDir, ch.Names[id])
@@ -339,7 +339,7 @@ type embargoChannel struct {
 
 func newEmbargoChannel(t *testing.T) *embargoChannel {
 	t.Helper()
-	src := mediatest.Video(t, mediatest.Clip{Title: "Premiere", Seconds: 4, Width: 320, Height: 180, Bitrate: "400k", FastStart: true})
+	src := testmedia.Video(t, testmedia.Clip{Title: "Premiere", Seconds: 4, Width: 320, Height: 180, Bitrate: "400k", FastStart: true})
 	plain, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
@@ -431,7 +431,7 @@ func (f fullDisk) Statfs(string) (library.Usage, error) {
 
 // dataDirHolding returns a data dir whose media dir holds every episode of
 // the channel, placed as a script would.
-func dataDirHolding(t *testing.T, ch *boxtest.Channel) string {
+func dataDirHolding(t *testing.T, ch *testbox.Channel) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, id := range ch.Episodes() {
@@ -452,7 +452,7 @@ func dataDirHolding(t *testing.T, ch *boxtest.Channel) string {
 // holds (file removed, torrent dropped) but never the one playing, and a
 // full disk starts no background download.
 func TestEvictionOnFullDisk(t *testing.T) {
-	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{EpisodesPerShow: 2})
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{EpisodesPerShow: 2})
 	dir := dataDirHolding(t, ch)
 	h := startHome(t, ch.URL, ch.PublicKey, dir, func(c *box.DaemonConfig) {
 		c.StatFS = fullDisk{total: 1 << 30, free: 50 << 20} // 5% free, budget keeps 10%
@@ -494,7 +494,7 @@ func TestEvictionOnFullDisk(t *testing.T) {
 // watching; the resume record does. An episode stopped part-way less than
 // ten minutes ago is not evicted; once that is longer ago, it may be.
 func TestEvictionSparesEpisodeStoppedMidway(t *testing.T) {
-	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{EpisodesPerShow: 2})
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{EpisodesPerShow: 2})
 	dir := dataDirHolding(t, ch)
 	var mu sync.Mutex
 	clock := time.Now()

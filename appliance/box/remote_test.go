@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
-	"github.com/atomicnetwork/atomicbox/appliance/boxtest"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testbox"
 	"github.com/atomicnetwork/atomicbox/gpio/cec"
 	"github.com/atomicnetwork/atomicbox/gpio/cec/cectest"
 	"github.com/atomicnetwork/atomicbox/gpio/remote"
@@ -22,9 +22,9 @@ import (
 // on GET /api/events, the stream the UI reads. It also checks that
 // gpio/remote's diagnostics are mounted behind the API.
 func TestCECKeyReachesUIStream(t *testing.T) {
-	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{Shows: 1, EpisodesPerShow: 1, Seconds: 2})
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{Shows: 1, EpisodesPerShow: 1, Seconds: 2})
 	dev := cectest.NewDevice(cec.AddrPlayback1, 0x1000, nil)
-	d := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{Remote: &remote.Config{
+	d := testbox.StartDaemon(t, ch, testbox.DaemonOptions{Remote: &remote.Config{
 		CECDevice: "/dev/cec0",
 		OpenCEC:   func(string) (cec.Device, error) { return dev, nil },
 	}})

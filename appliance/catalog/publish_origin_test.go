@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
-	"github.com/atomicnetwork/atomicbox/appliance/mediatest"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testmedia"
 )
 
 // TestFetcherAgainstPublishedOrigin runs a box's fetcher against the real
@@ -19,7 +19,7 @@ import (
 // output the ways a broken or hostile origin would.
 func TestFetcherAgainstPublishedOrigin(t *testing.T) {
 	mdir := t.TempDir()
-	video := mediatest.Video(t, mediatest.Clip{Title: "Fetch", Seconds: 3, Width: 320, Height: 180, FPS: 25, Bitrate: "300k", FastStart: true})
+	video := testmedia.Video(t, testmedia.Clip{Title: "Fetch", Seconds: 3, Width: 320, Height: 180, FPS: 25, Bitrate: "300k", FastStart: true})
 	manifest := filepath.Join(mdir, "manifest.json")
 	writeFile(t, manifest, []byte(`{"network":"Atomic Demo Channel","shows":[{"id":"orbit","title":"Orbit","episodes":[
 		{"id":"orbit-s01e01","season":1,"episode":1,"title":"Launch","video":"`+video+`"}]}]}`))

@@ -22,8 +22,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
-	"github.com/atomicnetwork/atomicbox/appliance/mediatest"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testmedia"
 )
 
 func testKey() ed25519.PrivateKey {
@@ -32,7 +32,7 @@ func testKey() ed25519.PrivateKey {
 
 // clip is a short real H.264+AAC MP4 made by ffmpeg (cached between runs).
 func clip(t *testing.T, title string, faststart bool) string {
-	return mediatest.Video(t, mediatest.Clip{Title: title, Seconds: 3, Width: 320, Height: 180, FPS: 25, Bitrate: "300k", FastStart: faststart})
+	return testmedia.Video(t, testmedia.Clip{Title: title, Seconds: 3, Width: 320, Height: 180, FPS: 25, Bitrate: "300k", FastStart: faststart})
 }
 
 // writeManifest lays out a manifest with real media beside it, as a person
@@ -56,8 +56,8 @@ func writeManifest(t *testing.T) string {
 	}
 	link(clip(t, "Orbit 1", true), "videos/Orbit Ep 1.MP4")
 	link(clip(t, "Orbit 2", false), "videos/orbit-2.mp4")
-	link(mediatest.PosterImage(t, mediatest.Poster{Title: "Orbit"}), "art/orbit.png")
-	link(mediatest.PosterImage(t, mediatest.Poster{Title: "Orbit 1", Color: "0x402040"}), "art/orbit-1.png")
+	link(testmedia.PosterImage(t, testmedia.Poster{Title: "Orbit"}), "art/orbit.png")
+	link(testmedia.PosterImage(t, testmedia.Poster{Title: "Orbit 1", Color: "0x402040"}), "art/orbit-1.png")
 	m := `{"network":"Atomic Demo Channel","shows":[{"id":"orbit","title":"Orbit","synopsis":"Things go round.","poster":"art/orbit.png",
 	"episodes":[
 	 {"id":"orbit-s01e01","season":1,"episode":1,"title":"Launch","synopsis":"Up.","video":"videos/Orbit Ep 1.MP4","poster":"art/orbit-1.png"},

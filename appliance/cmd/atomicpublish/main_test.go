@@ -13,15 +13,15 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
-	"github.com/atomicnetwork/atomicbox/appliance/mediatest"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testmedia"
 )
 
 // TestPublishThenServe wires the two subcommands as the demo does: publish
 // into an origin dir, serve it, fetch the signed catalog, stop on ctx.
 func TestPublishThenServe(t *testing.T) {
 	dir := t.TempDir()
-	video := mediatest.Video(t, mediatest.Clip{Title: "Cmd", Seconds: 3, Width: 320, Height: 180, FPS: 25, Bitrate: "300k", FastStart: true})
+	video := testmedia.Video(t, testmedia.Clip{Title: "Cmd", Seconds: 3, Width: 320, Height: 180, FPS: 25, Bitrate: "300k", FastStart: true})
 	manifest := filepath.Join(dir, "manifest.json")
 	if err := os.WriteFile(manifest, []byte(`{"network":"N","shows":[{"id":"s","title":"S","episodes":[{"id":"s-1","title":"One","video":"`+video+`"}]}]}`), 0o644); err != nil {
 		t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/bench"
+	"github.com/atomicnetwork/atomicbox/appliance/lab/bench"
 )
 
 // Budget is the daemon's RSS budget from issue 6 (a 1 GiB Pi shared with

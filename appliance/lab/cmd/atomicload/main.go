@@ -16,8 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/bench"
-	"github.com/atomicnetwork/atomicbox/appliance/rssbench"
+	"github.com/atomicnetwork/atomicbox/appliance/lab/bench"
+	"github.com/atomicnetwork/atomicbox/appliance/lab/rssbench"
 )
 
 func main() {

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
-	"github.com/atomicnetwork/atomicbox/appliance/mediatest"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testmedia"
 )
 
 // Channel is a published one-episode channel for a benchmark: the episode
@@ -48,7 +48,7 @@ func PublishChannel(ctx context.Context, work, baseURL string, opt ChannelOption
 	}
 	const id = "crowd"
 	video := filepath.Join(src, id+".mp4")
-	if err := mediatest.WriteRandom(video, opt.Size, opt.Seed); err != nil {
+	if err := testmedia.WriteRandom(video, opt.Size, opt.Seed); err != nil {
 		return nil, err
 	}
 	m := &publish.Manifest{

@@ -19,8 +19,8 @@ import (
 	"github.com/anacrolix/torrent/metainfo"
 
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
-	"github.com/atomicnetwork/atomicbox/appliance/mediatest"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testmedia"
 )
 
 // Channel is a published channel of generated episodes: random bytes named
@@ -68,7 +68,7 @@ func PublishRandom(ctx context.Context, work, baseURL string, sizes []int64, pie
 		i++
 		id := fmt.Sprintf("e%d", i)
 		video := filepath.Join(src, id+".mp4")
-		if err := mediatest.WriteRandom(video, size, seed+uint64(i)); err != nil {
+		if err := testmedia.WriteRandom(video, size, seed+uint64(i)); err != nil {
 			return nil, err
 		}
 		// The duration makes the bit rate 64 Mbit/s: the daemon paces a

@@ -1,8 +1,8 @@
-// Package mediatest makes real video files for tests with ffmpeg (test
+// Package testmedia makes real video files for tests with ffmpeg (test
 // sources, title drawn in, H.264 + AAC in MP4). Files are cached by their
 // parameters under the user cache dir so a test run pays for each clip once;
 // the cache is safe to delete at any time.
-package mediatest
+package testmedia
 
 import (
 	"context"
@@ -44,7 +44,7 @@ func Video(t testing.TB, c Clip) string {
 	t.Helper()
 	path, err := MakeVideo(context.Background(), CacheDir(), c)
 	if err != nil {
-		t.Fatalf("mediatest: %v", err)
+		t.Fatalf("testmedia: %v", err)
 	}
 	return path
 }
@@ -54,7 +54,7 @@ func PosterImage(t testing.TB, p Poster) string {
 	t.Helper()
 	path, err := MakePoster(context.Background(), CacheDir(), p)
 	if err != nil {
-		t.Fatalf("mediatest: %v", err)
+		t.Fatalf("testmedia: %v", err)
 	}
 	return path
 }

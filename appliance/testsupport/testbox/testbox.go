@@ -1,7 +1,7 @@
-// Package boxtest runs real channels and real boxes inside a test: a
+// Package testbox runs real channels and real boxes inside a test: a
 // published origin on loopback HTTP and in-process daemons (swarm, box,
 // API) on loopback ports, all cleaned up with t.Cleanup.
-package boxtest
+package testbox
 
 import (
 	"context"
@@ -23,9 +23,9 @@ import (
 
 	"github.com/atomicnetwork/atomicbox/appliance/box"
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
-	"github.com/atomicnetwork/atomicbox/appliance/mediatest"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testmedia"
 	"github.com/atomicnetwork/atomicbox/gpio/remote"
 )
 
@@ -61,7 +61,7 @@ type Channel struct {
 	manifest *publish.Manifest
 }
 
-// NewChannel publishes generated clips (mediatest) with a fresh key into a
+// NewChannel publishes generated clips (testmedia) with a fresh key into a
 // temp origin served by httptest.
 func NewChannel(t testing.TB, o ChannelOptions) *Channel {
 	t.Helper()
@@ -94,14 +94,14 @@ func NewChannel(t testing.TB, o ChannelOptions) *Channel {
 	for s := 1; s <= o.Shows; s++ {
 		show := publish.ManifestShow{ID: fmt.Sprintf("show%d", s), Title: fmt.Sprintf("Show %d", s), Synopsis: "A generated test show."}
 		if o.Posters {
-			show.Poster = mediatest.PosterImage(t, mediatest.Poster{Title: show.Title})
+			show.Poster = testmedia.PosterImage(t, testmedia.Poster{Title: show.Title})
 		}
 		for e := 1; e <= o.EpisodesPerShow; e++ {
 			title := fmt.Sprintf("Show %d Episode %d", s, e)
-			video := mediatest.Video(t, mediatest.Clip{Title: title, Seconds: o.Seconds, Width: o.Width, Height: o.Height, Bitrate: o.Bitrate, FastStart: o.FastStart})
+			video := testmedia.Video(t, testmedia.Clip{Title: title, Seconds: o.Seconds, Width: o.Width, Height: o.Height, Bitrate: o.Bitrate, FastStart: o.FastStart})
 			ep := publish.ManifestEpisode{ID: fmt.Sprintf("s%de%d", s, e), Season: 1, Number: e, Title: title, Video: video, DurationSeconds: o.Seconds}
 			if o.Posters {
-				ep.Poster = mediatest.PosterImage(t, mediatest.Poster{Title: title, Color: "0x803020"})
+				ep.Poster = testmedia.PosterImage(t, testmedia.Poster{Title: title, Color: "0x803020"})
 			}
 			show.Episodes = append(show.Episodes, ep)
 		}
@@ -120,7 +120,7 @@ func (ch *Channel) publish(t testing.TB, pieceLength int64) {
 		OriginDir: ch.OriginDir, BaseURL: ch.URL, Key: ch.Key, PieceLength: pieceLength,
 	})
 	if err != nil {
-		t.Fatalf("boxtest: publish: %v", err)
+		t.Fatalf("testbox: publish: %v", err)
 	}
 	ch.Catalog = c
 	for _, sh := range c.Shows {
@@ -158,7 +158,7 @@ func (ch *Channel) Tamper(t testing.TB) {
 	s := strings.Replace(string(data), ch.Catalog.Network, "Evil Channel", 1)
 	s = strings.Replace(s, fmt.Sprintf(`"sequence": %d`, ch.Catalog.Sequence), fmt.Sprintf(`"sequence": %d`, ch.Catalog.Sequence+100), 1)
 	if s == string(data) {
-		t.Fatal("boxtest: tamper changed nothing")
+		t.Fatal("testbox: tamper changed nothing")
 	}
 	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
 		t.Fatal(err)
@@ -228,7 +228,7 @@ func StartDaemon(t testing.TB, ch *Channel, o DaemonOptions) *Daemon {
 	})
 	if err != nil {
 		ln.Close()
-		t.Fatalf("boxtest: start daemon: %v", err)
+		t.Fatalf("testbox: start daemon: %v", err)
 	}
 	d := &Daemon{URL: "http://" + ln.Addr().String(), BTAddr: bd.Swarm.Addr(), DataDir: o.DataDir, D: bd}
 	t.Cleanup(func() { d.Close(t) })
@@ -244,7 +244,7 @@ func (d *Daemon) Close(t testing.TB) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := d.D.Close(ctx); err != nil {
-		t.Errorf("boxtest: close daemon: %v", err)
+		t.Errorf("testbox: close daemon: %v", err)
 	}
 }
 
@@ -266,7 +266,7 @@ func (d *Daemon) WaitEpisodes(t testing.TB, ids []string, complete bool, timeout
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("boxtest: episodes %v not ready (complete=%v) after %v", ids, complete, timeout)
+			t.Fatalf("testbox: episodes %v not ready (complete=%v) after %v", ids, complete, timeout)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/bandwidth"
-	"github.com/atomicnetwork/atomicbox/appliance/bench"
+	"github.com/atomicnetwork/atomicbox/appliance/lab/bench"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
 )
 

@@ -1,4 +1,4 @@
-package mediatest
+package testmedia
 
 import (
 	"bytes"
