@@ -36,6 +36,9 @@ cmdline=$(sed -e 's/console=tty1//; s/console=serial0,[0-9]*//; s/  */ /g' "$wor
 [[ $cmdline == *console=ttyAMA0* ]] || cmdline="console=ttyAMA0,115200 $cmdline"
 echo "kernel-test: cmdline: $cmdline"
 
+# The waiting and judging is Go (image/boottest).
+(cd "$repo" && CGO_ENABLED=0 ${GO:-go} build -trimpath -o "$work/boottest" ./image/boottest/cmd/boottest)
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 web=$(free_port)
 api=$(free_port)
@@ -51,40 +54,29 @@ qemu-system-aarch64 -M virt -cpu cortex-a72 -accel tcg -smp 2 -m 1536 \
 	-device virtio-net-device,netdev=n0 -device virtio-rng-device </dev/null &
 qemu_pid=$!
 
-# wait_for WHAT COMMAND...: polls every 2 s until COMMAND succeeds.
+# wait_for WHAT PROBE ARGS... (see boottest's usage): polls every 2 s until
+# the probe holds, QEMU exits or TIMEOUT_SECONDS from QEMU's start are over.
 wait_for() {
-	local what=$1
+	local what=$1 why
 	shift
-	while ! "$@" >/dev/null 2>&1; do
-		if ! kill -0 "$qemu_pid" 2>/dev/null; then
-			echo "kernel-test: FAIL: QEMU exited before: $what" >&2
-			tail -40 "$log" >&2
-			exit 1
-		fi
-		if (($(date +%s) - begin > timeout)); then
-			echo "kernel-test: FAIL: no $what after ${timeout}s" >&2
-			tail -40 "$log" >&2
-			exit 1
-		fi
-		sleep 2
-	done
+	if ! why=$("$work/boottest" wait -interval 2s -timeout "$((timeout - ($(date +%s) - begin)))s" -pid "$qemu_pid" "$@" 2>&1 >"$work/probe.out"); then
+		echo "kernel-test: FAIL: no $what: $why" >&2
+		tail -40 "$log" >&2
+		exit 1
+	fi
 	echo "kernel-test: $what after $(($(date +%s) - begin)) s"
 }
-http_answers() { [[ $(curl -s -o /dev/null -m 5 -w '%{http_code}' "$1") != 000 ]]; }
 
-wait_for "initramfs running" grep -q 'atomicbox initramfs: board' "$log"
-wait_for "root mounted by the initramfs" grep -q 'atomicbox initramfs: root .* mounted' "$log"
-wait_for "gokrazy web interface on :80" http_answers "http://127.0.0.1:$web/"
-wait_for "atomicboxd API on :8080" http_answers "http://127.0.0.1:$api/api/stats"
+wait_for "initramfs running" console "$log" 'atomicbox initramfs: board'
+wait_for "root mounted by the initramfs" console "$log" 'atomicbox initramfs: root .* mounted'
+wait_for "gokrazy web interface on :80" status "http://127.0.0.1:$web/" 0
+wait_for "atomicboxd API on :8080" status "http://127.0.0.1:$api/api/stats" 0
 
 # The coldplug service (image/coldplug) must have loaded the GPU and display
 # drivers; its log is in gokrazy's web interface.
-host=$(tr -d '\r' <"$log" | sed -n 's/^hostname "\(.*\)"$/\1/p' | head -1)
+host=$("$work/boottest" wait -timeout 1s console "$log" '^hostname "(.*)"$')
 pw=$(cat "$HOME/.config/gokrazy/hosts/$host/http-password.txt")
-# /log streams: curl ends at its time limit (exit 28) with what it got.
-coldplug_line() { { curl -s -m 5 -u "gokrazy:$pw" "http://127.0.0.1:$web/log?path=/user/coldplug&stream=stderr" || true; } | grep -a 'coldplug: [0-9]* modules'; }
-coldplug_done() { local l; l=$(coldplug_line) && [[ $l == *" vc4 "* && $l == *" v3d "* ]]; }
-wait_for "coldplug loaded vc4 and v3d" coldplug_done
-coldplug_line | cut -c1-200
+wait_for "coldplug loaded vc4 and v3d" -user "gokrazy:$pw" coldplug "http://127.0.0.1:$web/log?path=/user/coldplug&stream=stderr" vc4 v3d
+cut -c1-200 "$work/probe.out"
 grep 'atomicbox initramfs' "$log"
 echo "kernel-test: PASS ($(($(date +%s) - begin)) s)"
