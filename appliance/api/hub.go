@@ -6,7 +6,7 @@ import (
 )
 
 // Hub fans daemon events (pairing, catalog) out to every /api/events
-// subscriber. Key events travel on keys.Bus instead. Safe for concurrent
+// subscriber. Key events travel on KeyBus instead. Safe for concurrent
 // use; Publish never blocks: a subscriber that does not keep up loses
 // events.
 type Hub struct {

@@ -15,8 +15,6 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"github.com/atomicnetwork/atomicbox/appliance/keys"
 )
 
 // ErrNotFound is what a Backend returns for an unknown episode or poster.
@@ -61,8 +59,8 @@ type ResumeStore interface {
 type ServerConfig struct {
 	Backend Backend
 	Resume  ResumeStore
-	Keys    *keys.Bus // remote keys in (POST /api/keys) and out (/api/events)
-	Hub     *Hub      // daemon events out (/api/events); the box publishes catalog events here
+	Keys    *KeyBus // remote keys in (POST /api/keys) and out (/api/events)
+	Hub     *Hub    // daemon events out (/api/events); the box publishes catalog events here
 	Pairer  *Pairer
 	// Heartbeat is the SSE keep-alive comment interval; 0 = 15 s.
 	Heartbeat time.Duration
@@ -265,19 +263,19 @@ func (j *jsonRangeError) Write(p []byte) (int, error) {
 func (j *jsonRangeError) Unwrap() http.ResponseWriter { return j.ResponseWriter }
 
 func (s *Server) keys(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r, keys.MaxEventBytes)
+	body, ok := readBody(w, r, MaxKeyEventBytes)
 	if !ok {
 		return
 	}
-	ev, err := keys.Decode(body)
+	ev, err := DecodeKeyEvent(body)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	if ev.Source == "" {
-		ev.Source = keys.SourceWeb
+		ev.Source = SourceWeb
 	}
-	s.cfg.Keys.SendKey(ev)
+	s.cfg.Keys.Send(ev)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -315,7 +313,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
-			ev = Event{Type: EventKey, Key: &KeyEvent{Key: string(k.Key), Action: string(k.Action), Source: string(k.Source), At: k.At}}
+			ev = Event{Type: EventKey, Key: &k}
 		case e, ok := <-evCh:
 			if !ok {
 				return

@@ -8,7 +8,7 @@
 //	GET  /api/poster/{kind}/{id}   image bytes; kind is "show" or "episode"
 //	GET  /api/stream/{episode}     the video, with Range (206/416), via http.ServeContent
 //	GET  /api/stats                Stats
-//	POST /api/keys                 keys.Event (<= 1 KiB) -> 204; 400 malformed; 413 too large
+//	POST /api/keys                 KeyEvent (<= 1 KiB) -> 204; 400 malformed; 413 too large
 //	GET  /api/events               text/event-stream of Event envelopes (keys, pairing, catalog changes)
 //	GET  /api/resume/{episode}     Resume
 //	PUT  /api/resume/{episode}     ResumeUpdate -> 204
@@ -135,10 +135,12 @@ const (
 	EventCatalog = "catalog" // the catalog or its problem changed: reload /api/catalog
 )
 
-// KeyEvent mirrors keys.Event on the wire (kept here so the UI needs only this package).
+// KeyEvent is one remote key on the wire: POST /api/keys takes it, and
+// /api/events carries it to the UI (see keys.go for Keys, the actions and
+// the sources).
 type KeyEvent struct {
-	Key    string    `json:"key"`    // Linux input key name, e.g. KEY_UP
-	Action string    `json:"action"` // press, repeat, release
+	Key    string    `json:"key"`    // Linux input key name in Keys, e.g. KEY_UP
+	Action string    `json:"action"` // KeyPress, KeyRepeat, KeyRelease
 	Source string    `json:"source,omitempty"`
 	At     time.Time `json:"at,omitzero"`
 }

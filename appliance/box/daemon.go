@@ -21,12 +21,11 @@ import (
 	"github.com/atomicnetwork/atomicbox/appliance/bandwidth"
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
 	"github.com/atomicnetwork/atomicbox/appliance/embargo"
-	"github.com/atomicnetwork/atomicbox/appliance/keys"
 	"github.com/atomicnetwork/atomicbox/appliance/ledger"
 	"github.com/atomicnetwork/atomicbox/appliance/library"
+	"github.com/atomicnetwork/atomicbox/appliance/remotes"
 	"github.com/atomicnetwork/atomicbox/appliance/resume"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
-	"github.com/atomicnetwork/atomicbox/gpio/remote"
 )
 
 // DaemonConfig is everything the daemon takes from the outside world.
@@ -38,14 +37,13 @@ type DaemonConfig struct {
 	Refresh    time.Duration     // catalog refresh interval; 0 = 5 min
 	Swarm      swarm.Config      // DataDir and Log are filled in
 	HTTPClient *http.Client      // catalog, torrents, posters; nil = 30 s timeout
-	Keys       *keys.Bus         // nil = a new bus
+	Keys       *api.KeyBus       // nil = a new bus
 	Now        func() time.Time  // nil = time.Now
 	Heartbeat  time.Duration     // SSE keep-alive; 0 = 15 s
 	// Remote configures the remote-control inputs (IR, CEC, USB input).
 	// nil means none: keys then come only from the web remote and the UI
-	// window. Sink and Log are filled in; KeymapPath defaults to
-	// DataDir/keymap.json.
-	Remote *remote.Config
+	// window. remotes.New fills in the rest; the keymap is in DataDir.
+	Remote *remotes.Config
 
 	// Home node (issue 6). Zero values are production defaults.
 	Location  *time.Location    // household time zone for the night window; nil = time.Local
@@ -64,7 +62,7 @@ type Daemon struct {
 	Swarm  *swarm.Swarm
 	Box    *Box
 	Server *api.Server
-	Keys   *keys.Bus
+	Keys   *api.KeyBus
 	Hub    *api.Hub
 	Resume *resume.Store
 	Home   *Home
@@ -93,7 +91,7 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 		cfg.Log = slog.Default()
 	}
 	if cfg.Keys == nil {
-		cfg.Keys = keys.NewBus(cfg.Now)
+		cfg.Keys = api.NewKeyBus(cfg.Now)
 	}
 	if cfg.Listener == nil {
 		return nil, errors.New("box: no API listener")
@@ -156,15 +154,10 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	var rem *remote.Remote
+	var rem *remotes.Remotes
 	mounts := map[string]http.Handler{}
 	if cfg.Remote != nil {
-		rc := *cfg.Remote
-		rc.Sink, rc.Log = cfg.Keys, cfg.Log.With("component", "remote")
-		if rc.KeymapPath == "" {
-			rc.KeymapPath = filepath.Join(cfg.DataDir, "keymap.json")
-		}
-		if rem, err = remote.New(rc); err != nil {
+		if rem, err = remotes.New(*cfg.Remote, cfg.DataDir, cfg.Keys, cfg.Log.With("component", "remote")); err != nil {
 			return nil, err
 		}
 		mounts["/api/remote/"] = rem.Handler()

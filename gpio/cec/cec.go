@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/keys"
+	"github.com/atomicnetwork/atomicbox/gpio/keys"
 	"github.com/jonboulle/clockwork"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/keys"
+	"github.com/atomicnetwork/atomicbox/gpio/keys"
 	"github.com/google/go-cmp/cmp"
 	"periph.io/x/conn/v3/ir"
 )
@@ -86,10 +86,12 @@ func FuzzParseMessage(f *testing.F) {
 	})
 }
 
-func TestUIKeysAreSupported(t *testing.T) {
+// TestUIKeysAreKnown: every key the table sends is in the keys vocabulary
+// (that a product acts on all of them is the product's test).
+func TestUIKeysAreKnown(t *testing.T) {
 	for code, k := range uiKeys {
-		if !keys.Supported[k] {
-			t.Errorf("UI code %#02x maps to %s, which the UI does not support", code, k)
+		if !keys.Known(k) {
+			t.Errorf("UI code %#02x maps to %s, which the keys package does not know", code, k)
 		}
 	}
 	for code, want := range map[byte]ir.Key{0x00: ir.KEY_OK, 0x0d: ir.KEY_BACK, 0x20: ir.KEY_0, 0x29: ir.KEY_9, 0x44: ir.KEY_PLAY, 0x46: ir.KEY_PAUSE, 0x71: ir.KEY_BLUE, 0x74: ir.KEY_YELLOW} {

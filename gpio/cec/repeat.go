@@ -3,7 +3,7 @@ package cec
 import (
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/keys"
+	"github.com/atomicnetwork/atomicbox/gpio/keys"
 	"periph.io/x/conn/v3/ir"
 )
 

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/keys"
 	"github.com/atomicnetwork/atomicbox/gpio/cec"
 	"github.com/atomicnetwork/atomicbox/gpio/cec/cectest"
+	"github.com/atomicnetwork/atomicbox/gpio/keys"
 	"github.com/google/go-cmp/cmp"
 	"github.com/jonboulle/clockwork"
 )

@@ -5,7 +5,7 @@ import "periph.io/x/conn/v3/ir"
 // uiKeys maps CEC "UI command" codes (the operand of User Control Pressed,
 // HDMI 1.4b CEC table 30; CEC 2.0 renames 0x0d "Back") to the key names the
 // UI understands. Codes that are absent are ignored (logged at debug level).
-// Every value is in keys.Supported (checked by a test).
+// Every value is a known key (keys.Known, checked by a test).
 var uiKeys = map[byte]ir.Key{
 	0x00: ir.KEY_OK, // Select
 	0x01: ir.KEY_UP,

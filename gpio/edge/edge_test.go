@@ -12,9 +12,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/atomicnetwork/atomicbox/appliance/keys"
 	"github.com/atomicnetwork/atomicbox/gpio/ir"
 	"github.com/atomicnetwork/atomicbox/gpio/irtest"
+	"github.com/atomicnetwork/atomicbox/gpio/keys"
 	"github.com/atomicnetwork/atomicbox/gpio/tracker"
 )
 

@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/keys"
+	"github.com/atomicnetwork/atomicbox/gpio/keys"
 	"github.com/jonboulle/clockwork"
 	"periph.io/x/conn/v3/ir"
 )
@@ -34,8 +34,11 @@ type Info struct {
 
 // Config configures Run. Sink is required.
 type Config struct {
-	Dir    string          // the input directory; "" means /dev/input
-	Sink   keys.Sink       // receives keys (Source keyboard, or ir for receivers named like one)
+	Dir  string    // the input directory; "" means /dev/input
+	Sink keys.Sink // receives keys (Source keyboard, or ir for receivers named like one)
+	// Keys are the keys delivered (after aliases: KEY_KP5 is KEY_5); nil
+	// delivers every key the keys package knows.
+	Keys   map[ir.Key]bool
 	Log    *slog.Logger    // nil: discard
 	Clock  clockwork.Clock // stamps events; nil: real clock
 	Rescan time.Duration   // 0: DefaultRescan
@@ -297,7 +300,7 @@ func (r *Reader) handle(e RawEvent, src keys.Source, held map[ir.Key]bool, now t
 	if e.Type != evKey {
 		return
 	}
-	k, ok := UIKey(e.Code, keys.Supported)
+	k, ok := UIKey(e.Code, r.cfg.Keys)
 	if !ok {
 		return
 	}

@@ -16,9 +16,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/keys"
-	"github.com/atomicnetwork/atomicbox/appliance/state"
 	"github.com/atomicnetwork/atomicbox/gpio/ir"
+	"github.com/atomicnetwork/atomicbox/gpio/keys"
 	pir "periph.io/x/conn/v3/ir"
 )
 
@@ -80,7 +79,7 @@ type Map struct {
 // Maps are consulted in order, then (when Defaults is true) the built-in
 // maps: the first entry for a code wins. Protocol names are gpio/ir's (the
 // rc-core names: nec, necx, nec32, samsung32, rc-5, rc-6-0, sony-12, ...,
-// and rc-6-mce), keys are the UI's (keys.Supported).
+// and rc-6-mce), keys are Linux input key names the keys package knows (keys.Known).
 type File struct {
 	Version  int   `json:"version"`
 	Defaults bool  `json:"defaults"`
@@ -164,8 +163,8 @@ func (m Map) Validate() error {
 		if w, ok := maxScancode[e.Protocol]; ok && uint32(e.Scancode) > w {
 			return fmt.Errorf("%w: %q entry %d: scancode %#x too wide for %s (max %#x)", ErrInvalid, m.Name, j, uint32(e.Scancode), e.Protocol, w)
 		}
-		if !keys.Supported[e.Key] {
-			return fmt.Errorf("%w: %q entry %d: key %q is not one the UI knows", ErrInvalid, m.Name, j, e.Key)
+		if !keys.Known(e.Key) {
+			return fmt.Errorf("%w: %q entry %d: unknown key %q", ErrInvalid, m.Name, j, e.Key)
 		}
 		if k, dup := seen[e.Code()]; dup {
 			return fmt.Errorf("%w: %q: %v mapped twice (%s and %s)", ErrInvalid, m.Name, e.Code(), k, e.Key)
@@ -230,23 +229,34 @@ func (t *Table) Lookup(c ir.Code) (pir.Key, string, bool) {
 // Store is the keymap file of the data dir with its current table. Safe
 // for concurrent use.
 type Store struct {
-	path string
-	log  *slog.Logger
+	path  string
+	write WriteFile
+	log   *slog.Logger
 
 	mu    sync.Mutex
 	file  File
 	table *Table
 }
 
+// WriteFile replaces the file at path with data so that a power cut at any
+// moment leaves either the old or the new content (write a temp file, fsync,
+// rename). The keymap file is state the household made by hand (learn
+// mode), so the caller supplies its data dir's atomic writer.
+type WriteFile func(path string, data []byte) error
+
 // Open loads the keymap file at path ("" keeps the keymap in memory only:
-// nothing is read or written). A missing file means the defaults;
+// nothing is read or written; write may then be nil). Changes are saved
+// with write. A missing file means the defaults;
 // a corrupt or invalid one is moved aside to path.corrupt-<unix time>,
 // logged, and the defaults are used. Only other I/O errors are returned.
-func Open(path string, log *slog.Logger) (*Store, error) {
+func Open(path string, write WriteFile, log *slog.Logger) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{path: path, log: log}
+	if path != "" && write == nil {
+		return nil, errors.New("keymap: a keymap file needs a writer")
+	}
+	s := &Store{path: path, write: write, log: log}
 	f := DefaultFile()
 	if path == "" {
 		s.file, s.table = f, NewTable(f)
@@ -310,7 +320,7 @@ func (s *Store) putLocked(f File) error {
 		s.file, s.table = f, NewTable(f)
 		return nil
 	}
-	if err := state.WriteFileAtomic(s.path, f.Format(), 0o644); err != nil {
+	if err := s.write(s.path, f.Format()); err != nil {
 		return fmt.Errorf("keymap: %w", err)
 	}
 	s.file, s.table = f, NewTable(f)

@@ -3,6 +3,7 @@ package keymap
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +43,7 @@ type LearnStatus struct {
 	State       LearnState `json:"state"`
 	Step        int        `json:"step"`  // 0-based index into LearnKeys
 	Steps       int        `json:"steps"` // len(LearnKeys)
+	Keys        []pir.Key  `json:"keys"`  // LearnKeys, for a UI that knows only the JSON
 	Key         pir.Key    `json:"key,omitempty"`
 	Prompt      string     `json:"prompt"`            // e.g. "Press OK on your remote"
 	Confirming  bool       `json:"confirming"`        // the first press was seen: waiting for the same button again
@@ -199,7 +201,7 @@ func (l *Learner) Status() LearnStatus {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.expireLocked()
-	st := LearnStatus{State: l.state, Step: l.step, Steps: len(LearnKeys), Problem: l.problem,
+	st := LearnStatus{State: l.state, Step: l.step, Steps: len(LearnKeys), Keys: slices.Clone(LearnKeys), Problem: l.problem,
 		Learned: append([]Entry{}, l.learned...), Error: l.err, Confirming: l.candidate != nil}
 	switch l.state {
 	case LearnIdle:

@@ -3,6 +3,7 @@ package remote
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -66,6 +67,9 @@ func (r *Remote) Handler() http.Handler {
 			return
 		}
 		f, err := keymap.Parse(data)
+		if err == nil {
+			err = r.checkKeys(f)
+		}
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err)
 			return
@@ -99,4 +103,18 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 func writeError(w http.ResponseWriter, code int, err error) {
 	writeJSON(w, code, map[string]string{"error": err.Error()})
+}
+
+// checkKeys refuses a keymap that names a key the remote does not deliver
+// (Config.Keys), so a mistake shows when the keymap is put, not as a
+// button that does nothing.
+func (r *Remote) checkKeys(f keymap.File) error {
+	for _, m := range f.Maps {
+		for j, e := range m.Entries {
+			if !r.accepts(e.Key) {
+				return fmt.Errorf("%w: %q entry %d: key %q is not one the UI knows", keymap.ErrInvalid, m.Name, j, e.Key)
+			}
+		}
+	}
+	return nil
 }

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/keys"
 	"github.com/atomicnetwork/atomicbox/gpio/edge"
 	"github.com/atomicnetwork/atomicbox/gpio/ir"
 	"github.com/atomicnetwork/atomicbox/gpio/irtest"
+	"github.com/atomicnetwork/atomicbox/gpio/keys"
 	"github.com/google/go-cmp/cmp"
 	pir "periph.io/x/conn/v3/ir"
 )

@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/keys"
 	"github.com/atomicnetwork/atomicbox/gpio/edge"
 	"github.com/atomicnetwork/atomicbox/gpio/ir"
 	"github.com/atomicnetwork/atomicbox/gpio/irtest"
 	"github.com/atomicnetwork/atomicbox/gpio/keymap"
+	"github.com/atomicnetwork/atomicbox/gpio/keys"
 	pir "periph.io/x/conn/v3/ir"
 )
 
@@ -39,7 +39,7 @@ var latencyCases = []struct {
 
 // latencyRig is the daemon's IR path on a fake GPIO character device: a
 // pipe fed gpio_v2_line_event records → gpio/edge source (live, with read
-// deadlines) → gpio/ir → gpio/tracker → keymap → keys.Bus subscriber.
+// deadlines) → gpio/ir → gpio/tracker → keymap → a channel sink (the daemon's key bus is a channel send too).
 type latencyRig struct {
 	wr     *os.File
 	r      *Remote
@@ -66,11 +66,11 @@ func newLatencyRig(tb testing.TB) *latencyRig {
 		tb.Fatal(err)
 	}
 	g := &latencyRig{wr: wr, base: time.Now(), done: make(chan error, 1)}
-	bus := keys.NewBus(nil)
+	sink := make(chanSink, 64)
 	r, err := New(Config{
 		IR:     &IRConfig{Line: edge.DefaultLine},
 		OpenIR: func(IRConfig) (IRSource, error) { return EdgeIRFile(rd, edge.Options{Now: g.now}), nil },
-		Sink:   bus,
+		Sink:   sink,
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -87,7 +87,7 @@ func newLatencyRig(tb testing.TB) *latencyRig {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g.cancel = cancel
-	g.sub = bus.Subscribe(ctx, 64)
+	g.sub = sink
 	go func() { g.done <- r.Run(ctx) }()
 	return g
 }
@@ -176,8 +176,7 @@ func (g *latencyRig) measure(c int, n int) ([]time.Duration, error) {
 
 // TestEndToEndLatency measures, per protocol, the time from the kernel
 // record of a frame's last edge being written to the GPIO character device
-// (a pipe here) to the key arriving on the daemon's key stream (a keys.Bus
-// subscriber), through the real IR path of gpio/remote. Issue 5's target is
+// (a pipe here) to the key arriving on the daemon's key stream (a channel sink here), through the real IR path of gpio/remote. Issue 5's target is
 // under 5 ms. Only Sony waits, 950 us into the gap (a read deadline; Go's
 // netpoller sleeps at least a millisecond, so it fires at about 1.05 ms); the
 // rest is the pipe, goroutine wake-ups and the path's work, tens of

@@ -14,11 +14,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/keys"
 	"github.com/atomicnetwork/atomicbox/gpio/cec"
 	"github.com/atomicnetwork/atomicbox/gpio/evdev"
 	"github.com/atomicnetwork/atomicbox/gpio/ir"
 	"github.com/atomicnetwork/atomicbox/gpio/keymap"
+	"github.com/atomicnetwork/atomicbox/gpio/keys"
 	"github.com/atomicnetwork/atomicbox/gpio/tracker"
 	"github.com/jonboulle/clockwork"
 	pir "periph.io/x/conn/v3/ir"
@@ -58,9 +58,15 @@ type Config struct {
 	// KeymapPath is the keymap file in the data dir; "" keeps keymaps in
 	// memory only (learn mode then works until restart).
 	KeymapPath string
-	Sink       keys.Sink
-	Log        *slog.Logger    // nil: discard
-	Clock      clockwork.Clock // nil: real clock
+	// WriteKeymap saves the keymap file atomically (keymap.WriteFile); it
+	// is required with KeymapPath.
+	WriteKeymap keymap.WriteFile
+	// Keys are the keys delivered to Sink and allowed in a keymap put
+	// through the API; nil delivers every key the keys package knows.
+	Keys  map[pir.Key]bool
+	Sink  keys.Sink
+	Log   *slog.Logger    // nil: discard
+	Clock clockwork.Clock // nil: real clock
 
 	// RetryAfter is how long a failed (not missing) source waits before it
 	// is opened again; 0 means 30 s.
@@ -129,8 +135,18 @@ func New(cfg Config) (*Remote, error) {
 	if cfg.OpenCEC == nil {
 		cfg.OpenCEC = func(path string) (cec.Device, error) { return cec.Open(path) }
 	}
-	r := &Remote{cfg: cfg, log: cfg.Log, clock: cfg.Clock, sink: cfg.Sink, status: map[string]SourceStatus{}}
-	store, err := keymap.Open(cfg.KeymapPath, cfg.Log)
+	sink := cfg.Sink
+	if cfg.Keys != nil {
+		// One filter for every input: CEC and USB devices send keys of
+		// their own tables, which need not all be the product's.
+		sink = keys.SinkFunc(func(ev keys.Event) {
+			if cfg.Keys[ev.Key] {
+				cfg.Sink.SendKey(ev)
+			}
+		})
+	}
+	r := &Remote{cfg: cfg, log: cfg.Log, clock: cfg.Clock, sink: sink, status: map[string]SourceStatus{}}
+	store, err := keymap.Open(cfg.KeymapPath, cfg.WriteKeymap, cfg.Log)
 	if err != nil {
 		return nil, fmt.Errorf("remote: %w", err)
 	}
@@ -141,6 +157,9 @@ func New(cfg Config) (*Remote, error) {
 	}
 	return r, nil
 }
+
+// accepts reports whether k is one of the keys the remote delivers.
+func (r *Remote) accepts(k pir.Key) bool { return r.cfg.Keys == nil || r.cfg.Keys[k] }
 
 // Keymap returns the keymap store.
 func (r *Remote) Keymap() *keymap.Store { return r.store }
@@ -258,7 +277,7 @@ func (r *Remote) ActiveSource(ctx context.Context) error {
 }
 
 func (r *Remote) runInput(ctx context.Context) {
-	rd := evdev.New(evdev.Config{Dir: r.cfg.InputDir, Sink: r.sink, Log: r.log, Clock: r.clock, Grab: r.cfg.GrabInput, Probe: r.cfg.InputProbe})
+	rd := evdev.New(evdev.Config{Dir: r.cfg.InputDir, Sink: r.sink, Keys: r.cfg.Keys, Log: r.log, Clock: r.clock, Grab: r.cfg.GrabInput, Probe: r.cfg.InputProbe})
 	r.mu.Lock()
 	r.input = rd
 	r.mu.Unlock()
@@ -351,7 +370,7 @@ func (p *irPath) key(e tracker.Event, at time.Time) {
 			return
 		}
 		k, _, ok := p.r.store.Table().Lookup(e.Code)
-		if !ok || !keys.Supported[k] {
+		if !ok || !p.r.accepts(k) {
 			return
 		}
 		p.pressed = k

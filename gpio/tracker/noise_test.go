@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/keys"
 	"github.com/atomicnetwork/atomicbox/gpio/ir"
 	"github.com/atomicnetwork/atomicbox/gpio/irtest"
+	"github.com/atomicnetwork/atomicbox/gpio/keys"
 	"github.com/atomicnetwork/atomicbox/gpio/tracker"
 )
 

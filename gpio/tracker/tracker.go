@@ -9,8 +9,8 @@ package tracker
 import (
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/keys"
 	"github.com/atomicnetwork/atomicbox/gpio/ir"
+	"github.com/atomicnetwork/atomicbox/gpio/keys"
 )
 
 // Event is one key transition of a code. The keymap turns Code into a key.

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
-	"github.com/atomicnetwork/atomicbox/gpio/keymap"
 )
 
 // ErrNotAvailable is returned (wrapped) when the daemon answers 404: this
@@ -52,15 +51,15 @@ func (c *Client) Seeding(ctx context.Context) (api.SeedingView, error) {
 }
 
 // Learn fetches GET /api/remote/learn.
-func (c *Client) Learn(ctx context.Context) (keymap.LearnStatus, error) {
-	var v keymap.LearnStatus
+func (c *Client) Learn(ctx context.Context) (api.LearnStatus, error) {
+	var v api.LearnStatus
 	return v, c.getJSON(ctx, "/api/remote/learn", &v)
 }
 
 // LearnCommand sends POST /api/remote/learn/{cmd} (start, skip or cancel)
 // and returns the new status.
-func (c *Client) LearnCommand(ctx context.Context, cmd string) (keymap.LearnStatus, error) {
-	var v keymap.LearnStatus
+func (c *Client) LearnCommand(ctx context.Context, cmd string) (api.LearnStatus, error) {
+	var v api.LearnStatus
 	switch cmd {
 	case "start", "skip", "cancel":
 	default:

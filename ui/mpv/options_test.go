@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"periph.io/x/conn/v3/ir"
 
-	"github.com/atomicnetwork/atomicbox/appliance/keys"
+	"github.com/atomicnetwork/atomicbox/appliance/api"
 )
 
 func TestOptionsChooseOutput(t *testing.T) {
@@ -57,11 +57,11 @@ func TestOptionsChooseOutput(t *testing.T) {
 }
 
 // TestKeyBindingsAreSupportedKeys: every key the window can send is one
-// the rest of the box knows (appliance/keys).
+// the daemon's API accepts (api.Keys).
 func TestKeyBindingsAreSupportedKeys(t *testing.T) {
 	for name, k := range KeyBindings {
-		if !keys.Supported[k] {
-			t.Errorf("mpv key %s maps to %s, which appliance/keys does not support", name, k)
+		if !api.Keys[k] {
+			t.Errorf("mpv key %s maps to %s, which api.Keys does not hold", name, k)
 		}
 	}
 	want := map[string]ir.Key{"UP": ir.KEY_UP, "ENTER": ir.KEY_ENTER, "KP_ENTER": ir.KEY_ENTER, "ESC": ir.KEY_ESC, "BS": ir.KEY_BACKSPACE, "SPACE": ir.KEY_SPACE, "p": ir.KEY_PLAYPAUSE}

@@ -6,13 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/mediatest"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testmedia"
 )
 
 // TestPlayToEnd plays a real H.264 + AAC clip to its end with libmpv (the
 // image's runtime self-test) and refuses a file that is not a video.
 func TestPlayToEnd(t *testing.T) {
-	clip := mediatest.Video(t, mediatest.Clip{Title: "selftest", Seconds: 3, Width: 320, Height: 180, FastStart: true})
+	clip := testmedia.Video(t, testmedia.Clip{Title: "selftest", Seconds: 3, Width: 320, Height: 180, FastStart: true})
 	tests := []struct {
 		reason  string
 		file    string

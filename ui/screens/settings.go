@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
-	"github.com/atomicnetwork/atomicbox/gpio/keymap"
 	"periph.io/x/conn/v3/ir"
 )
 
@@ -91,7 +90,7 @@ type SettingsState struct {
 
 	View    Loaded[api.SettingsView]
 	Seeding Loaded[api.SeedingView]
-	Learn   Loaded[keymap.LearnStatus]
+	Learn   Loaded[api.LearnStatus]
 	Frames  []IRFrame
 	Problem string // the daemon refused the last change, in its words
 	Video   VideoInfo
@@ -158,7 +157,7 @@ func (s *SettingsState) Rows() []Row {
 		if !s.Learn.Have {
 			return nil
 		}
-		if s.Learn.Value.State == keymap.LearnRunning {
+		if s.Learn.Value.State == api.LearnRunning {
 			stop := Row{RowLearnStop, "Stop learning", RowAction}
 			if s.Learn.Value.Step == 0 {
 				return []Row{stop} // OK cannot be skipped
@@ -293,7 +292,7 @@ func (m *Model) settingsKey(k ir.Key) []Action {
 
 func (m *Model) learning() bool {
 	l := m.Settings.Learn
-	return l.Have && l.Value.State == keymap.LearnRunning
+	return l.Have && l.Value.State == api.LearnRunning
 }
 
 // adjust changes the value of row id by one step in dir, applies it to
@@ -363,7 +362,12 @@ func (m *Model) activate(id string) []Action {
 	s := &m.Settings
 	switch id {
 	case RowLearnStart:
-		s.Learn.Value = keymap.LearnStatus{State: keymap.LearnRunning, Steps: len(keymap.LearnKeys), Key: keymap.LearnKeys[0], Prompt: "Press OK on your remote"}
+		// Shown until the daemon answers: the steps it named last time.
+		steps := s.Learn.Value.Keys
+		s.Learn.Value = api.LearnStatus{State: api.LearnRunning, Steps: len(steps), Keys: steps, Prompt: "Press OK on your remote"}
+		if len(steps) > 0 {
+			s.Learn.Value.Key = steps[0]
+		}
 		s.Row = 0
 		return []Action{LearnCommand{Cmd: "start"}}
 	case RowLearnSkip:
@@ -412,7 +416,7 @@ func (m *Model) SetSeeding(v api.SeedingView, err error, notAvailable bool) {
 }
 
 // SetLearn records the learn status.
-func (m *Model) SetLearn(v keymap.LearnStatus, err error, notAvailable bool) {
+func (m *Model) SetLearn(v api.LearnStatus, err error, notAvailable bool) {
 	m.Settings.Learn.set(v, err, notAvailable)
 	m.clampSettings()
 }

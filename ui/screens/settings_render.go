@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
-	"github.com/atomicnetwork/atomicbox/gpio/keymap"
 	"periph.io/x/conn/v3/ir"
 )
 
@@ -453,7 +452,7 @@ func (p *page) remote() {
 		return
 	}
 	st := l.Value
-	if st.State == keymap.LearnRunning {
+	if st.State == api.LearnRunning {
 		p.b.text(p.x, p.y, 7, 26, colDim, false, fmt.Sprintf("Step %d of %d", st.Step+1, max(st.Steps, 1)))
 		p.y += 44
 		prompt := st.Prompt
@@ -464,7 +463,7 @@ func (p *page) remote() {
 		p.y += 92
 		// One chip per key: learned, current, to come.
 		cx := p.x
-		for i, k := range keymap.LearnKeys {
+		for i, k := range st.Keys {
 			label := keyLabel(k)
 			w := textWidth(label, 24) + 48
 			switch {
@@ -492,12 +491,12 @@ func (p *page) remote() {
 		p.y += 8
 	} else {
 		p.note("Teach the box a new remote: it asks for each button in turn, and you press it twice.", colText)
-		if st.State != keymap.LearnIdle && st.Prompt != "" {
+		if st.State != api.LearnIdle && st.Prompt != "" {
 			col := colDim
 			switch st.State {
-			case keymap.LearnDone:
+			case api.LearnDone:
 				col = colGreen
-			case keymap.LearnFailed, keymap.LearnTimedOut:
+			case api.LearnFailed, api.LearnTimedOut:
 				col = colAmber
 			}
 			p.note(st.Prompt, col)

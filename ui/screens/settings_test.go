@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
-	"github.com/atomicnetwork/atomicbox/gpio/keymap"
 	"github.com/google/go-cmp/cmp"
 	"periph.io/x/conn/v3/ir"
 )
@@ -26,7 +25,7 @@ func settingsModel() *Model {
 	var m Model
 	m.SetCatalog(catalog(3, 3))
 	m.SetSettings(settingsView(), nil, false)
-	m.SetLearn(keymap.LearnStatus{State: keymap.LearnIdle, Steps: len(keymap.LearnKeys)}, nil, false)
+	m.SetLearn(api.LearnStatus{State: api.LearnIdle, Steps: len(learnKeys), Keys: learnKeys}, nil, false)
 	return &m
 }
 
@@ -191,21 +190,21 @@ func TestLearnFlow(t *testing.T) {
 	steps := []struct {
 		name   string
 		key    ir.Key
-		status *keymap.LearnStatus // what the daemon says next (nil: nothing new)
+		status *api.LearnStatus // what the daemon says next (nil: nothing new)
 		acts   []Action
 		page   string // text on the page afterwards
 		reason string
 	}{
 		{"enter", ir.KEY_RIGHT, nil, nil, "Learn a remote", "the page offers learning"},
-		{"start", ir.KEY_OK, &keymap.LearnStatus{State: keymap.LearnRunning, Step: 0, Steps: 8, Key: ir.KEY_OK, Prompt: "Press OK on your remote", SecondsLeft: 30},
+		{"start", ir.KEY_OK, &api.LearnStatus{State: api.LearnRunning, Step: 0, Steps: 8, Keys: learnKeys, Key: ir.KEY_OK, Prompt: "Press OK on your remote", SecondsLeft: 30},
 			[]Action{LearnCommand{Cmd: "start"}}, "Press OK on your remote", "OK starts learning and the prompt shows"},
-		{"confirm", "", &keymap.LearnStatus{State: keymap.LearnRunning, Step: 0, Steps: 8, Key: ir.KEY_OK, Prompt: "Press OK again to confirm", Confirming: true},
+		{"confirm", "", &api.LearnStatus{State: api.LearnRunning, Step: 0, Steps: 8, Keys: learnKeys, Key: ir.KEY_OK, Prompt: "Press OK again to confirm", Confirming: true},
 			nil, "Press OK again to confirm", "the daemon's prompt is shown as it changes"},
-		{"next key", "", &keymap.LearnStatus{State: keymap.LearnRunning, Step: 1, Steps: 8, Key: ir.KEY_UP, Prompt: "Press UP on your remote"},
+		{"next key", "", &api.LearnStatus{State: api.LearnRunning, Step: 1, Steps: 8, Keys: learnKeys, Key: ir.KEY_UP, Prompt: "Press UP on your remote"},
 			nil, "Step 2 of 8", "the step advances"},
 		{"skip", ir.KEY_OK, nil, []Action{LearnCommand{Cmd: "skip"}}, "Press UP on your remote", "OK on the first row while learning skips the button"},
 		{"stop", ir.KEY_DOWN, nil, nil, "Stop learning", "the second row stops"},
-		{"back cancels", ir.KEY_BACK, &keymap.LearnStatus{State: keymap.LearnCanceled, Steps: 8, Prompt: "Learning was cancelled; the keymap is unchanged."},
+		{"back cancels", ir.KEY_BACK, &api.LearnStatus{State: api.LearnCanceled, Steps: 8, Keys: learnKeys, Prompt: "Learning was cancelled; the keymap is unchanged."},
 			[]Action{LearnCommand{Cmd: "cancel"}}, "Learning was cancelled", "Back while learning cancels and returns to the menu"},
 	}
 	for _, st := range steps {
@@ -227,7 +226,7 @@ func TestLearnFlow(t *testing.T) {
 		t.Error("after Back the focus is still in the page")
 	}
 	// Leaving settings while learning cancels too.
-	m.SetLearn(keymap.LearnStatus{State: keymap.LearnRunning, Steps: 8, Key: ir.KEY_OK}, nil, false)
+	m.SetLearn(api.LearnStatus{State: api.LearnRunning, Steps: 8, Keys: learnKeys, Key: ir.KEY_OK}, nil, false)
 	if got := m.Key(ir.KEY_HOME, t0); !cmp.Equal(got, []Action{LearnCommand{Cmd: "cancel"}}) {
 		t.Errorf("HOME while learning: actions %v, want a cancel", got)
 	}
@@ -241,7 +240,7 @@ func TestSettingsDegrade(t *testing.T) {
 	m.Key(ir.KEY_MENU, t0)
 	m.SetSettings(api.SettingsView{}, errors.New("404"), true)
 	m.SetSeeding(api.SeedingView{}, errors.New("404"), true)
-	m.SetLearn(keymap.LearnStatus{}, errors.New("404"), true)
+	m.SetLearn(api.LearnStatus{}, errors.New("404"), true)
 	for _, sec := range []Section{SecSeeding, SecBandwidth, SecStorage, SecNetwork, SecRemote} {
 		m.Settings.Section = sec
 		if page := Render(&m, t0).Home; !strings.Contains(page, NotAvailable) {
@@ -271,3 +270,6 @@ func TestSettingsDegrade(t *testing.T) {
 		t.Errorf("pairing in settings: section %v, page has code %v, top has code %v", m.Settings.Section, strings.Contains(f.Home, "042 917"), strings.Contains(f.Top, "042 917"))
 	}
 }
+
+// learnKeys are the steps the daemon's learn mode names (gpio/keymap.LearnKeys).
+var learnKeys = []ir.Key{ir.KEY_OK, ir.KEY_UP, ir.KEY_DOWN, ir.KEY_LEFT, ir.KEY_RIGHT, ir.KEY_BACK, ir.KEY_PLAYPAUSE, ir.KEY_HOME}

@@ -7,10 +7,8 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
-	"github.com/atomicnetwork/atomicbox/appliance/boxtest"
-	"github.com/atomicnetwork/atomicbox/gpio/cec"
-	"github.com/atomicnetwork/atomicbox/gpio/cec/cectest"
-	"github.com/atomicnetwork/atomicbox/gpio/remote"
+	"github.com/atomicnetwork/atomicbox/appliance/remotes/faketv"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testbox"
 	"github.com/atomicnetwork/atomicbox/ui/mpv"
 	"github.com/atomicnetwork/atomicbox/ui/screens"
 )
@@ -23,23 +21,20 @@ import (
 // stores the resume point in the real daemon, and opening the episode again
 // resumes there.
 func TestPlaybackFromSwarm(t *testing.T) {
-	ch := boxtest.NewChannel(t, boxtest.ChannelOptions{
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{
 		Network: "Swarm Test", Shows: 1, EpisodesPerShow: 2, Seconds: 30,
 		Width: 640, Height: 360, Bitrate: "800k", FastStart: true, Posters: true,
 	})
 	var peers []string
 	for range 2 {
-		n := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{PreloadFiles: true})
+		n := testbox.StartDaemon(t, ch, testbox.DaemonOptions{PreloadFiles: true})
 		n.WaitEpisodes(t, ch.Episodes(), true, 60*time.Second)
 		peers = append(peers, n.BTAddr)
 	}
 	// The TV's CEC adapter is the one faked part: playback must switch the
 	// TV to the box's input (Active Source).
-	tvLink := cectest.NewDevice(cec.AddrPlayback1, 0x1000, nil)
-	box := boxtest.StartDaemon(t, ch, boxtest.DaemonOptions{Peers: peers, Remote: &remote.Config{
-		CECDevice: "/dev/cec0",
-		OpenCEC:   func(string) (cec.Device, error) { return tvLink, nil },
-	}})
+	tv := faketv.New()
+	box := testbox.StartDaemon(t, ch, testbox.DaemonOptions{Peers: peers, Remote: tv.Remote()})
 	box.WaitEpisodes(t, ch.Episodes(), false, 30*time.Second)
 
 	h := startUI(t, mpv.Headless, box.URL, func(c *Config) { c.ResumeEvery = 2 * time.Second })
@@ -56,15 +51,7 @@ func TestPlaybackFromSwarm(t *testing.T) {
 	if st.firstFrame <= 0 || st.firstFrame > 3*time.Second {
 		t.Errorf("first frame after %v, want within 3 s", st.firstFrame)
 	}
-	activeSource := false
-	for !activeSource {
-		select {
-		case tx := <-tvLink.Transmits():
-			activeSource = tx.Msg.Opcode == cec.OpActiveSource
-		case <-time.After(5 * time.Second):
-			t.Fatal("playback started but the TV was not asked to switch input (no CEC Active Source)")
-		}
-	}
+	tv.WaitActiveSource(t, 5*time.Second) // playback switches the TV to the box
 	st = h.waitState(30*time.Second, "time-pos past 5 s", func(st probeState) bool { return st.model.Play.Position > 5 })
 	pos := st.model.Play.Position
 

@@ -18,11 +18,11 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
-	"github.com/atomicnetwork/atomicbox/appliance/mediatest"
-	"github.com/atomicnetwork/atomicbox/gpio/keymap"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testmedia"
 	"github.com/atomicnetwork/atomicbox/ui/daemon"
 	"github.com/atomicnetwork/atomicbox/ui/mpv"
 	"github.com/atomicnetwork/atomicbox/ui/screens"
+	"periph.io/x/conn/v3/ir"
 )
 
 // fakeDaemon implements the few daemon endpoints the UI uses, with real
@@ -42,7 +42,7 @@ type fakeDaemon struct {
 	// learn API); nil answers 404, as a daemon without them does.
 	settings  *api.SettingsView
 	seeding   *api.SeedingView
-	learn     *keymap.LearnStatus
+	learn     *api.LearnStatus
 	frames    []daemon.RemoteFrame
 	puts      []api.SettingsUpdate
 	learnCmds []string
@@ -350,7 +350,7 @@ func testPosters(t *testing.T, d *fakeDaemon, cv api.CatalogView) {
 			if e.PosterURL == "" {
 				continue
 			}
-			d.posters[e.PosterURL] = mediatest.PosterImage(t, mediatest.Poster{Title: e.Title, Width: 640, Height: 360, Color: colors[i%len(colors)]})
+			d.posters[e.PosterURL] = testmedia.PosterImage(t, testmedia.Poster{Title: e.Title, Width: 640, Height: 360, Color: colors[i%len(colors)]})
 			i++
 		}
 	}
@@ -456,21 +456,21 @@ func (d *fakeDaemon) settingsHandlers(mux *http.ServeMux) {
 		st := d.learn
 		switch cmd {
 		case "start":
-			if st.State == keymap.LearnRunning {
+			if st.State == api.LearnRunning {
 				writeJSON(w, 409, map[string]string{"error": "learn mode is running already"})
 				return
 			}
-			*st = keymap.LearnStatus{State: keymap.LearnRunning, Steps: len(keymap.LearnKeys), Key: keymap.LearnKeys[0],
-				Prompt: "Press OK on your remote", SecondsLeft: 30, Learned: []keymap.Entry{}}
+			*st = api.LearnStatus{State: api.LearnRunning, Steps: len(learnKeys), Keys: learnKeys, Key: learnKeys[0],
+				Prompt: "Press OK on your remote", SecondsLeft: 30, Learned: []api.LearnedKey{}}
 		case "skip":
-			if st.State != keymap.LearnRunning || st.Step == 0 {
+			if st.State != api.LearnRunning || st.Step == 0 {
 				writeJSON(w, 409, map[string]string{"error": "OK cannot be skipped"})
 				return
 			}
 			st.Step++
-			st.Key = keymap.LearnKeys[st.Step]
+			st.Key = learnKeys[st.Step]
 		case "cancel":
-			*st = keymap.LearnStatus{State: keymap.LearnCanceled, Steps: len(keymap.LearnKeys), Prompt: "Learning was cancelled; the keymap is unchanged.", Learned: []keymap.Entry{}}
+			*st = api.LearnStatus{State: api.LearnCanceled, Steps: len(learnKeys), Keys: learnKeys, Prompt: "Learning was cancelled; the keymap is unchanged.", Learned: []api.LearnedKey{}}
 		default:
 			http.NotFound(w, r)
 			return
@@ -494,3 +494,6 @@ func (d *fakeDaemon) settingsHandlers(mux *http.ServeMux) {
 		writeJSON(w, 202, map[string]any{"expiresAt": time.Now().Add(2 * time.Minute)})
 	})
 }
+
+// learnKeys are the steps the daemon's learn mode names (gpio/keymap.LearnKeys).
+var learnKeys = []ir.Key{ir.KEY_OK, ir.KEY_UP, ir.KEY_DOWN, ir.KEY_LEFT, ir.KEY_RIGHT, ir.KEY_BACK, ir.KEY_PLAYPAUSE, ir.KEY_HOME}

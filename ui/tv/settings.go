@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
-	"github.com/atomicnetwork/atomicbox/gpio/keymap"
 	"github.com/atomicnetwork/atomicbox/ui/daemon"
 	"github.com/atomicnetwork/atomicbox/ui/screens"
 )
@@ -55,7 +54,7 @@ func (a *App) refreshSettings(ctx context.Context, full bool) {
 			svErr     error
 			seed      api.SeedingView
 			seedErr   error
-			learn     keymap.LearnStatus
+			learn     api.LearnStatus
 			learnErr  error
 			frames    []daemon.RemoteFrame
 			framesErr error

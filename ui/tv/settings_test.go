@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
-	"github.com/atomicnetwork/atomicbox/gpio/keymap"
 	"github.com/atomicnetwork/atomicbox/ui/daemon"
 	"github.com/atomicnetwork/atomicbox/ui/mpv"
 	"github.com/atomicnetwork/atomicbox/ui/screens"
@@ -38,7 +37,7 @@ func fixedSettings(d *fakeDaemon) {
 		{Episode: "deepfield-s2e1", InfoHash: "a81d44c0e9", BytesUploaded: 510e6, Peers: 9},
 		{Episode: "signal-s1e1", InfoHash: "77be01f3c2", BytesUploaded: 150e6, Peers: 4},
 	}
-	d.learn = &keymap.LearnStatus{State: keymap.LearnIdle, Steps: len(keymap.LearnKeys), Prompt: "Learn a remote: choose Start.", Learned: []keymap.Entry{}}
+	d.learn = &api.LearnStatus{State: api.LearnIdle, Steps: len(learnKeys), Keys: learnKeys, Prompt: "Learn a remote: choose Start.", Learned: []api.LearnedKey{}}
 	at := func(s int) time.Time { return time.Date(2026, 11, 25, 20, 14, s, 0, time.Local) }
 	d.frames = []daemon.RemoteFrame{
 		{At: at(3), Protocol: "nec", Scancode: "0x0040", Key: "KEY_OK", Map: "generic-nec"},
@@ -81,7 +80,7 @@ func TestSettingsGolden(t *testing.T) {
 	h.key("ENTER")
 	st := h.waitState(10*time.Second, "learn step 1", func(st probeState) bool {
 		l := st.model.Settings.Learn
-		return l.Have && l.Value.State == keymap.LearnRunning && l.Value.SecondsLeft == 30
+		return l.Have && l.Value.State == api.LearnRunning && l.Value.SecondsLeft == 30
 	})
 	if !strings.Contains(st.frame.Home, "Press OK on your remote") {
 		t.Errorf("learn page lacks the prompt")
@@ -90,7 +89,7 @@ func TestSettingsGolden(t *testing.T) {
 
 	h.key("BS") // Back cancels learning
 	h.waitState(10*time.Second, "learning cancelled", func(st probeState) bool {
-		return st.model.Settings.Learn.Value.State == keymap.LearnCanceled && !st.model.Settings.InContent
+		return st.model.Settings.Learn.Value.State == api.LearnCanceled && !st.model.Settings.InContent
 	})
 	d.mu.Lock()
 	cmds := append([]string(nil), d.learnCmds...)

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
-	"github.com/atomicnetwork/atomicbox/appliance/mediatest"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testmedia"
 	"github.com/atomicnetwork/atomicbox/ui/mpv"
 	"github.com/atomicnetwork/atomicbox/ui/screens"
 	"periph.io/x/conn/v3/ir"
@@ -102,7 +102,7 @@ func TestHomeScreenGolden(t *testing.T) {
 // real clip (an exact seek to 0 makes the frame deterministic) with the OSD.
 func TestPlayerOSDGolden(t *testing.T) {
 	startXvfb(t)
-	clip := mediatest.Video(t, mediatest.Clip{Title: "Orbit S1E3", Seconds: 60, FastStart: true, Width: 640, Height: 360})
+	clip := testmedia.Video(t, testmedia.Clip{Title: "Orbit S1E3", Seconds: 60, FastStart: true, Width: 640, Height: 360})
 	cv := fixedCatalog()
 	d := newFakeDaemon(cv)
 	for _, s := range cv.Shows {
@@ -289,7 +289,7 @@ func TestDaemonUnreachable(t *testing.T) {
 // Enter plays, time passes 5 s, Right seeks +10 s, Escape goes home and
 // stores the resume point, Enter again resumes there.
 func TestPlayback(t *testing.T) {
-	clip := mediatest.Video(t, mediatest.Clip{Title: "Orbit S1E3", Seconds: 60, FastStart: true, Width: 640, Height: 360})
+	clip := testmedia.Video(t, testmedia.Clip{Title: "Orbit S1E3", Seconds: 60, FastStart: true, Width: 640, Height: 360})
 	cv := fixedCatalog()
 	d := newFakeDaemon(cv)
 	for _, s := range cv.Shows {
@@ -463,7 +463,7 @@ func maxOf(d []time.Duration) time.Duration { return slices.Max(d) }
 // TestBufferingIndicator: a stream slower than its bitrate makes mpv pause
 // for cache; the OSD then says "Buffering… N%".
 func TestBufferingIndicator(t *testing.T) {
-	clip := mediatest.Video(t, mediatest.Clip{Title: "Orbit S1E3", Seconds: 60, FastStart: true, Width: 640, Height: 360})
+	clip := testmedia.Video(t, testmedia.Clip{Title: "Orbit S1E3", Seconds: 60, FastStart: true, Width: 640, Height: 360})
 	st, err := os.Stat(clip)
 	if err != nil {
 		t.Fatal(err)

@@ -39,8 +39,8 @@ import (
 
 	"github.com/atomicnetwork/atomicbox/appliance/box"
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
+	"github.com/atomicnetwork/atomicbox/appliance/remotes"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
-	"github.com/atomicnetwork/atomicbox/gpio/remote"
 )
 
 // exitConfig tells gokrazy not to restart a daemon that cannot work.
@@ -146,9 +146,9 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 		}
 	}
 	host, _ := os.Hostname()
-	rc := &remote.Config{CECDevice: f.cecDevice, InputDir: f.inputDir, GrabInput: f.grabInput}
+	rc := &remotes.Config{CECDevice: f.cecDevice, InputDir: f.inputDir, GrabInput: f.grabInput}
 	if f.irLine >= 0 {
-		rc.IR = &remote.IRConfig{Chip: f.irChip, Line: f.irLine}
+		rc.IR = &remotes.IRConfig{Chip: f.irChip, Line: f.irLine}
 	}
 	d, err := box.StartDaemon(ctx, box.DaemonConfig{
 		DataDir: f.data, ChannelURL: f.channel, PublicKey: pub, Listener: ln, Refresh: f.refresh, Log: log, Remote: rc,

@@ -24,9 +24,9 @@ import (
 	"github.com/atomicnetwork/atomicbox/appliance/box"
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
+	"github.com/atomicnetwork/atomicbox/appliance/remotes"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
 	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testmedia"
-	"github.com/atomicnetwork/atomicbox/gpio/remote"
 )
 
 // ChannelOptions shape the generated channel. Zero values are small
@@ -184,8 +184,8 @@ type DaemonOptions struct {
 	Refresh      time.Duration
 	Heartbeat    time.Duration
 	Now          func() time.Time
-	Log          *slog.Logger   // nil = test log at Info
-	Remote       *remote.Config // remote inputs (fake CEC/IR devices in tests); nil = none
+	Log          *slog.Logger    // nil = test log at Info
+	Remote       *remotes.Config // remote inputs (fake CEC/IR devices in tests); nil = none
 }
 
 // Daemon is a running in-process box.

@@ -27,8 +27,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/keys"
 	"github.com/atomicnetwork/atomicbox/gpio/cec"
+	"github.com/atomicnetwork/atomicbox/gpio/keys"
 	"periph.io/x/conn/v3/ir"
 )
 

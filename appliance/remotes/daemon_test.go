@@ -1,4 +1,4 @@
-package box_test
+package remotes_test
 
 import (
 	"bufio"
@@ -11,23 +11,19 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"github.com/atomicnetwork/atomicbox/appliance/remotes/faketv"
 	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testbox"
-	"github.com/atomicnetwork/atomicbox/gpio/cec"
-	"github.com/atomicnetwork/atomicbox/gpio/cec/cectest"
 	"github.com/atomicnetwork/atomicbox/gpio/remote"
 )
 
 // TestCECKeyReachesUIStream drives the whole daemon path a TV remote takes:
 // a User Control Pressed on the (fake) HDMI-CEC adapter becomes a key event
 // on GET /api/events, the stream the UI reads. It also checks that
-// gpio/remote's diagnostics are mounted behind the API.
+// the inputs' diagnostics are mounted behind the API.
 func TestCECKeyReachesUIStream(t *testing.T) {
 	ch := testbox.NewChannel(t, testbox.ChannelOptions{Shows: 1, EpisodesPerShow: 1, Seconds: 2})
-	dev := cectest.NewDevice(cec.AddrPlayback1, 0x1000, nil)
-	d := testbox.StartDaemon(t, ch, testbox.DaemonOptions{Remote: &remote.Config{
-		CECDevice: "/dev/cec0",
-		OpenCEC:   func(string) (cec.Device, error) { return dev, nil },
-	}})
+	tv := faketv.New()
+	d := testbox.StartDaemon(t, ch, testbox.DaemonOptions{Remote: tv.Remote()})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -53,22 +49,14 @@ func TestCECKeyReachesUIStream(t *testing.T) {
 		close(keysSeen)
 	}()
 
-	for dev.Settings() == nil { // the remote configures the adapter when it starts
-		select {
-		case <-ctx.Done():
-			t.Fatal("CEC adapter never configured")
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
+	tv.WaitConnected(t) // the remotes configure the adapter when they start
 	// The SSE subscription may start a moment after the response headers:
 	// press until the first key arrives, then check press and release.
-	press, _ := cec.ParseHex("04:44:01") // UI code 0x01: up
-	release, _ := cec.ParseHex("04:45")
 	var got []string
 	start := time.Now()
 	for len(got) < 2 {
 		if len(got) == 0 {
-			dev.Inject(press)
+			tv.Press(t, 0x01) // Up
 		}
 		select {
 		case k, ok := <-keysSeen:
@@ -78,7 +66,7 @@ func TestCECKeyReachesUIStream(t *testing.T) {
 			got = append(got, k.Key+" "+k.Action+" "+k.Source)
 			if len(got) == 1 {
 				t.Logf("CEC press -> /api/events: %v", time.Since(start))
-				dev.Inject(release)
+				tv.Release(t)
 			}
 		case <-time.After(200 * time.Millisecond):
 		case <-ctx.Done():
