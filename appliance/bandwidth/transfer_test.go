@@ -2,39 +2,12 @@ package bandwidth
 
 import (
 	"context"
-	"crypto/rand"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/anacrolix/torrent"
-	"github.com/anacrolix/torrent/bencode"
-	"github.com/anacrolix/torrent/metainfo"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testswarm"
 	"golang.org/x/time/rate"
 )
-
-func testClient(t *testing.T, dir string, sched *Scheduler) *torrent.Client {
-	t.Helper()
-	cfg := torrent.NewDefaultClientConfig()
-	cfg.DataDir = dir
-	cfg.ListenHost = torrent.LoopbackListenHost
-	cfg.ListenPort = 0
-	cfg.NoDHT = true
-	cfg.DisableTrackers = true
-	cfg.NoDefaultPortForwarding = true
-	cfg.DisableIPv6 = true
-	cfg.Seed = true
-	if sched != nil {
-		sched.Configure(cfg)
-	}
-	cl, err := torrent.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cl.Close() })
-	return cl
-}
 
 // TestUploadCapHoldsOnRealSwarm moves a file between two anacrolix clients
 // on loopback with the seeder's upload limiter driven by a Scheduler: first at
@@ -44,22 +17,7 @@ func TestUploadCapHoldsOnRealSwarm(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	seedDir, leechDir := t.TempDir(), t.TempDir()
 	const size = 48 << 20 // room for re-measuring on a busy machine
-	data := make([]byte, size)
-	rand.Read(data)
-	if err := os.WriteFile(filepath.Join(seedDir, "episode.bin"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	info := metainfo.Info{PieceLength: 256 << 10}
-	if err := info.BuildFromFilePath(filepath.Join(seedDir, "episode.bin")); err != nil {
-		t.Fatal(err)
-	}
-	mi := metainfo.MetaInfo{}
-	var err error
-	if mi.InfoBytes, err = infoBytes(info); err != nil {
-		t.Fatal(err)
-	}
 
 	up, down := rate.NewLimiter(rate.Inf, 0), rate.NewLimiter(rate.Inf, 0)
 	sched, err := New(up, down, "", Options{Clock: SystemClock(), Location: time.UTC})
@@ -71,23 +29,8 @@ func TestUploadCapHoldsOnRealSwarm(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	seeder := testClient(t, seedDir, sched)
-	leecher := testClient(t, leechDir, nil)
-	st, err := seeder.AddTorrent(&mi)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.VerifyDataContext(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if got := st.BytesCompleted(); got != size {
-		t.Fatalf("seeder holds %d bytes after verification, want %d", got, size)
-	}
-	lt, err := leecher.AddTorrent(&mi)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lt.AddClientPeer(seeder)
+	tr := testswarm.NewTransfer(t, ctx, size, sched.Configure, nil)
+	st, lt := tr.Seed, tr.Leech
 	lt.DownloadAll()
 
 	uploaded := func() int64 { s := st.Stats(); return s.BytesWrittenData.Int64() }
@@ -139,8 +82,4 @@ func TestUploadCapHoldsOnRealSwarm(t *testing.T) {
 	if lt.BytesCompleted() == size {
 		t.Errorf("the transfer finished before the measurement ended; the measurement is not of a capped transfer")
 	}
-}
-
-func infoBytes(info metainfo.Info) ([]byte, error) {
-	return bencode.Marshal(info)
 }

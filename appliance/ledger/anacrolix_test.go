@@ -3,42 +3,23 @@ package ledger
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/anacrolix/torrent"
-	"github.com/anacrolix/torrent/bencode"
-	"github.com/anacrolix/torrent/metainfo"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testswarm"
 	"golang.org/x/time/rate"
 )
 
-func loopbackClient(t *testing.T, dir string, cb func(*torrent.PeerConn)) *torrent.Client {
-	t.Helper()
-	cfg := torrent.NewDefaultClientConfig()
-	cfg.DataDir = dir
-	cfg.ListenHost = torrent.LoopbackListenHost
-	cfg.ListenPort = 0
-	cfg.NoDHT = true
-	cfg.DisableTrackers = true
-	cfg.NoDefaultPortForwarding = true
-	cfg.DisableIPv6 = true
-	cfg.Seed = true
-	cfg.Callbacks.PeerConnClosed = cb
-	// Slow enough (about 0.75 s for the test file) that a poll lands mid-transfer.
+// slowUploads makes the seeder slow enough (about 0.75 s for the test
+// file) that a poll lands mid-transfer.
+func slowUploads(cfg *torrent.ClientConfig) {
 	cfg.UploadRateLimiter = rate.NewLimiter(4<<20, 1<<20)
 	// v1.61 can lose the wake-up of a rate-limited writer until the next
 	// keepalive (see bandwidth.KeepAliveTimeout); keep that short.
 	cfg.KeepAliveTimeout = 500 * time.Millisecond
-	cl, err := torrent.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cl.Close() })
-	return cl
 }
 
 // TestMeterCountsRealUploads seeds a file from one anacrolix client to
@@ -47,41 +28,16 @@ func loopbackClient(t *testing.T, dir string, cb func(*torrent.PeerConn)) *torre
 func TestMeterCountsRealUploads(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	seedDir, leechDir := t.TempDir(), t.TempDir()
-	data := make([]byte, 3<<20)
-	rand.Read(data)
-	if err := os.WriteFile(filepath.Join(seedDir, "ep.bin"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	info := metainfo.Info{PieceLength: 256 << 10}
-	if err := info.BuildFromFilePath(filepath.Join(seedDir, "ep.bin")); err != nil {
-		t.Fatal(err)
-	}
-	ib, err := bencode.Marshal(info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mi := &metainfo.MetaInfo{InfoBytes: ib}
-
 	l, err := Open(filepath.Join(t.TempDir(), "ledger.json"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := NewMeter(l)
-	seeder := loopbackClient(t, seedDir, m.PeerConnClosed)
-	leecher := loopbackClient(t, leechDir, nil)
-	st, err := seeder.AddTorrent(mi)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.VerifyDataContext(ctx); err != nil {
-		t.Fatal(err)
-	}
-	lt, err := leecher.AddTorrent(mi)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lt.AddClientPeer(seeder)
+	tr := testswarm.NewTransfer(t, ctx, 3<<20, func(cfg *torrent.ClientConfig) {
+		slowUploads(cfg)
+		cfg.Callbacks.PeerConnClosed = m.PeerConnClosed
+	}, slowUploads)
+	seeder, leecher, st, lt := tr.Seeder, tr.Leecher, tr.Seed, tr.Leech
 	lt.DownloadAll()
 	// One poll mid-transfer, then none: the rest must come through the
 	// close callback.
@@ -129,8 +85,8 @@ func TestMeterCountsRealUploads(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("seeder sent %d payload bytes; ledger: %+v", sent, r.Totals)
-	if sent < int64(len(data)) {
-		t.Errorf("seeder counted %d bytes sent, less than the %d-byte file", sent, len(data))
+	if sent < tr.Size {
+		t.Errorf("seeder counted %d bytes sent, less than the %d-byte file", sent, tr.Size)
 	}
 	ih := st.InfoHash()
 	want := []ReportTorrent{{InfoHash: hex.EncodeToString(ih[:]), BytesUploaded: sent, Peers: 1}}

@@ -17,13 +17,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
 	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testmedia"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testswarm"
 )
 
 func testKey() ed25519.PrivateKey {
@@ -269,20 +269,7 @@ func TestWebSeedDownload(t *testing.T) {
 	defer srv.Close()
 	c := publishOnce(t, manifest, originDir, srv.URL+"/")
 
-	cfg := torrent.NewDefaultClientConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.ListenHost = torrent.LoopbackListenHost
-	cfg.ListenPort = 0
-	cfg.NoDHT = true
-	cfg.DisableTrackers = true
-	cfg.DisableIPv6 = true
-	cfg.NoDefaultPortForwarding = true
-	cfg.Seed = true
-	cl, err := torrent.NewClient(cfg)
-	if err != nil {
-		t.Fatalf("NewClient: %v", err)
-	}
-	defer cl.Close()
+	cl := testswarm.Client(t, t.TempDir(), nil)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testbin"
 )
 
 // The small crowd: 16 MiB at 8 Mbit/s (16.8 s of media) on loopback, one
@@ -22,39 +23,7 @@ const (
 	smallBitrate = 8e6
 )
 
-var (
-	daemonOnce sync.Once
-	daemonDir  string // removed by TestMain
-	daemonPath string
-	daemonErr  error
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if daemonDir != "" {
-		os.RemoveAll(daemonDir)
-	}
-	os.Exit(code)
-}
-
-func daemonBin(t *testing.T) string {
-	if p := os.Getenv("ATOMICBOXD"); p != "" {
-		return p
-	}
-	daemonOnce.Do(func() {
-		daemonDir, daemonErr = os.MkdirTemp("", "atomicboxd-bench-")
-		if daemonErr != nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		daemonPath, daemonErr = BuildDaemon(ctx, daemonDir)
-	})
-	if daemonErr != nil {
-		t.Fatal(daemonErr)
-	}
-	return daemonPath
-}
+func TestMain(m *testing.M) { testbin.Main(m) }
 
 // loopbackNet is a channel on a loopback origin and boxes on loopback ports.
 type loopbackNet struct {
@@ -178,7 +147,7 @@ func (n *loopbackNet) watch(boxes []loopbackBox) []PlayResult {
 // 0.08 (0.018 before streams were paced; 0.31 when the origin never raced
 // peers that hold a piece but upload 2 Mbit/s); bound 0.25.
 func TestCrowdFallback(t *testing.T) {
-	bin := daemonBin(t) // before the clock starts: the build may take a while
+	bin := testbin.Daemon(t) // before the clock starts: the build may take a while
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	n := newLoopbackNet(t, ctx, bin, 8<<20)
@@ -206,7 +175,7 @@ func TestCrowdFallback(t *testing.T) {
 // from the origin whenever a stream was less than 6 s ahead);
 // bounds 0.1 and 0.05.
 func TestCrowdSeeded(t *testing.T) {
-	bin := daemonBin(t) // before the clock starts: the build may take a while
+	bin := testbin.Daemon(t) // before the clock starts: the build may take a while
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	n := newLoopbackNet(t, ctx, bin, 2*smallBitrate/8)
@@ -239,7 +208,7 @@ func TestCrowdSeeded(t *testing.T) {
 // rebuffering 0.31 to 0.37); with the start-up window (2026-11-26) share
 // 0.65, rebuffering 0.047. Bounds: share >= 0.15, rebuffering <= 0.4.
 func TestCrowdSlowSeed(t *testing.T) {
-	bin := daemonBin(t) // before the clock starts: the build may take a while
+	bin := testbin.Daemon(t) // before the clock starts: the build may take a while
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	n := newLoopbackNet(t, ctx, bin, 2*smallBitrate/8)
@@ -270,7 +239,7 @@ func TestCrowdSlowSeed(t *testing.T) {
 // anacrolix's web seed: 16.5-17.2 s (it fetched the file in order); with
 // the swarm's deadline-driven origin fetches (2026-11-25): 0.63-0.81 s.
 func TestSeekPriority(t *testing.T) {
-	bin := daemonBin(t) // before the clock starts: the build may take a while
+	bin := testbin.Daemon(t) // before the clock starts: the build may take a while
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	n := newLoopbackNet(t, ctx, bin, smallBitrate/8)

@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -234,17 +232,4 @@ func (d *Daemon) EpisodeStats(ctx context.Context, episode string) (api.Transfer
 		}
 	}
 	return api.TransferStats{}, errors.New("episode " + episode + " not listed")
-}
-
-// BuildDaemon builds atomicboxd (CGO_ENABLED=0) into dir with the go tool
-// that built this program and returns its path. Blocks for the build.
-func BuildDaemon(ctx context.Context, dir string) (string, error) {
-	out := filepath.Join(dir, "atomicboxd")
-	cmd := exec.CommandContext(ctx, filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", out,
-		"github.com/atomicnetwork/atomicbox/appliance/cmd/atomicboxd")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build atomicboxd: %v\n%s", err, msg)
-	}
-	return out, nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testmedia"
 )
 
 // FlashCrowd is the flash-crowd benchmark: one atomicboxd process per box,
@@ -448,24 +449,13 @@ func parallel(ctx context.Context, n, width int, fn func(i int) error) error {
 	return errors.Join(errs...)
 }
 
+// linkOrCopy places src at dst as a hard link, or a copy across file
+// systems.
 func linkOrCopy(src, dst string) error {
 	if err := os.Link(src, dst); err == nil {
 		return nil
 	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return testmedia.CopyFile(src, dst)
 }
 
 // Player is the player model of the run: DefaultPlayer with the buffers

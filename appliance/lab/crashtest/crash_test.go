@@ -21,9 +21,9 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
-	"github.com/atomicnetwork/atomicbox/appliance/lab/bench"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testbin"
 )
 
 var (
@@ -221,14 +221,13 @@ type env struct {
 	originS *publish.Origin
 }
 
+func TestMain(m *testing.M) { testbin.Main(m) }
+
 // newEnv builds atomicboxd, publishes the channel behind a rate-limited
 // origin and starts a seeder process that holds the first episode.
 func newEnv(t *testing.T, ctx context.Context, seed uint64) *env {
 	t.Helper()
-	bin, err := bench.BuildDaemon(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := testbin.Daemon(t)
 	work := t.TempDir()
 	var handler http.Handler = http.NotFoundHandler()
 	var mu sync.RWMutex

@@ -18,9 +18,9 @@ import (
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
-	"github.com/atomicnetwork/atomicbox/appliance/lab/bench"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
 	"github.com/atomicnetwork/atomicbox/appliance/resume"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testbin"
 )
 
 // mountTmpfs mounts a tmpfs of size bytes on a new temp dir and unmounts
@@ -62,10 +62,7 @@ func TestDiskFull(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	bin, err := bench.BuildDaemon(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := testbin.Daemon(t)
 	var handler http.Handler = http.NotFoundHandler()
 	var mu sync.RWMutex
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

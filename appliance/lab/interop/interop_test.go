@@ -14,12 +14,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/lab/bench"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testbin"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testmedia"
 )
 
 // client is another BitTorrent implementation driven from its command line.
@@ -53,7 +54,7 @@ func TestInterop(t *testing.T) {
 			t.Fatalf("%s is not installed (scripts/setup-debian.sh test installs it): %v", c.bin, err)
 		}
 	}
-	daemon := buildDaemon(t)
+	daemon := testbin.Daemon(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 
@@ -317,41 +318,7 @@ func aria2Done(ctx context.Context, p *proc, file string) error {
 	}
 }
 
-var (
-	buildOnce sync.Once
-	buildDir  string // removed by TestMain
-	buildPath string
-	buildErr  error
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
-
-// buildDaemon builds atomicboxd once per test binary (or takes
-// $ATOMICBOXD) and returns its path.
-func buildDaemon(t *testing.T) string {
-	if p := os.Getenv("ATOMICBOXD"); p != "" {
-		return p
-	}
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "atomicboxd-interop-")
-		if buildErr != nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		buildPath, buildErr = bench.BuildDaemon(ctx, buildDir)
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildPath
-}
+func TestMain(m *testing.M) { testbin.Main(m) }
 
 func serve(t *testing.T, h http.Handler) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -400,11 +367,7 @@ func fileSum(t *testing.T, path string) [32]byte {
 }
 
 func copyFile(t *testing.T, src, dst string) {
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, data, 0o644); err != nil {
+	if err := testmedia.CopyFile(src, dst); err != nil {
 		t.Fatal(err)
 	}
 }

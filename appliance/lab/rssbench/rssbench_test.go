@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/lab/bench"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testbin"
 )
 
 // Budget is the daemon's RSS budget from issue 6 (a 1 GiB Pi shared with
@@ -24,7 +24,7 @@ func TestSeedingRSS(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	work := t.TempDir()
-	bin, err := bench.BuildDaemon(ctx, work)
+	bin, err := testbin.Build(ctx, work, testbin.DaemonPackage)
 	if err != nil {
 		t.Fatal(err)
 	}

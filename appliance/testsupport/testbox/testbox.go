@@ -8,7 +8,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http/httptest"
@@ -210,7 +209,7 @@ func StartDaemon(t testing.TB, ch *Channel, o DaemonOptions) *Daemon {
 	if o.PreloadFiles {
 		for id, src := range ch.Files {
 			dst := filepath.Join(o.DataDir, swarm.MediaDir, ch.Names[id])
-			if err := copyFile(src, dst); err != nil {
+			if err := testmedia.CopyFile(src, dst); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -270,26 +269,6 @@ func (d *Daemon) WaitEpisodes(t testing.TB, ids []string, complete bool, timeout
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-func copyFile(src, dst string) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // TestLog returns a logger that writes through t.Log until the test's

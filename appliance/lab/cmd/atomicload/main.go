@@ -16,8 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/atomicnetwork/atomicbox/appliance/lab/bench"
 	"github.com/atomicnetwork/atomicbox/appliance/lab/rssbench"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testbin"
 )
 
 func main() {
@@ -61,7 +61,7 @@ func run(ctx context.Context, cfg rssbench.Config, budget int64, keep bool, out 
 		cfg.Work = dir
 	}
 	if cfg.Bin == "" {
-		bin, err := bench.BuildDaemon(ctx, cfg.Work)
+		bin, err := testbin.Build(ctx, cfg.Work, testbin.DaemonPackage)
 		if err != nil {
 			return err
 		}
