@@ -1,7 +1,7 @@
-// Package remote assembles the box's remote-control inputs (IR receiver on
-// a GPIO line, the TV's remote over HDMI-CEC, USB keyboards and IR
-// receivers) into one key stream for the UI, with the keymap, learn mode
-// and the diagnostics API the daemon serves at /api/remote/.
+// Package remote assembles remote-control inputs (an IR receiver on a GPIO
+// line, the TV's remote over HDMI-CEC, USB keyboards and IR receivers) into
+// one key stream, with the keymap, learn mode and a diagnostics HTTP API
+// for its user to mount (atomicbox serves it at /api/remote/).
 package remote
 
 import (
