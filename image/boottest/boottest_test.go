@@ -42,7 +42,9 @@ func TestWait(t *testing.T) {
 	}
 
 	n = 0
-	_, err = Wait(ctx, time.Hour, func() error { return ErrExited }, func(context.Context) (string, error) {
+	ectx, ecancel := context.WithTimeout(ctx, 2*time.Second) // a broken Wait fails instead of hanging
+	defer ecancel()
+	_, err = Wait(ectx, 10*time.Millisecond, func() error { return ErrExited }, func(context.Context) (string, error) {
 		n++
 		return "", errors.New("not yet")
 	})

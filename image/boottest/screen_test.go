@@ -95,6 +95,13 @@ func TestReadPPMErrors(t *testing.T) {
 	if got := img.RGBAAt(1, 0); got != (color.RGBA{0, 0, 127, 255}) {
 		t.Errorf("pixel 1 = %v", got)
 	}
+	img, err = ReadPPM(strings.NewReader("P6\n1 1\n15\n\x0f\x00\x08"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := img.RGBAAt(0, 0); got != (color.RGBA{255, 0, 136, 255}) {
+		t.Errorf("maxval 15 pixel = %v, want samples scaled to 255", got)
+	}
 }
 
 // monitor is a stand-in for QEMU's monitor socket: for "screendump FILE"
