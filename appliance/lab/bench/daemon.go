@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"github.com/atomicnetwork/atomicbox/appliance/lab/procstat"
 )
 
 // DaemonConfig is one box: an atomicboxd process.
@@ -122,6 +123,15 @@ func (d *Daemon) Stop(grace time.Duration) error {
 		<-d.done
 		return fmt.Errorf("%s did not stop within %v; killed", d.cfg.DataDir, grace)
 	}
+}
+
+// CPUTime is the CPU time (user and system) the process has used so far.
+func (d *Daemon) CPUTime() (time.Duration, error) {
+	s, err := procstat.ReadProc("/proc", d.cmd.Process.Pid)
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(s.CPUTicks) * time.Second / procstat.ClockTicks, nil
 }
 
 // Exited reports whether the process has ended, and how.

@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/atomicnetwork/atomicbox/appliance/bandwidth"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
 	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testmedia"
 )
@@ -42,7 +44,12 @@ import (
 //     (catalog refreshes included; they are a few KiB).
 //   - A player still going after twice the episode's duration is cut and
 //     counted as it stands (a stall counts up to the cut).
+//   - Every daemon runs with GOMAXPROCS=1 (a Pi's daemon shares its cores
+//     with the TV; here 30 daemons share 2), unless DaemonEnv says otherwise.
+//   - The machine's CPU idle is sampled every second of the crowd phase; a
+//     second under MinCPUIdle makes the run invalid (Figures.Invalid).
 type FlashCrowd struct {
+	Scenario     string  // name in the figures; "" = crowd<Boxes>
 	Bin          string  // directory holding atomicboxd
 	Work         string  // scratch directory (data dirs, origin, logs)
 	Boxes        int     // viewers
@@ -71,6 +78,8 @@ type FlashCrowd struct {
 
 // FlashCrowdReport is what Run measured.
 type FlashCrowdReport struct {
+	Figures       Figures   // Swarm and HTTP are the two scenarios' summaries
+	CPU           CPUReport // the machine's CPU idle through the crowd phase
 	Swarm, HTTP   Summary
 	WebSeedBytes  int64           // useful bytes the boxes got from the origin (BEP 19), swarm scenario
 	Seeks         []time.Duration // seek to first 64 KiB, swarm up
@@ -86,6 +95,36 @@ const (
 	btPort     = 6881
 	episodeID  = "crowd"
 )
+
+// SupplyRatio is what may be uploaded while the crowd watches (the
+// origin's cap, the seed box's uplink, and every box's uplink at the share
+// it uploads while playing) over what the crowd plays (boxes x bit rate).
+func (f *FlashCrowd) SupplyRatio() float64 {
+	supply := f.BitsPerSec * f.OriginFactor
+	if f.Seeder {
+		supply += float64(f.SeederLink.Up)
+	}
+	supply += float64(f.Boxes) * float64(f.BoxLink.Up) * bandwidth.DefaultWatchingUploadShare
+	return supply / (float64(f.Boxes) * f.BitsPerSec)
+}
+
+// ScenarioName is Scenario, or crowd<Boxes>.
+func (f *FlashCrowd) ScenarioName() string {
+	if f.Scenario != "" {
+		return f.Scenario
+	}
+	return fmt.Sprintf("crowd%d", f.Boxes)
+}
+
+// daemonEnv is DaemonEnv with GOMAXPROCS=1 unless DaemonEnv sets it.
+func (f *FlashCrowd) daemonEnv() []string {
+	for _, kv := range f.DaemonEnv {
+		if strings.HasPrefix(kv, "GOMAXPROCS=") {
+			return f.DaemonEnv
+		}
+	}
+	return append([]string{"GOMAXPROCS=1"}, f.DaemonEnv...)
+}
 
 // Duration is the episode's media duration.
 func (f *FlashCrowd) Duration() time.Duration {
@@ -158,7 +197,7 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 			Bin: filepath.Join(f.Bin, "atomicboxd"), NS: hosts[i].NS,
 			DataDir: filepath.Join(f.Work, "boxes", name), APIAddr: apiAddr, BTPort: btPort,
 			Channel: baseURL, NetworkKey: ch.PublicKey(), Peers: peers,
-			LogPath: filepath.Join(f.Work, "logs", name+".log"), Env: f.DaemonEnv,
+			LogPath: filepath.Join(f.Work, "logs", name+".log"), Env: f.daemonEnv(),
 		})
 		if err == nil {
 			dmu.Lock()
@@ -235,10 +274,15 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 		viewers[i] = Viewer{Client: d.Client, URL: d.URL("/api/stream/" + episodeID)}
 	}
 	f.logf("swarm: %d players start within %v (cut after %v)", len(viewers), f.Join, crowd.Cap)
+	cpu0 := boxCPU(boxes)
 	t0 := time.Now()
+	cpuWatch := WatchCPU("/proc/stat", time.Second)
 	stopTrace := f.traceBoxes(ctx, t0, seedBox, boxes)
 	results := Watch(ctx, RealClock{}, crowd, viewers)
 	rep.SwarmDuration = time.Since(t0)
+	rep.CPU = cpuWatch.Stop()
+	cpuIdle := rep.CPU
+	cpu1 := boxCPU(boxes)
 	stopTrace()
 	if f.Trace != nil {
 		for i, r := range results {
@@ -253,6 +297,11 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 	rep.Swarm.OriginBytes = handler.Load().ServedBytes() - origin0
 	rep.Swarm.PeerBytes = after.BytesFromPeers - before.BytesFromPeers
 	rep.WebSeedBytes = after.BytesFromWebSeed - before.BytesFromWebSeed
+	rep.Figures = Figures{
+		Scenario: f.ScenarioName(), Invalid: cpuIdle.Invalid(), SupplyRatio: f.SupplyRatio(), CPUIdleMin: cpuIdle.Min,
+		OriginUseful: rep.WebSeedBytes, Uploaded: after.BytesUploaded - before.BytesUploaded,
+		UploadAllowed: uploadAllowed(results, rep.SwarmDuration, f.BoxLink.Up/8), BoxCPU: cpu1 - cpu0,
+	}
 
 	if f.Seeks > 0 {
 		f.logf("seeks: %d fresh boxes each start the episode and seek once after 2 s", f.Seeks)
@@ -275,6 +324,7 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	rep.Figures.Swarm = rep.Swarm
 	if f.NoBaseline {
 		return rep, nil
 	}
@@ -296,6 +346,7 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 	}
 	rep.HTTP = Summarize("http", results)
 	rep.HTTP.OriginBytes = handler.Load().ServedBytes()
+	rep.Figures.Swarm, rep.Figures.HTTP = rep.Swarm, rep.HTTP
 	return rep, nil
 }
 
@@ -396,7 +447,7 @@ func (f *FlashCrowd) traceBoxes(ctx context.Context, t0 time.Time, seed *Daemon,
 	return func() { cancel(); <-done }
 }
 
-type byteSums struct{ BytesFromPeers, BytesFromWebSeed int64 }
+type byteSums struct{ BytesFromPeers, BytesFromWebSeed, BytesUploaded int64 }
 
 // sumStats adds up the boxes' episode figures; a box that does not answer
 // counts as zero.
@@ -409,9 +460,36 @@ func sumStats(ctx context.Context, boxes []*Daemon) byteSums {
 		if err == nil {
 			s.BytesFromPeers += t.BytesFromPeers
 			s.BytesFromWebSeed += t.BytesFromWebSeed
+			s.BytesUploaded += t.BytesUploaded
 		}
 	}
 	return s
+}
+
+// boxCPU is the daemons' CPU time so far; a daemon that cannot be read
+// (it exited) counts as zero.
+func boxCPU(boxes []*Daemon) time.Duration {
+	var sum time.Duration
+	for _, d := range boxes {
+		if c, err := d.CPUTime(); err == nil {
+			sum += c
+		}
+	}
+	return sum
+}
+
+// uploadAllowed is what boxes with an uplink of up bytes/s may upload in a
+// phase of length phase: the watching share of the uplink while the box's
+// player reads (from its join to its finish), the whole uplink before and
+// after.
+func uploadAllowed(results []PlayResult, phase time.Duration, up int64) int64 {
+	var allowed float64
+	for _, r := range results {
+		watching := min(max(r.FinishedAt, 0), max(phase-r.Joined, 0))
+		idle := phase - watching
+		allowed += float64(up) * (bandwidth.DefaultWatchingUploadShare*watching.Seconds() + idle.Seconds())
+	}
+	return int64(allowed)
 }
 
 // stopAll stops the daemons in parallel (10 s grace each) and forgets them.

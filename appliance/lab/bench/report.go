@@ -100,18 +100,69 @@ func WriteTable(w io.Writer, sums []Summary) error {
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
 
-// KeyValues is the benchmark's last line: the swarm scenario's figures and
-// the HTTP baseline's, as key=value pairs separated by spaces.
-func KeyValues(swarm, http Summary, extra ...string) string {
+// Figures is one scenario's line of the benchmark: the swarm run, its
+// HTTP-only baseline at the same origin capacity, and whether the run can
+// be trusted.
+type Figures struct {
+	Scenario    string  // e.g. crowd30
+	Invalid     string  // why the run cannot be trusted; "" = valid
+	SupplyRatio float64 // what the network and the boxes may upload, over what the crowd plays
+	CPUIdleMin  float64 // the machine's least CPU idle share in a second of the crowd phase
+	Swarm, HTTP Summary
+	// OriginUseful is what the boxes kept of the origin's bytes (web seed
+	// payload that passed the hash check).
+	OriginUseful int64
+	// Uploaded is what the viewing boxes uploaded during the crowd phase;
+	// UploadAllowed what their upload limits allowed them in that time.
+	Uploaded, UploadAllowed int64
+	// BoxCPU is the CPU time of the viewing boxes' daemons during the
+	// crowd phase.
+	BoxCPU time.Duration
+}
+
+// OriginUsefulShare is origin bytes kept over origin bytes served.
+func (f Figures) OriginUsefulShare() float64 { return ratio(f.OriginUseful, f.Swarm.OriginBytes) }
+
+// UploadUtilisation is uploaded bytes over allowed bytes.
+func (f Figures) UploadUtilisation() float64 { return ratio(f.Uploaded, f.UploadAllowed) }
+
+// CPUSecondsPerGiB is the boxes' daemon CPU time per GiB their players
+// received.
+func (f Figures) CPUSecondsPerGiB() float64 {
+	if f.Swarm.Delivered == 0 {
+		return 0
+	}
+	return f.BoxCPU.Seconds() / (float64(f.Swarm.Delivered) / (1 << 30))
+}
+
+func ratio(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// KeyValues is the scenario's key=value line, extra pairs appended.
+func (f Figures) KeyValues(extra ...string) string {
+	valid := 1
+	if f.Invalid != "" {
+		valid = 0
+	}
 	kv := []string{
-		fmt.Sprintf("boxes=%d", swarm.Boxes),
-		fmt.Sprintf("ttff_p50_s=%.2f", swarm.TTFFP50),
-		fmt.Sprintf("ttff_p95_s=%.2f", swarm.TTFFP95),
-		fmt.Sprintf("rebuffer_ratio=%.4f", swarm.RebufferRatio),
-		fmt.Sprintf("rebuffers=%d", swarm.Rebuffers),
-		fmt.Sprintf("origin_share=%.3f", swarm.OriginShare()),
-		fmt.Sprintf("http_ttff_p95_s=%.2f", http.TTFFP95),
-		fmt.Sprintf("http_rebuffer_ratio=%.4f", http.RebufferRatio),
+		"scenario=" + f.Scenario,
+		fmt.Sprintf("boxes=%d", f.Swarm.Boxes),
+		fmt.Sprintf("valid=%d", valid),
+		fmt.Sprintf("supply_ratio=%.2f", f.SupplyRatio),
+		fmt.Sprintf("cpu_idle_min=%.2f", f.CPUIdleMin),
+		fmt.Sprintf("ttff_p50_s=%.2f", f.Swarm.TTFFP50),
+		fmt.Sprintf("ttff_p95_s=%.2f", f.Swarm.TTFFP95),
+		fmt.Sprintf("rebuffer_ratio=%.4f", f.Swarm.RebufferRatio),
+		fmt.Sprintf("origin_share=%.3f", f.Swarm.OriginShare()),
+		fmt.Sprintf("origin_useful_share=%.3f", f.OriginUsefulShare()),
+		fmt.Sprintf("upload_utilisation=%.3f", f.UploadUtilisation()),
+		fmt.Sprintf("http_ttff_p95_s=%.2f", f.HTTP.TTFFP95),
+		fmt.Sprintf("http_rebuffer_ratio=%.4f", f.HTTP.RebufferRatio),
+		fmt.Sprintf("cpu_s_per_gib=%.2f", f.CPUSecondsPerGiB()),
 	}
 	return strings.Join(append(kv, extra...), " ")
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
 	"github.com/atomicnetwork/atomicbox/appliance/lab/crashtest"
+	"github.com/atomicnetwork/atomicbox/appliance/lab/procstat"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
 )
@@ -144,12 +145,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	defer p.Stop(20 * time.Second)
 	api := &apiClient{base: fmt.Sprintf("http://127.0.0.1:%d", apiPort), client: &http.Client{Timeout: 10 * time.Second}}
-	before, _ := ReadProc("/proc", p.Pid())
+	before, _ := procstat.ReadProc("/proc", p.Pid())
 	if err := waitComplete(ctx, api, p, cfg.Torrents); err != nil {
 		return res, fmt.Errorf("%w (log: %s)", err, logPath)
 	}
 	res.VerifyTime = time.Since(t0)
-	idle, err := ReadProc("/proc", p.Pid())
+	idle, err := procstat.ReadProc("/proc", p.Pid())
 	if err != nil {
 		return res, err
 	}
@@ -189,7 +190,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	case <-ctx.Done():
 		return res, ctx.Err()
 	}
-	start, err := ReadProc("/proc", p.Pid())
+	start, err := procstat.ReadProc("/proc", p.Pid())
 	if err != nil {
 		return res, err
 	}
@@ -209,7 +210,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		if exited, err := p.Exited(); exited {
 			return res, fmt.Errorf("atomicboxd exited while seeding: %v (log: %s)", err, logPath)
 		}
-		s, err := ReadProc("/proc", p.Pid())
+		s, err := procstat.ReadProc("/proc", p.Pid())
 		if err != nil {
 			return res, err
 		}
@@ -227,7 +228,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 }
 
 func cpuPercent(ticks int64, d time.Duration) float64 {
-	return 100 * float64(ticks) / ClockTicks / d.Seconds()
+	return 100 * float64(ticks) / procstat.ClockTicks / d.Seconds()
 }
 
 type zeroChannel struct {

@@ -27,6 +27,7 @@ func main() {
 	flag.StringVar(&f.Bin, "bin", "bin", "directory holding atomicboxd")
 	work := flag.String("work", "", "scratch directory (default: a new temporary directory, removed afterwards)")
 	flag.IntVar(&f.Boxes, "boxes", 30, "boxes in the crowd (1..200)")
+	flag.StringVar(&f.Scenario, "scenario", "", "scenario name in the figures (default crowd<boxes>)")
 	mib := flag.Int64("episode-mib", 64, "episode size in MiB (random bytes)")
 	mbit := flag.Float64("bitrate-mbit", 8, "episode bit rate in Mbit/s")
 	flag.Int64Var(&f.PieceLength, "piece-length", 0, "torrent piece length in bytes (0: the publisher's default)")
@@ -121,8 +122,17 @@ func run(ctx context.Context, f *bench.FlashCrowd, work string, out io.Writer) e
 		fmt.Fprintln(out)
 		extra = append(extra, fmt.Sprintf("seek_p50_s=%.2f", bench.Percentile(secs, 50)), fmt.Sprintf("seek_p95_s=%.2f", bench.Percentile(secs, 95)))
 	}
+	fig := rep.Figures
+	fmt.Fprintf(out, "supply: %.2fx what the crowd plays (origin, seed box and every box's watching upload share, over boxes x bit rate)\n", fig.SupplyRatio)
+	fmt.Fprintf(out, "boxes uploaded %.1f MiB in the crowd phase, %.0f%% of what their limits allowed; their daemons used %.1f CPU-s (GOMAXPROCS=1 each), %.2f CPU-s per GiB the players received\n",
+		float64(fig.Uploaded)/(1<<20), 100*fig.UploadUtilisation(), fig.BoxCPU.Seconds(), fig.CPUSecondsPerGiB())
+	fmt.Fprintf(out, "machine CPU idle through the crowd phase: min %.0f%%, mean %.0f%% (%d one-second samples; a run needs %.0f%% in every second)\n",
+		100*rep.CPU.Min, 100*rep.CPU.Mean, len(rep.CPU.Samples), 100*bench.MinCPUIdle)
+	if fig.Invalid != "" {
+		fmt.Fprintf(out, "INVALID RUN (valid=0): %s\n", fig.Invalid)
+	}
 	fmt.Fprintf(out, "total run time %v\n", time.Since(started).Round(time.Second))
-	fmt.Fprintln(out, bench.KeyValues(rep.Swarm, rep.HTTP, extra...))
+	fmt.Fprintln(out, fig.KeyValues(extra...))
 	return nil
 }
 

@@ -1,4 +1,7 @@
-package rssbench
+// Package procstat reads what the lab measures of processes and of the
+// machine from /proc: a process's memory and CPU time, and the machine's
+// CPU idle time.
+package procstat
 
 import (
 	"bytes"
@@ -88,4 +91,63 @@ func ParseStatCPU(stat []byte) (int64, error) {
 		return 0, fmt.Errorf("CPU times out of range: %d, %d", u, st)
 	}
 	return u + st, nil
+}
+
+// MachineCPU is the machine's CPU time, all CPUs together, from the first
+// line of /proc/stat, in 1/ClockTicks s.
+type MachineCPU struct {
+	Idle  uint64 // idle and iowait: time no runnable task wanted the CPU
+	Total uint64 // user, nice, system, idle, iowait, irq, softirq and steal
+}
+
+// ParseMachineCPU reads the "cpu" line of /proc/stat. It needs the first
+// eight counters (user to steal); guest time, which Linux already counts in
+// user and nice, is not added again.
+func ParseMachineCPU(stat []byte) (MachineCPU, error) {
+	line, _, _ := bytes.Cut(stat, []byte("\n"))
+	f := strings.Fields(string(line))
+	if len(f) == 0 || f[0] != "cpu" {
+		return MachineCPU{}, fmt.Errorf("first line of /proc/stat is not the \"cpu\" line: %.40q", line)
+	}
+	if len(f) < 9 {
+		return MachineCPU{}, fmt.Errorf("\"cpu\" line has %d counters, want at least 8", len(f)-1)
+	}
+	var c MachineCPU
+	for i, s := range f[1:9] {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return MachineCPU{}, fmt.Errorf("\"cpu\" counter %d: %w", i+1, err)
+		}
+		if c.Total > math.MaxUint64-v {
+			return MachineCPU{}, fmt.Errorf("\"cpu\" counters overflow")
+		}
+		c.Total += v
+		if i == 3 || i == 4 { // idle, iowait
+			c.Idle += v
+		}
+	}
+	return c, nil
+}
+
+// ReadMachineCPU reads path (normally /proc/stat).
+func ReadMachineCPU(path string) (MachineCPU, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return MachineCPU{}, err
+	}
+	c, err := ParseMachineCPU(data)
+	if err != nil {
+		return MachineCPU{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// IdleShare is the share (0..1) of the CPU time between a and a later
+// reading b that was idle; NaN when no time passed or the counters went
+// backwards.
+func IdleShare(a, b MachineCPU) float64 {
+	if b.Total <= a.Total || b.Idle < a.Idle {
+		return math.NaN()
+	}
+	return min(float64(b.Idle-a.Idle)/float64(b.Total-a.Total), 1)
 }

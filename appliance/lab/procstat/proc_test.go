@@ -1,6 +1,7 @@
-package rssbench
+package procstat
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -53,6 +54,53 @@ func FuzzParseStatCPU(f *testing.F) {
 		n, err := ParseStatCPU(b)
 		if err == nil && n < 0 {
 			t.Errorf("ParseStatCPU(%q) = %d without error", b, n)
+		}
+	})
+}
+
+func TestParseMachineCPU(t *testing.T) {
+	for _, tc := range []struct {
+		stat    string
+		want    MachineCPU
+		wantErr bool
+		reason  string
+	}{
+		{"cpu  100 5 50 800 20 3 2 0 7 0\ncpu0 50 2 25 400 10 1 1 0 3 0\n", MachineCPU{Idle: 820, Total: 980}, false, "idle+iowait over user..steal; guest not added again"},
+		{"cpu 1 2 3 4 5 6 7 8", MachineCPU{Idle: 9, Total: 36}, false, "an older kernel without guest columns"},
+		{"cpu0 1 2 3 4 5 6 7 8\n", MachineCPU{}, true, "not the all-CPU line"},
+		{"cpu 1 2 3\n", MachineCPU{}, true, "too few counters"},
+		{"cpu 1 2 3 x 5 6 7 8\n", MachineCPU{}, true, "not a number"},
+		{"cpu 18446744073709551615 1 0 0 0 0 0 0\n", MachineCPU{}, true, "overflow"},
+		{"", MachineCPU{}, true, "empty"},
+	} {
+		got, err := ParseMachineCPU([]byte(tc.stat))
+		if (err != nil) != tc.wantErr || got != tc.want {
+			t.Errorf("%s: ParseMachineCPU(%q) = %+v, %v; want %+v, error %t", tc.reason, tc.stat, got, err, tc.want, tc.wantErr)
+		}
+	}
+	if _, err := ReadMachineCPU("/proc/stat"); err != nil {
+		t.Errorf("this machine's /proc/stat: %v", err)
+	}
+}
+
+func TestIdleShare(t *testing.T) {
+	a := MachineCPU{Idle: 1000, Total: 4000}
+	if got := IdleShare(a, MachineCPU{Idle: 1050, Total: 4200}); got != 0.25 {
+		t.Errorf("50 idle of 200 ticks: %v, want 0.25", got)
+	}
+	if got := IdleShare(a, a); !math.IsNaN(got) {
+		t.Errorf("no time passed: %v, want NaN", got)
+	}
+	if got := IdleShare(a, MachineCPU{Idle: 900, Total: 4200}); !math.IsNaN(got) {
+		t.Errorf("idle went backwards: %v, want NaN", got)
+	}
+}
+
+func FuzzParseMachineCPU(f *testing.F) {
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := ParseMachineCPU(b)
+		if err == nil && c.Idle > c.Total {
+			t.Errorf("ParseMachineCPU(%q) = %+v: more idle than total", b, c)
 		}
 	})
 }
