@@ -10,7 +10,7 @@
 #                            through the same kernel and initramfs, up to atomicboxd's API
 
 KERNEL_RPI := $(IMAGE_BUILD)/kernel-rpi
-KERNEL_RPI_INPUTS := $(shell find image/kernel image/initramfs -type f -not -path 'image/kernel/qemu-arm64/*' 2>/dev/null) scripts/kernel-build.sh
+KERNEL_RPI_INPUTS := $(shell find image/kernel image/initramfs image/kernelbuild -type f -not -path 'image/kernel/qemu-arm64/*' 2>/dev/null) scripts/kernel-build.sh
 
 .PHONY: kernel-rpi image-qemu-arm64 image-test-arm64
 

@@ -13,6 +13,8 @@
 #   OUT-firmware/lib/firmware/     Wi-Fi firmware (gok does not copy it from the kernel)
 #
 # Usage: scripts/kernel-build.sh OUT
+# What goes in (the lock file's pins, the module closures) is decided by
+# image/kernelbuild (built here as a host tool); this script runs the tools.
 # Downloads are cached in ${XDG_CACHE_HOME:-~/.cache}/atomicbox/kernel and
 # checked against the lock file. Needs: apt-get, dpkg-deb, depmod (kmod), dtc
 # (device-tree-compiler), cpio, xz, go.
@@ -27,8 +29,13 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/atomicbox/kernel
 go=${GO:-go}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 
-kver=$(awk '!/^#/ && $1 ~ /^linux-modules-/ {sub("linux-modules-", "", $1); print $1}' "$lock")
-[ -n "$kver" ] || { echo "kernel-build: no linux-modules line in $lock" >&2; exit 1; }
+tools=$(mktemp -d)
+stage=$(mktemp -d)
+trap 'rm -rf "$tools" "$stage"' EXIT
+(cd "$repo" && CGO_ENABLED=0 "$go" build -trimpath -o "$tools/kernelbuild" ./image/kernelbuild/cmd/kernelbuild)
+kb=$tools/kernelbuild
+kver=$("$kb" release "$lock")
+pins=$("$kb" pins "$lock")
 
 # --- download (a private apt state; the host's apt configuration is untouched)
 fetch() {
@@ -42,7 +49,7 @@ fetch() {
 	[ -n "$mirror" ] || mirror=$(awk '/^deb / && !/security/ {print $2; exit}' /etc/apt/sources.list)
 	[ -n "$mirror" ] || { echo "kernel-build: no Debian mirror in the host's apt sources" >&2; exit 1; }
 	local suites
-	suites=$(awk '!/^#/ && NF == 5 {print $4}' "$lock" | sort -u)
+	suites=$("$kb" suites "$lock")
 	: >"$aptdir/etc/apt/sources.list"
 	for s in $suites; do
 		echo "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $s main non-free-firmware" >>"$aptdir/etc/apt/sources.list"
@@ -63,14 +70,14 @@ while read -r name version arch suite sum; do
 		rm -f "$f"
 		missing+=("$name=$version")
 	fi
-done < <(grep -v -E '^(#|$)' "$lock")
+done <<<"$pins"
 if [ ${#missing[@]} -gt 0 ]; then
 	fetch "${missing[@]}"
 fi
 while read -r name version arch suite sum; do
 	f=$cache/debs/${name}_${version}_${arch}.deb
 	echo "$sum  $f" | sha256sum --status -c - || { echo "kernel-build: checksum mismatch for $f (want $sum)" >&2; exit 1; }
-done < <(grep -v -E '^(#|$)' "$lock")
+done <<<"$pins"
 
 # --- unpack the full tree once per lock file
 locksum=$(sha256sum "$lock" | cut -c1-16)
@@ -86,33 +93,13 @@ if [ ! -f "$full/.done" ]; then
 fi
 mods=$full/lib/modules/$kver
 
-# closure NAME... prints the module files (relative to $mods) the names need,
-# dependencies included; built-in names print nothing; unknown names fail.
-closure() {
-	local n
-	for n in "$@"; do
-		n=${n//-/_}
-		awk -v want="$n" -v builtin="$mods/modules.builtin" '
-			BEGIN {
-				while ((getline l < builtin) > 0) { b = l; sub(".*/", "", b); sub("\\.ko$", "", b); gsub("-", "_", b); bi[b] = 1 }
-			}
-			{
-				p = $1; sub(":$", "", p)
-				b = p; sub(".*/", "", b); sub("\\.ko.*$", "", b); gsub("-", "_", b)
-				if (b == want) { print p; for (i = 2; i <= NF; i++) print $i; found = 1 }
-			}
-			END {
-				if (!found && !(want in bi)) { print "kernel-build: no module " want > "/dev/stderr"; exit 1 }
-			}' "$mods/modules.dep"
-	done | sort -u
-}
-
-# copymods DEST NAME...: a lib/modules tree with those modules and a fresh modules.dep
+# copymods DEST -list FILE | -boards FILE: a lib/modules tree with those
+# modules and their dependencies (kernelbuild closure) and a fresh modules.dep
 copymods() {
 	local dest=$1
 	shift
 	local list
-	list=$(closure "$@")
+	list=$("$kb" closure -mods "$mods" "$@")
 	rm -rf "$dest/lib/modules"
 	mkdir -p "$dest/lib/modules/$kver"
 	(cd "$mods" && cp --parents $list modules.builtin modules.builtin.modinfo modules.order "$dest/lib/modules/$kver/")
@@ -148,7 +135,7 @@ package kernel
 EOF
 
 # --- modules for the running system
-copymods "$out" $(grep -v -E '^\s*(#|$)' "$repo/image/kernel/modules.txt")
+copymods "$out" -list "$repo/image/kernel/modules.txt"
 
 # --- Wi-Fi firmware (Pi 4, 400, CM4, Pi 5: CYW43455/43456), symlinks resolved
 fw=$out-firmware/lib/firmware/brcm
@@ -160,10 +147,8 @@ done
 ls "$fw" | grep -q . || { echo "kernel-build: no brcmfmac43455 firmware in firmware-brcm80211" >&2; exit 1; }
 
 # --- initramfs
-stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
 (cd "$repo" && CGO_ENABLED=0 GOOS=linux GOARCH=arm64 "$go" build -trimpath -ldflags=-s -o "$stage/init" ./image/initramfs/cmd/init)
-copymods "$stage" $(awk '!/^#/ && NF >= 3 {for (i = 3; i <= NF; i++) print $i}' "$repo/image/initramfs/boot/boards.txt" | sort -u)
+copymods "$stage" -boards "$repo/image/initramfs/boot/boards.txt"
 mkdir -p "$stage"/{dev,proc,sys,newroot}
 # The kernel opens /dev/console for init before anything is mounted.
 if [ "$(id -u)" = 0 ]; then mknod -m 600 "$stage/dev/console" c 5 1; fi
