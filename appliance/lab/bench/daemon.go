@@ -31,6 +31,7 @@ type DaemonConfig struct {
 	Peers      []string // -peer host:port, each
 	LogPath    string   // stdout and stderr go here
 	Env        []string // added to this process's environment, e.g. GOMAXPROCS=1
+	Args       []string // more flags, e.g. -cpuprofile FILE
 }
 
 // Daemon is a running atomicboxd. Its methods are safe for concurrent use.
@@ -59,6 +60,7 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 	for _, p := range cfg.Peers {
 		args = append(args, "-peer", p)
 	}
+	args = append(args, cfg.Args...)
 	name := cfg.Bin
 	if cfg.NS != "" {
 		args = append([]string{"netns", "exec", cfg.NS, cfg.Bin}, args...)

@@ -71,6 +71,9 @@ type FlashCrowd struct {
 	// NoBaseline skips the HTTP-only scenario (for quick experiments; the
 	// benchmark's figures always include it).
 	NoBaseline bool
+	// CPUProfile, when set, is where the first viewing box writes a CPU
+	// profile of its daemon (pprof, from its start to its stop).
+	CPUProfile string
 	// Trace, when set, receives one CSV line per box every 500 ms of the
 	// swarm scenario (see traceBoxes) and each player's result at the end.
 	Trace io.Writer
@@ -193,11 +196,15 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 	}
 	btAddr := func(i int) string { return fmt.Sprintf("%s:%d", hosts[i].IP, btPort) }
 	start := func(i int, name string, peers []string) (*Daemon, error) {
+		var args []string
+		if i == 1 && name == "box01" && f.CPUProfile != "" {
+			args = []string{"-cpuprofile", f.CPUProfile}
+		}
 		d, err := StartDaemon(ctx, DaemonConfig{
 			Bin: filepath.Join(f.Bin, "atomicboxd"), NS: hosts[i].NS,
 			DataDir: filepath.Join(f.Work, "boxes", name), APIAddr: apiAddr, BTPort: btPort,
 			Channel: baseURL, NetworkKey: ch.PublicKey(), Peers: peers,
-			LogPath: filepath.Join(f.Work, "logs", name+".log"), Env: f.daemonEnv(),
+			LogPath: filepath.Join(f.Work, "logs", name+".log"), Env: f.daemonEnv(), Args: args,
 		})
 		if err == nil {
 			dmu.Lock()

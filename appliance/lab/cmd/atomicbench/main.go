@@ -14,6 +14,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -42,11 +43,19 @@ func main() {
 	flag.DurationVar(&f.StartBuffer, "start-buffer", 0, "media the player has before its first frame (0: mpv as the TV runs it)")
 	flag.DurationVar(&f.ResumeBuffer, "resume-buffer", 0, "media the player waits for after a stall (0: mpv as the TV runs it)")
 	noBaseline := flag.Bool("no-baseline", false, "skip the HTTP-only scenario (quick experiments only: the benchmark's figures need it)")
+	flag.StringVar(&f.CPUProfile, "cpuprofile-box", "", "write a CPU profile of the first viewing box's daemon to this file (read it with go tool pprof -top bin/atomicboxd FILE)")
 	trace := flag.String("trace", "", "write a CSV trace of every box (every 500 ms) and every player's result to this file")
 	var env stringList
 	flag.Var(&env, "daemon-env", "KEY=VALUE added to every daemon's environment (repeatable)")
 	flag.Parse()
 	f.DaemonEnv = env
+	if f.CPUProfile != "" {
+		abs, err := filepath.Abs(f.CPUProfile) // the daemon runs elsewhere
+		if err != nil {
+			log.Fatalf("atomicbench: %v", err)
+		}
+		f.CPUProfile = abs
+	}
 	f.NoBaseline = *noBaseline
 	if *trace != "" {
 		tf, err := os.Create(*trace)
