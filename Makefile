@@ -9,7 +9,7 @@ export GOFLAGS := -buildvcs=false
 # Demo: HEADLESS=1 runs the UI under Xvfb (no display needed).
 HEADLESS ?=
 
-.PHONY: all build run test bench fuzz vet clean setup-run setup-test
+.PHONY: all build run test bench bench-all fuzz vet clean setup-run setup-test
 
 all: build
 
@@ -49,6 +49,11 @@ test: setup-test vet
 bench: setup-test build
 	scripts/rss-bench.sh
 	scripts/bench.sh
+
+# Every premiere-night scenario (about 25 minutes), the default crowd30
+# last: one scenario=... line each.
+bench-all: setup-test build
+	for s in crowd60 thin dsl 4k crowd30; do scripts/bench.sh -scenario $$s || exit 1; done
 
 # Short coverage-guided fuzzing of every parser (seed corpora live in testdata/fuzz).
 FUZZTIME ?= 20s

@@ -59,12 +59,15 @@ type FlashCrowd struct {
 	Join         time.Duration
 	OriginFactor float64 // origin rate limit as a multiple of the bit rate
 	BoxLink      Link
-	SeederLink   Link
-	Seeder       bool // run the network's seed box (holds the episode from the start)
-	Seeks        int  // seek benchmark on an extra box after the crowd; 0 = none
-	Seed         uint64
-	Progress     io.Writer // one line per step; nil = none
-	DaemonEnv    []string  // added to every daemon's environment
+	// BoxLinks, when set, replaces BoxLink: box i (from 0) has
+	// BoxLinks[i % len(BoxLinks)] (households on different lines).
+	BoxLinks   []Link
+	SeederLink Link
+	Seeder     bool // run the network's seed box (holds the episode from the start)
+	Seeks      int  // seek benchmark on an extra box after the crowd; 0 = none
+	Seed       uint64
+	Progress   io.Writer // one line per step; nil = none
+	DaemonEnv  []string  // added to every daemon's environment
 	// StartBuffer and ResumeBuffer replace DefaultPlayer's when non-zero
 	// (what if the TV waited longer before it starts or resumes).
 	StartBuffer, ResumeBuffer time.Duration
@@ -107,8 +110,18 @@ func (f *FlashCrowd) SupplyRatio() float64 {
 	if f.Seeder {
 		supply += float64(f.SeederLink.Up)
 	}
-	supply += float64(f.Boxes) * float64(f.BoxLink.Up) * bandwidth.DefaultWatchingUploadShare
+	for i := range f.Boxes {
+		supply += float64(f.boxLink(i).Up) * bandwidth.DefaultWatchingUploadShare
+	}
 	return supply / (float64(f.Boxes) * f.BitsPerSec)
+}
+
+// boxLink is viewing box i's link (i from 0).
+func (f *FlashCrowd) boxLink(i int) Link {
+	if len(f.BoxLinks) > 0 {
+		return f.BoxLinks[i%len(f.BoxLinks)]
+	}
+	return f.BoxLink
 }
 
 // ScenarioName is Scenario, or crowd<Boxes>.
@@ -181,7 +194,7 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 	f.logf("creating %d network namespaces", f.Boxes+3)
 	hosts := make([]Host, f.Boxes+2)
 	if err := parallel(ctx, len(hosts), 8, func(i int) error {
-		link := f.BoxLink
+		link := f.boxLink(max(i-1, 0)) // host i is viewing box i-1; the seeker gets box 0's
 		if i == 0 {
 			link = f.SeederLink
 		}
@@ -264,8 +277,8 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 		if err := boxes[i].WaitEpisode(wctx, episodeID, 0); err != nil {
 			return err
 		}
-		if f.BoxLink.Up > 0 {
-			return boxes[i].SetUplink(wctx, f.BoxLink.Up/8)
+		if up := f.boxLink(i).Up; up > 0 {
+			return boxes[i].SetUplink(wctx, up/8)
 		}
 		return nil
 	}); err != nil {
@@ -307,7 +320,7 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 	rep.Figures = Figures{
 		Scenario: f.ScenarioName(), Invalid: cpuIdle.Invalid(), SupplyRatio: f.SupplyRatio(), CPUIdleMin: cpuIdle.Min,
 		OriginUseful: rep.WebSeedBytes, Uploaded: after.BytesUploaded - before.BytesUploaded,
-		UploadAllowed: uploadAllowed(results, rep.SwarmDuration, f.BoxLink.Up/8), BoxCPU: cpu1 - cpu0,
+		UploadAllowed: uploadAllowed(results, rep.SwarmDuration, func(i int) int64 { return f.boxLink(i).Up / 8 }), BoxCPU: cpu1 - cpu0,
 	}
 
 	if f.Seeks > 0 {
@@ -485,16 +498,16 @@ func boxCPU(boxes []*Daemon) time.Duration {
 	return sum
 }
 
-// uploadAllowed is what boxes with an uplink of up bytes/s may upload in a
-// phase of length phase: the watching share of the uplink while the box's
-// player reads (from its join to its finish), the whole uplink before and
-// after.
-func uploadAllowed(results []PlayResult, phase time.Duration, up int64) int64 {
+// uploadAllowed is what the boxes may upload in a phase of length phase,
+// box i with an uplink of up(i) bytes/s: the watching share of the uplink
+// while the box's player reads (from its join to its finish), the whole
+// uplink before and after.
+func uploadAllowed(results []PlayResult, phase time.Duration, up func(i int) int64) int64 {
 	var allowed float64
-	for _, r := range results {
+	for i, r := range results {
 		watching := min(max(r.FinishedAt, 0), max(phase-r.Joined, 0))
 		idle := phase - watching
-		allowed += float64(up) * (bandwidth.DefaultWatchingUploadShare*watching.Seconds() + idle.Seconds())
+		allowed += float64(up(i)) * (bandwidth.DefaultWatchingUploadShare*watching.Seconds() + idle.Seconds())
 	}
 	return int64(allowed)
 }

@@ -82,6 +82,8 @@ func TestSupplyRatio(t *testing.T) {
 			(16e6 + 100e6 + 30*7.5e6) / (30 * 8e6), "today's crowd30: origin, seed box and 3/4 of every uplink"},
 		{FlashCrowd{Boxes: 10, BitsPerSec: 8e6, OriginFactor: 1, BoxLink: Link{Up: 2e6}},
 			(8e6 + 10*1.5e6) / (10 * 8e6), "no seed box, thin uplinks: under 1"},
+		{FlashCrowd{Boxes: 4, BitsPerSec: 8e6, OriginFactor: 2, BoxLink: Link{Up: 99e6}, BoxLinks: []Link{{Up: 2e6}, {Up: 20e6}}},
+			(16e6 + 0.75*(2e6+20e6+2e6+20e6)) / (4 * 8e6), "per-box links replace BoxLink, in turn"},
 	} {
 		if got := tc.f.SupplyRatio(); math.Abs(got-tc.want) > 1e-9 {
 			t.Errorf("%s: SupplyRatio = %v, want %v", tc.reason, got, tc.want)
@@ -96,7 +98,7 @@ func TestUploadAllowed(t *testing.T) {
 		{Joined: 15 * s, FinishedAt: 30 * s}, // cut by the phase's end after 5 s
 	}
 	// up 1000 B/s: box 1 0.75*10 + 10 = 17.5 s, box 2 0.75*5 + 15 = 18.75 s.
-	if got, want := uploadAllowed(results, 20*s, 1000), int64(36250); got != want {
+	if got, want := uploadAllowed(results, 20*s, func(int) int64 { return 1000 }), int64(36250); got != want {
 		t.Errorf("uploadAllowed = %d, want %d", got, want)
 	}
 }

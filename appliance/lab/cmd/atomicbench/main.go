@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,29 +26,19 @@ import (
 
 func main() {
 	f := bench.FlashCrowd{Progress: os.Stderr}
-	flag.StringVar(&f.Bin, "bin", "bin", "directory holding atomicboxd")
+	finish := f.Flags(flag.CommandLine)
 	work := flag.String("work", "", "scratch directory (default: a new temporary directory, removed afterwards)")
-	flag.IntVar(&f.Boxes, "boxes", 30, "boxes in the crowd (1..200)")
-	flag.StringVar(&f.Scenario, "scenario", "", "scenario name in the figures (default crowd<boxes>)")
-	mib := flag.Int64("episode-mib", 64, "episode size in MiB (random bytes)")
-	mbit := flag.Float64("bitrate-mbit", 8, "episode bit rate in Mbit/s")
-	flag.Int64Var(&f.PieceLength, "piece-length", 0, "torrent piece length in bytes (0: the publisher's default)")
-	flag.DurationVar(&f.Join, "join", 5*time.Second, "players start at random times within this")
-	flag.Float64Var(&f.OriginFactor, "origin-factor", 2, "origin rate limit as a multiple of the bit rate")
-	down := flag.Float64("down-mbit", 50, "box link downstream, Mbit/s")
-	up := flag.Float64("up-mbit", 10, "box link upstream, Mbit/s")
-	seedLink := flag.Float64("seeder-mbit", 100, "seed box link, both directions, Mbit/s")
-	flag.BoolVar(&f.Seeder, "seeder", true, "run the network's seed box, holding the episode from the start")
-	flag.IntVar(&f.Seeks, "seeks", 20, "seeks after the crowd, each on a fresh box 2 s into playback (0: none)")
-	flag.Uint64Var(&f.Seed, "seed", 1, "seed of the content, join times and seek positions")
-	flag.DurationVar(&f.StartBuffer, "start-buffer", 0, "media the player has before its first frame (0: mpv as the TV runs it)")
-	flag.DurationVar(&f.ResumeBuffer, "resume-buffer", 0, "media the player waits for after a stall (0: mpv as the TV runs it)")
-	noBaseline := flag.Bool("no-baseline", false, "skip the HTTP-only scenario (quick experiments only: the benchmark's figures need it)")
 	flag.StringVar(&f.CPUProfile, "cpuprofile-box", "", "write a CPU profile of the first viewing box's daemon to this file (read it with go tool pprof -top bin/atomicboxd FILE)")
 	trace := flag.String("trace", "", "write a CSV trace of every box (every 500 ms) and every player's result to this file")
 	var env stringList
 	flag.Var(&env, "daemon-env", "KEY=VALUE added to every daemon's environment (repeatable)")
+	if err := bench.ApplyScenario(flag.CommandLine, os.Args[1:]); err != nil {
+		log.Fatalf("atomicbench: %v", err)
+	}
 	flag.Parse()
+	if err := finish(); err != nil {
+		log.Fatalf("atomicbench: %v", err)
+	}
 	f.DaemonEnv = env
 	if f.CPUProfile != "" {
 		abs, err := filepath.Abs(f.CPUProfile) // the daemon runs elsewhere
@@ -56,7 +47,6 @@ func main() {
 		}
 		f.CPUProfile = abs
 	}
-	f.NoBaseline = *noBaseline
 	if *trace != "" {
 		tf, err := os.Create(*trace)
 		if err != nil {
@@ -65,10 +55,6 @@ func main() {
 		defer tf.Close()
 		f.Trace = tf
 	}
-	f.Size = *mib << 20
-	f.BitsPerSec = *mbit * 1e6
-	f.BoxLink = bench.Link{Down: int64(*down * 1e6), Up: int64(*up * 1e6)}
-	f.SeederLink = bench.Link{Down: int64(*seedLink * 1e6), Up: int64(*seedLink * 1e6)}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -97,14 +83,25 @@ func run(ctx context.Context, f *bench.FlashCrowd, work string, out io.Writer) e
 	}
 	fmt.Fprintf(out, "\nflash crowd: %d boxes join within %v; episode %d MiB at %.1f Mbit/s (%.0f s, random bytes);\n",
 		f.Boxes, f.Join, f.Size>>20, f.BitsPerSec/1e6, f.Duration().Seconds())
-	fmt.Fprintf(out, "box links %.0f/%.0f Mbit/s down/up (tbf), no added latency (no netem in this kernel); origin capped at %.1f Mbit/s; seed box: %v (%.0f Mbit/s)\n",
-		float64(f.BoxLink.Down)/1e6, float64(f.BoxLink.Up)/1e6, f.BitsPerSec*f.OriginFactor/1e6, f.Seeder, float64(f.SeederLink.Up)/1e6)
+	links := []bench.Link{f.BoxLink}
+	if len(f.BoxLinks) > 0 {
+		links = f.BoxLinks
+	}
+	var ls []string
+	for _, l := range links {
+		ls = append(ls, fmt.Sprintf("%.0f/%.0f", float64(l.Down)/1e6, float64(l.Up)/1e6))
+	}
+	if sc, ok := bench.Scenarios[f.ScenarioName()]; ok {
+		fmt.Fprintf(out, "scenario %s: %s\n", f.ScenarioName(), sc.Why)
+	}
+	fmt.Fprintf(out, "box links %s Mbit/s down/up (tbf; several: given to the boxes in turn), no added latency (no netem in this kernel); origin capped at %.1f Mbit/s; seed box: %v (%.0f Mbit/s)\n",
+		strings.Join(ls, ", "), f.BitsPerSec*f.OriginFactor/1e6, f.Seeder, float64(f.SeederLink.Up)/1e6)
 	pc := f.Player()
 	fmt.Fprintf(out, "player (mpv as the TV runs it): first frame with %v of media, resumes with %v after a stall, reads ahead up to %d MiB; players are cut after %v\n",
 		pc.StartBuffer, pc.ResumeBuffer, pc.MaxAhead>>20, 2*f.Duration())
 	fmt.Fprintf(out, "scratch (data dirs, origin): %s\n", work)
-	fmt.Fprintf(out, "each box is told its uplink (Settings, %.0f Mbit/s) and uploads at most %.0f%% of it while it plays; %d peer connections per box and episode (x3 once complete)\n\n",
-		float64(f.BoxLink.Up)/1e6, 100*bandwidth.DefaultWatchingUploadShare, swarm.DefaultConnsPerTorrent)
+	fmt.Fprintf(out, "each box is told its uplink (Settings) and uploads at most %.0f%% of it while it plays; %d peer connections per box and episode (x3 once complete)\n\n",
+		100*bandwidth.DefaultWatchingUploadShare, swarm.DefaultConnsPerTorrent)
 	sums := []bench.Summary{rep.Swarm, rep.HTTP}
 	if f.NoBaseline {
 		sums = sums[:1]
