@@ -67,9 +67,22 @@ func TestLoadedMachineIsInvalid(t *testing.T) {
 	if testing.Short() {
 		t.Skip("keeps every CPU busy for a second")
 	}
+	// One spinner per CPU that /proc/stat counts (the machine's, which may
+	// be more than this process's GOMAXPROCS), plus one.
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpus := 0
+	for _, line := range strings.Split(string(stat), "\n") {
+		if strings.HasPrefix(line, "cpu") && !strings.HasPrefix(line, "cpu ") {
+			cpus++
+		}
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(cpus, runtime.NumCPU())))
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for range runtime.NumCPU() + 1 {
+	for range max(cpus, runtime.NumCPU()) + 1 {
 		wg.Go(func() {
 			for ctx.Err() == nil {
 			}
