@@ -53,7 +53,7 @@ bench: setup-test build
 # Every premiere-night scenario (about 25 minutes), the default crowd30
 # last: one scenario=... line each.
 bench-all: setup-test build
-	for s in crowd60 thin dsl 4k crowd30; do scripts/bench.sh -scenario $$s || exit 1; done
+	for s in crowd60 thin dsl nat 4k crowd30; do scripts/bench.sh -scenario $$s || exit 1; done
 
 # Short coverage-guided fuzzing of every parser (seed corpora live in testdata/fuzz).
 FUZZTIME ?= 20s

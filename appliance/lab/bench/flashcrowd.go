@@ -59,6 +59,10 @@ type FlashCrowd struct {
 	Join         time.Duration
 	OriginFactor float64 // origin rate limit as a multiple of the bit rate
 	BoxLink      Link
+	// NATEvery, when above 0, puts every NATEvery-th viewing box behind a
+	// NAT without a port mapping: it refuses incoming BitTorrent
+	// connections (Lab.RefuseIncoming) and only dials out.
+	NATEvery int
 	// BoxLinks, when set, replaces BoxLink: box i (from 0) has
 	// BoxLinks[i % len(BoxLinks)] (households on different lines).
 	BoxLinks   []Link
@@ -199,8 +203,13 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 			link = f.SeederLink
 		}
 		var err error
-		hosts[i], err = lab.AddHost(ctx, i, link)
-		return err
+		if hosts[i], err = lab.AddHost(ctx, i, link); err != nil {
+			return err
+		}
+		if f.NATEvery > 0 && i >= 1 && i <= f.Boxes && i%f.NATEvery == 0 {
+			return lab.RefuseIncoming(ctx, hosts[i], btPort)
+		}
+		return nil
 	}); err != nil {
 		return nil, err
 	}

@@ -113,6 +113,20 @@ func (l *Lab) AddHost(ctx context.Context, i int, link Link) (Host, error) {
 	return Host{NS: ns, IP: ip, index: i}, nil
 }
 
+// RefuseIncoming makes h drop new incoming TCP connections to port, as a
+// home router without a port mapping does, while its own outgoing
+// connections (and their replies) pass. It needs nft (Debian's nftables).
+func (l *Lab) RefuseIncoming(ctx context.Context, h Host, port int) error {
+	rules := fmt.Sprintf(`table inet boxnat {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		tcp dport %d ct state new drop
+	}
+}
+`, port)
+	return runCmdInput(ctx, strings.NewReader(rules), "ip", "netns", "exec", h.NS, "nft", "-f", "-")
+}
+
 // Lab addresses are fixed so that neighbour entries can be written ahead
 // (PinNeighbours): the bridge's, and each host's eth0 by its number.
 const hubMAC = "02:ab:00:00:ff:ff"

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -103,4 +104,71 @@ type zeros struct{}
 func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// TestRefuseIncoming: a host behind the lab's NAT refuses new connections
+// to the port, while it still dials out and other ports still answer.
+func TestRefuseIncoming(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("network namespaces need root; make bench runs as root")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	lab, err := NewLab(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lab.Close()
+	natted, open := mustHost(t, ctx, lab, 0), mustHost(t, ctx, lab, 1)
+	if err := lab.PinNeighbours(ctx, []Host{natted, open}); err != nil {
+		t.Fatal(err)
+	}
+	const port = 6881
+	if err := lab.RefuseIncoming(ctx, natted, port); err != nil {
+		t.Fatal(err)
+	}
+	listen := func(h Host, port int) string {
+		ln, err := ListenIn(h.NS, "tcp", fmt.Sprintf("%s:%d", h.IP, port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+		return ln.Addr().String()
+	}
+	dial := func(from Host, addr string) error {
+		dctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		c, err := DialerIn(from.NS)(dctx, "tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}
+	if err := dial(open, listen(natted, port)); err == nil {
+		t.Errorf("dialled the NATed host's port %d from outside", port)
+	}
+	if err := dial(open, listen(natted, port+1)); err != nil {
+		t.Errorf("another port of the NATed host: %v, want it open", err)
+	}
+	if err := dial(natted, listen(open, port)); err != nil {
+		t.Errorf("the NATed host dialling out: %v, want it to connect", err)
+	}
+}
+
+func mustHost(t *testing.T, ctx context.Context, lab *Lab, i int) Host {
+	t.Helper()
+	h, err := lab.AddHost(ctx, i, Link{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
