@@ -2,10 +2,10 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -39,7 +39,7 @@ func TestCPUWatchReadsAFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "stat")
 	write := func(idle, total int) {
 		busy := total - idle
-		data := []byte("cpu  " + itoa(busy) + " 0 0 " + itoa(idle) + " 0 0 0 0 0 0\n")
+		data := []byte(fmt.Sprintf("cpu  %d 0 0 %d 0 0 0 0 0 0\n", busy, idle))
 		if err := os.WriteFile(path+".tmp", data, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -57,8 +57,6 @@ func TestCPUWatchReadsAFile(t *testing.T) {
 		t.Fatalf("report %+v, want a first sample of 0.3", r)
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // TestLoadedMachineIsInvalid is the benchmark's guard, measured for real:
 // with every CPU of this machine kept busy by spinning goroutines, the

@@ -88,10 +88,11 @@ type FlashCrowd struct {
 
 // FlashCrowdReport is what Run measured.
 type FlashCrowdReport struct {
-	Figures       Figures   // Swarm and HTTP are the two scenarios' summaries
-	CPU           CPUReport // the machine's CPU idle through the crowd phase
-	Swarm, HTTP   Summary
-	WebSeedBytes  int64           // useful bytes the boxes got from the origin (BEP 19), swarm scenario
+	// Figures holds the two scenarios' summaries (Swarm, HTTP) and the
+	// swarm's byte counts; OriginUseful is what the boxes kept of the
+	// origin's bytes (web seed payload that passed the hash check).
+	Figures       Figures
+	CPU           CPUReport       // the machine's CPU idle through the crowd phase
 	Seeks         []time.Duration // seek to first 64 KiB, swarm up
 	SeekErr       string
 	SwarmDuration time.Duration
@@ -322,13 +323,12 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 		return nil, err
 	}
 	after := sumStats(ctx, boxes)
-	rep.Swarm = Summarize("swarm", results)
-	rep.Swarm.OriginBytes = handler.Load().ServedBytes() - origin0
-	rep.Swarm.PeerBytes = after.BytesFromPeers - before.BytesFromPeers
-	rep.WebSeedBytes = after.BytesFromWebSeed - before.BytesFromWebSeed
+	swarmSum := Summarize("swarm", results)
+	swarmSum.OriginBytes = handler.Load().ServedBytes() - origin0
+	swarmSum.PeerBytes = after.BytesFromPeers - before.BytesFromPeers
 	rep.Figures = Figures{
 		Scenario: f.ScenarioName(), Invalid: cpuIdle.Invalid(), SupplyRatio: f.SupplyRatio(), CPUIdleMin: cpuIdle.Min,
-		OriginUseful: rep.WebSeedBytes, Uploaded: after.BytesUploaded - before.BytesUploaded,
+		Swarm: swarmSum, OriginUseful: after.BytesFromWebSeed - before.BytesFromWebSeed, Uploaded: after.BytesUploaded - before.BytesUploaded,
 		UploadAllowed: uploadAllowed(results, rep.SwarmDuration, func(i int) int64 { return f.boxLink(i).Up / 8 }), BoxCPU: cpu1 - cpu0,
 	}
 
@@ -353,7 +353,6 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rep.Figures.Swarm = rep.Swarm
 	if f.NoBaseline {
 		return rep, nil
 	}
@@ -373,9 +372,8 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rep.HTTP = Summarize("http", results)
-	rep.HTTP.OriginBytes = handler.Load().ServedBytes()
-	rep.Figures.Swarm, rep.Figures.HTTP = rep.Swarm, rep.HTTP
+	rep.Figures.HTTP = Summarize("http", results)
+	rep.Figures.HTTP.OriginBytes = handler.Load().ServedBytes()
 	return rep, nil
 }
 

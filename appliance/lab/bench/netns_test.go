@@ -15,16 +15,7 @@ import (
 // TestLab shapes a link and checks the rate a TCP transfer gets through it,
 // and that Close leaves no namespace behind.
 func TestLab(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("network namespaces need root; make bench runs as root")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	lab, err := NewLab(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lab.Close()
+	ctx, lab := newTestLab(t)
 	const up = 8e6 // bits/s
 	sender, err := lab.AddHost(ctx, 0, Link{Down: 50e6, Up: up})
 	if err != nil {
@@ -109,16 +100,7 @@ func (zeros) Read(p []byte) (int, error) {
 // TestRefuseIncoming: a host behind the lab's NAT refuses new connections
 // to the port, while it still dials out and other ports still answer.
 func TestRefuseIncoming(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("network namespaces need root; make bench runs as root")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	lab, err := NewLab(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lab.Close()
+	ctx, lab := newTestLab(t)
 	natted, open := mustHost(t, ctx, lab, 0), mustHost(t, ctx, lab, 1)
 	if err := lab.PinNeighbours(ctx, []Host{natted, open}); err != nil {
 		t.Fatal(err)
@@ -162,6 +144,23 @@ func TestRefuseIncoming(t *testing.T) {
 	if err := dial(natted, listen(open, port)); err != nil {
 		t.Errorf("the NATed host dialling out: %v, want it to connect", err)
 	}
+}
+
+// newTestLab is a lab for one test (skipped without root), closed with the
+// test; the context ends after a minute.
+func newTestLab(t *testing.T) (context.Context, *Lab) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("network namespaces need root; make bench runs as root")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	lab, err := NewLab(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lab.Close() })
+	return ctx, lab
 }
 
 func mustHost(t *testing.T, ctx context.Context, lab *Lab, i int) Host {

@@ -102,7 +102,7 @@ func run(ctx context.Context, f *bench.FlashCrowd, work string, out io.Writer) e
 	fmt.Fprintf(out, "scratch (data dirs, origin): %s\n", work)
 	fmt.Fprintf(out, "each box is told its uplink (Settings) and uploads at most %.0f%% of it while it plays; %d peer connections per box and episode (x3 once complete)\n\n",
 		100*bandwidth.DefaultWatchingUploadShare, swarm.DefaultConnsPerTorrent)
-	sums := []bench.Summary{rep.Swarm, rep.HTTP}
+	sums := []bench.Summary{rep.Figures.Swarm, rep.Figures.HTTP}
 	if f.NoBaseline {
 		sums = sums[:1]
 		fmt.Fprintf(out, "(-no-baseline: the HTTP-only scenario was skipped; its figures below are zero)\n")
@@ -111,8 +111,8 @@ func run(ctx context.Context, f *bench.FlashCrowd, work string, out io.Writer) e
 		return err
 	}
 	fmt.Fprintf(out, "\nswarm: boxes got %.1f MiB from the origin as web seed (useful), %.1f MiB from peers; scenario took %v, http %v\n",
-		float64(rep.WebSeedBytes)/(1<<20), float64(rep.Swarm.PeerBytes)/(1<<20), rep.SwarmDuration.Round(time.Second), rep.HTTPDuration.Round(time.Second))
-	for _, s := range []bench.Summary{rep.Swarm, rep.HTTP} {
+		float64(rep.Figures.OriginUseful)/(1<<20), float64(rep.Figures.Swarm.PeerBytes)/(1<<20), rep.SwarmDuration.Round(time.Second), rep.HTTPDuration.Round(time.Second))
+	for _, s := range []bench.Summary{rep.Figures.Swarm, rep.Figures.HTTP} {
 		if n := len(s.Errors); n > 0 {
 			fmt.Fprintf(out, "%s: %d players did not get the whole episode (cut at the limit, or failed), e.g. %s\n", s.Name, n, s.Errors[0])
 		}
