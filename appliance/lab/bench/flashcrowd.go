@@ -330,6 +330,7 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 		Scenario: f.ScenarioName(), Invalid: cpuIdle.Invalid(), SupplyRatio: f.SupplyRatio(), CPUIdleMin: cpuIdle.Min,
 		Swarm: swarmSum, OriginUseful: after.BytesFromWebSeed - before.BytesFromWebSeed, Uploaded: after.BytesUploaded - before.BytesUploaded,
 		UploadAllowed: uploadAllowed(results, rep.SwarmDuration, func(i int) int64 { return f.boxLink(i).Up / 8 }), BoxCPU: cpu1 - cpu0,
+		Flow: CrowdFlow(results),
 	}
 
 	if f.Seeks > 0 {

@@ -57,7 +57,14 @@ type PlayResult struct {
 	FinishedAt time.Duration // when the player stopped reading, from the request
 	Joined     time.Duration // when the viewer started, from the crowd's start (Watch)
 	LastStall  time.Duration // when the last stall began, from the request (0: none)
+	// Seconds holds, for each whole second from the request until the
+	// player stopped reading, the bytes that arrived in it and the bytes
+	// the picture consumed in it (Flow compares them across a crowd).
+	Seconds []SecondFlow
 }
+
+// SecondFlow is one second of a playback: bytes received and bytes played.
+type SecondFlow struct{ Received, Consumed int64 }
 
 // RebufferRatio is stalled time over stalled plus played time.
 func (r PlayResult) RebufferRatio() float64 {
@@ -82,6 +89,11 @@ type Playback struct {
 	pos       float64   // playhead in bytes at posAt
 	stalledAt time.Time // when the current stall began
 	res       PlayResult
+
+	// Per-second accounting (sampleUntil): the bytes held and the playhead
+	// at the last whole second recorded.
+	flowHave int64
+	flowPos  float64
 }
 
 // NewPlayback starts a playback of a stream of size bytes, requested at start.
@@ -104,6 +116,7 @@ func (p *Playback) Position(t time.Time) float64 {
 // Arrive records that the stream holds total bytes at time t. Calls must
 // have non-decreasing t and total.
 func (p *Playback) Arrive(t time.Time, total int64) {
+	p.sampleUntil(t)
 	p.advance(t)
 	p.have = total
 	if !p.playing {
@@ -158,6 +171,7 @@ func (p *Playback) maybeStart(t time.Time) {
 // plays without stalls (it is accounted without waiting for it); otherwise
 // an ongoing stall or startup is counted up to t.
 func (p *Playback) Finish(t time.Time, err error) PlayResult {
+	p.sampleUntil(t)
 	p.advance(t)
 	res := p.res
 	res.Bytes = p.have
@@ -177,6 +191,25 @@ func (p *Playback) Finish(t time.Time, err error) PlayResult {
 		res.Stalled += t.Sub(p.stalledAt)
 	}
 	return res
+}
+
+// sampleUntil records every whole second since the request that ended at
+// or before t and is not recorded yet, with the state of before t's event
+// (bytes held; the playhead, which moves linearly and stops at what is
+// held, so Position is exact at any time since the last event).
+func (p *Playback) sampleUntil(t time.Time) {
+	for {
+		end := p.start.Add(time.Duration(len(p.res.Seconds)+1) * time.Second)
+		if end.After(t) {
+			return
+		}
+		pos := p.Position(end)
+		p.res.Seconds = append(p.res.Seconds, SecondFlow{
+			Received: p.have - p.flowHave,
+			Consumed: int64(pos) - int64(p.flowPos),
+		})
+		p.flowHave, p.flowPos = p.have, pos
+	}
 }
 
 func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 type arrival struct {
@@ -97,9 +98,55 @@ func TestPlayback(t *testing.T) {
 			pb.Arrive(t0.Add(a.at), a.total)
 		}
 		got := pb.Finish(t0.Add(tt.end), tt.err)
-		if diff := cmp.Diff(tt.want, got); diff != "" {
+		if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(PlayResult{}, "Seconds")); diff != "" {
 			t.Errorf("%s: result (-want +got):\n%s", tt.reason, diff)
 		}
+	}
+}
+
+// TestPlaybackSeconds checks the per-second flow of a playback that runs
+// dry: what arrived and what the picture played in each whole second.
+func TestPlaybackSeconds(t *testing.T) {
+	s := time.Second
+	cfg := PlayerConfig{BytesPerSecond: 1000, StartBuffer: 2 * time.Second, ResumeBuffer: time.Second}
+	t0 := time.Unix(1000, 0)
+	pb := NewPlayback(cfg, 10000, t0)
+	// Starts at 1 s with 2000 bytes, runs dry at 4 s (3000 held), resumes
+	// at 6 s with 1000 bytes buffered.
+	for _, a := range []arrival{{s, 2000}, {2 * s, 3000}, {5 * s, 3500}, {6 * s, 4000}, {7 * s, 10000}} {
+		pb.Arrive(t0.Add(a.at), a.total)
+	}
+	got := pb.Finish(t0.Add(7*s+s/2), nil).Seconds
+	want := []SecondFlow{
+		{0, 0},       // 0-1 s: nothing yet
+		{2000, 1000}, // 1-2 s: the first 2000 bytes, one second played
+		{1000, 1000},
+		{0, 1000}, // 3-4 s: plays its buffer to the end
+		{0, 0},    // 4-5 s: stalled
+		{500, 0},
+		{500, 1000}, // 6-7 s: resumed
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("seconds (-want +got):\n%s", diff)
+	}
+}
+
+func TestCrowdFlow(t *testing.T) {
+	s := time.Second
+	results := []PlayResult{
+		{Joined: 0, Seconds: []SecondFlow{{1000, 0}, {1000, 1000}, {1000, 1000}}},
+		// Joins 1.5 s in: its first second is the crowd's second 1.
+		{Joined: s + s/2, Seconds: []SecondFlow{{500, 1000}, {0, 1000}}},
+	}
+	got := CrowdFlow(results)
+	// Crowd seconds: 0: 1000/0 (no play); 1: 1500/2000 = 0.75 (short);
+	// 2: 1000/2000 = 0.5 (short).
+	want := Flow{Seconds: 2, ShortSeconds: 2, MinRatio: 0.5, Received: 3500, Consumed: 4000}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CrowdFlow (-want +got):\n%s", diff)
+	}
+	if got := CrowdFlow([]PlayResult{{Seconds: []SecondFlow{{1000, 1000}}}}); got.ShortSeconds != 0 || got.MinRatio != 1 {
+		t.Errorf("a crowd that received what it played: %+v, want no short second and ratio 1", got)
 	}
 }
 

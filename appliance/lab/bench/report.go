@@ -118,6 +118,8 @@ type Figures struct {
 	// BoxCPU is the CPU time of the viewing boxes' daemons during the
 	// crowd phase.
 	BoxCPU time.Duration
+	// Flow is the swarm players' received-versus-played, second by second.
+	Flow Flow
 }
 
 // OriginUsefulShare is origin bytes kept over origin bytes served.
@@ -165,4 +167,53 @@ func (f Figures) KeyValues(extra ...string) string {
 		fmt.Sprintf("cpu_s_per_gib=%.2f", f.CPUSecondsPerGiB()),
 	}
 	return strings.Join(append(kv, extra...), " ")
+}
+
+// ShortFlow is the share of what a crowd plays in a second below which the
+// second counts as short in Flow: the players' buffers drained by more
+// than a tenth of a second's play. Smaller gaps are the noise of paced
+// reads (a box reads at about the bit rate once it is ahead).
+const ShortFlow = 0.9
+
+// Flow compares, second by second of a crowd phase, what the players
+// received with what their pictures consumed (PlayResult.Seconds, aligned
+// by each viewer's join time).
+type Flow struct {
+	Seconds      int     // crowd seconds in which some picture played
+	ShortSeconds int     // of those, seconds in which the crowd received under ShortFlow of what it played
+	MinRatio     float64 // least received/consumed of a second with play; 0 with none
+	Received     int64   // bytes the players received, all seconds
+	Consumed     int64   // bytes their pictures played, all seconds
+}
+
+// CrowdFlow sums the players' per-second flows by crowd second.
+func CrowdFlow(results []PlayResult) Flow {
+	var recv, cons []int64
+	for _, r := range results {
+		for k, s := range r.Seconds {
+			at := int((r.Joined + time.Duration(k)*time.Second) / time.Second)
+			for len(recv) <= at {
+				recv, cons = append(recv, 0), append(cons, 0)
+			}
+			recv[at] += s.Received
+			cons[at] += s.Consumed
+		}
+	}
+	var f Flow
+	for i := range recv {
+		f.Received += recv[i]
+		f.Consumed += cons[i]
+		if cons[i] <= 0 {
+			continue
+		}
+		f.Seconds++
+		r := float64(recv[i]) / float64(cons[i])
+		if f.Seconds == 1 || r < f.MinRatio {
+			f.MinRatio = r
+		}
+		if r < ShortFlow {
+			f.ShortSeconds++
+		}
+	}
+	return f
 }
