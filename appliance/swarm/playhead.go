@@ -9,23 +9,21 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
+	"github.com/atomicnetwork/atomicbox/appliance/swarm/piecechoice"
 	"golang.org/x/time/rate"
 )
 
 // Streaming policy. A stream's playhead is its reader position (the HTTP
-// Range reads), paced to at most paceLead ahead of its schedule; its
-// deadline clock starts at the first read after it was
-// opened or sought, so the piece at byte o is due at
-// start + startSlack + (o - startOffset) / bitrate: a player that reads
-// ahead of real time has deadlines in the future, a fresh or stalled one
-// has them now.
+// Range reads), paced to at most its pace lead ahead of its schedule; the
+// deadline clock, the start-up window and which pieces come from the
+// origin are decided in piecechoice (plain functions, table-tested); this
+// file applies the decisions to anacrolix.
 //
 // Priorities: anacrolix's reader makes the piece at its position
 // PiecePriorityNow and its readahead (Config.ReadaheadSeconds) Readahead,
@@ -37,44 +35,19 @@ import (
 // the next minute at High made boxes queue bulk requests at their
 // uploaders ahead of other boxes' urgent ones: seek p50 0.36 -> 2.8-3.1 s.
 const (
-	urgentAhead = 4 * time.Second // media past a read position whose pieces count as urgent for the origin fallback
-	tailShare   = 0.01            // the file's last 1% (MP4 moov at the end, MKV cues) is high priority once a stream opens
-	startSlack  = time.Second     // a player buffers about this much before it shows the first frame
-	planEvery   = 200 * time.Millisecond
+	planEvery = 200 * time.Millisecond
 
-	// Origin fallback, two ways, both bounded per box:
-	//   - Rescue: a piece at most originLead before its deadline that no
-	//     connected peer has (the reader's own piece counts as due now then)
-	//     is fetched from the origin with a Range request of exactly that
-	//     piece, once it has been urgent for originNoPeer (handshakes may be
-	//     in flight). At most originFetches at once. A piece that a peer has
-	//     is left to the peers while they deliver half the bit rate (over
-	//     peerRateWindow) or it is not yet overdue: in the 30-box flash
-	//     crowd (2026-11-25) racing them served 60 to 80 MiB from the origin
-	//     of which 0 to 6 MiB arrived first; the origin is capped and shared
-	//     by every box, so a fetch among dozens takes seconds and loses.
-	//     When peers hold a piece but upload slowly (a box that does not
-	//     know its uplink uploads 2 Mbit/s while it plays), the overdue
-	//     piece comes from the origin.
-	//   - Supplement: while a stream is less ahead of its schedule than
-	//     its pace lead (startupPaceLead, then paceLead), one piece at a
-	//     time just past its readahead that no peer has been asked for yet
-	//     (not partly downloaded) comes from the origin. It adds the
-	//     origin's bandwidth to the peers' instead of duplicating it: in
-	//     the same crowd 33 to 63 MiB of 80 to 107 MiB served were used,
-	//     rebuffering 0.047 -> 0.018 to 0.021. Tried and
-	//     dropped: the rarest piece past the readahead, two at a time (9 to
-	//     14 MiB used, rebuffering 0.024 to 0.030); racing peers for every
-	//     overdue piece (10 to 14 MiB used, 0.022 to 0.024).
-	// All fetches together stay under originRateFactor times an 8 Mbit/s
-	// stream.
-	originLead       = 2 * time.Second
-	originNoPeer     = 250 * time.Millisecond
-	peerRateWindow   = 2 * time.Second
-	peerRateShort    = 0.5
-	originFetches    = 2
+	// peersKeepUp: peers that delivered at least peerRateShort of the bit
+	// rate over peerRateWindow keep the origin off pieces they hold. When
+	// peers hold a piece but upload slowly (a box that does not know its
+	// uplink uploads 2 Mbit/s while it plays), the overdue piece comes
+	// from the origin.
+	peerRateWindow = 2 * time.Second
+	peerRateShort  = 0.5
+
+	// All origin fetches of a box together stay under originRateFactor
+	// times an 8 Mbit/s stream.
 	originRateFactor = 4
-	originLookahead  = 16 // pieces past a read position looked at for fetching
 
 	// After an origin fetch fails (the origin is down or answers 404/503,
 	// a piece fails its hash check, the disk is full), the episode starts
@@ -87,37 +60,6 @@ const (
 	// 65 ms on a full disk.
 	originRetryFirst = 250 * time.Millisecond
 	originRetryMax   = 16 * time.Second
-
-	// paceLead: a stream's reads wait while they are more than this ahead
-	// of its schedule (stream.pace). With the readahead (Config) a box
-	// holds at most about paceLead + ReadaheadSeconds of video ahead of the
-	// picture, and asks nothing more of its peers, whose uploads then go
-	// to the boxes that need them. 30-box flash crowd with the origin
-	// supplement (2026-11-25, rebuffering ratio): 10 s 0.016 and 0.018 in
-	// two runs, 6 s 0.013 and 0.014, 4 s 0.028 (too little buffer).
-	paceLead = 6 * time.Second
-
-	// Start-up window: for startupFor after a stream's first read (after
-	// it opened or sought) it reads ahead only startupReadahead of media
-	// (at least MinReadahead, at most the configured readahead) and is
-	// paced to startupPaceLead, so it holds about 2 s of video ahead of
-	// its schedule instead of 10. Why: uploaders share their upload
-	// alike between the connections that ask, so in a flash crowd the
-	// boxes that joined first filled 10 to 12 s windows while boxes joining
-	// 1 to 5 s later hovered 0 to 2 s ahead for 30 s and stalled mid-stream
-	// (per-box trace, 30-box crowd, 2026-11-25). With the small window
-	// every box's lead grows alike (all >= 2 s after 20 s) and the early
-	// boxes' spare uploads go to the late ones. 30-box crowd, rebuffering
-	// ratio: 0.0135 to 0.033 in 8 runs without, 0.0049 to 0.0124 in 12
-	// runs with (two more, 0.054 and 0.082, on a slowed machine moving
-	// 26 to 28 MiB/s instead of 31 to 33); ttff p95 0.98 to 1.87 s.
-	// Supplementing from the origin only below the phase's pace lead
-	// keeps the origin idle when peers keep up (TestCrowdSeeded:
-	// with the fixed 6 s of before, origin share 0.385). startupPaceLead
-	// is startSlack: any less and pace holds back the very first read.
-	startupFor       = 25 * time.Second
-	startupReadahead = 2 * time.Second
-	startupPaceLead  = startSlack
 
 	// seedConnsFactor raises the connection cap of a torrent we hold
 	// completely: it only uploads, and in a premiere everybody wants it.
@@ -169,7 +111,7 @@ func (s *stream) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// pace blocks while the read position is more than paceLead ahead of its
+// pace blocks while the read position is more than its pace lead (piecechoice.Head.PaceLead) ahead of its
 // schedule (until it is not, or the reader's context ends). A player's
 // cache reads as fast as the data comes; without pacing a box that started
 // early keeps asking its peers for minutes of video while boxes that joined
@@ -179,17 +121,17 @@ func (s *stream) Read(p []byte) (int, error) {
 // check, a box that has it all) reads at disk speed.
 func (s *stream) pace() error {
 	s.mu.Lock()
-	h := playhead{pos: s.pos, since: s.since, sinceOff: s.sinceOff}
+	h := playhead{Pos: s.pos, Since: s.since, SinceOff: s.sinceOff}
 	s.mu.Unlock()
 	now := time.Now()
-	wait := h.lead(now, s.ep.bytesPerSecond()) - h.paceLead(now)
+	wait := h.Lead(now, s.ep.bytesPerSecond()) - h.PaceLead(now)
 	if wait <= 0 {
 		return nil
 	}
 	// Only now ask anacrolix (it takes the client lock): most reads are
 	// within the lead.
-	if t := s.ep.t; t != nil && t.Info() != nil && t.Info().PieceLength > 0 && h.pos < s.size {
-		if t.PieceState(int(h.pos / t.Info().PieceLength)).Complete {
+	if t := s.ep.t; t != nil && t.Info() != nil && t.Info().PieceLength > 0 && h.Pos < s.size {
+		if t.PieceState(int(h.Pos / t.Info().PieceLength)).Complete {
 			return nil
 		}
 	}
@@ -204,7 +146,7 @@ func (s *stream) pace() error {
 }
 
 // window sets the reader's readahead for the stream's phase at now: the
-// start-up window during its first startupFor, the configured one after.
+// start-up window during its first piecechoice.StartupFor, the configured one after.
 // Read does the same inline, under the lock it already takes; like Read,
 // call it from the reader's goroutine only.
 func (s *stream) window(now time.Time) {
@@ -221,7 +163,7 @@ func (s *stream) window(now time.Time) {
 // caller then sets it, outside s.mu). s.mu must be held.
 func (s *stream) windowLocked(now time.Time) (readahead int64, changed bool) {
 	readahead = s.steadyReadahead
-	if (playhead{since: s.since}).startingUp(now) {
+	if (playhead{Since: s.since}).StartingUp(now) {
 		readahead = s.startupReadahead
 	}
 	changed = readahead != s.readahead
@@ -253,52 +195,19 @@ func (s *stream) Close() error {
 	return err
 }
 
-type playhead struct {
-	pos, sinceOff int64
-	since         time.Time
-	readahead     int64 // bytes
-}
-
-// startingUp reports whether the stream is in its start-up window at now
-// (see startupFor); a stream that has not read yet is.
-func (h playhead) startingUp(now time.Time) bool {
-	return h.since.IsZero() || now.Sub(h.since) < startupFor
-}
-
-// paceLead is how far ahead of its schedule the stream may read at now:
-// startupPaceLead in its start-up window, paceLead after.
-func (h playhead) paceLead(now time.Time) time.Duration {
-	if h.startingUp(now) {
-		return startupPaceLead
-	}
-	return paceLead
-}
-
-// due is when the byte at off is due on screen: the stream's deadline
-// clock (see the package comment at the top of this file).
-func (h playhead) due(off int64, bytesPerSecond float64) time.Time {
-	return h.since.Add(startSlack + time.Duration(float64(off-h.sinceOff)/bytesPerSecond*float64(time.Second)))
-}
-
-// lead is how far the read position is ahead of its schedule at now;
-// negative when behind. Zero for a stream that has not read yet.
-func (h playhead) lead(now time.Time, bytesPerSecond float64) time.Duration {
-	if h.since.IsZero() {
-		return 0
-	}
-	return h.due(h.pos, bytesPerSecond).Sub(now)
-}
+// playhead is a stream's position and deadline clock.
+type playhead = piecechoice.Head
 
 func (s *stream) playhead() playhead {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return playhead{pos: s.pos, since: s.since, sinceOff: s.sinceOff, readahead: s.readahead}
+	return playhead{Pos: s.pos, Since: s.since, SinceOff: s.sinceOff, Readahead: s.readahead}
 }
 
 // planner is an episode's scheduling state, owned by its plan goroutine.
 type planner struct {
 	raised      map[int]torrent.PiecePriority // priorities we set on pieces
-	urgentSince map[int]time.Time
+	urgentSince map[int]time.Time             // piecechoice.Plan.UrgentSince of the last round
 	fetching    map[int]context.CancelFunc
 	supplement  map[int]bool     // fetches of pieces past the readahead, for a stream behind its schedule
 	done        chan fetchResult // fetch goroutines report here when they end
@@ -348,7 +257,7 @@ func (s *Swarm) plan(ctx context.Context, ep *episode) {
 		urgentSince: make(map[int]time.Time),
 		fetching:    make(map[int]context.CancelFunc),
 		supplement:  make(map[int]bool),
-		done:        make(chan fetchResult, originFetches+1),
+		done:        make(chan fetchResult, piecechoice.DefaultPolicy.OriginFetches+1),
 	}
 	tick := time.NewTicker(planEvery)
 	defer tick.Stop()
@@ -374,11 +283,6 @@ func (s *Swarm) plan(ctx context.Context, ep *episode) {
 	}
 }
 
-type candidate struct {
-	piece    int
-	deadline time.Time
-}
-
 func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.Time) {
 	t := ep.t
 	ep.mu.Lock()
@@ -399,79 +303,36 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 		p.seedConns = true
 	}
 	bps := ep.bytesPerSecond()
-	peersKeepUp := p.peersKeepUp(t, len(heads) > 0, bps, now)
-	want := make(map[int]torrent.PiecePriority)
-	urgent := make(map[int]bool)
-	raise := func(i int, prio torrent.PiecePriority) {
-		if prio > want[i] {
-			want[i] = prio
-		}
+	var peerHas func(int) bool // computed once per round, when asked
+	fetching := make(map[int]bool, len(p.fetching))
+	for i := range p.fetching {
+		fetching[i] = p.supplement[i]
 	}
-	var cands []candidate
-	var peerHas func(int) bool // computed once per round, when needed
-	var supp []candidate
-	for _, h := range heads {
-		first := int(h.pos / pl)
-		urgentEnd := h.pos + int64(bps*urgentAhead.Seconds())
-		for i := first; i < n && int64(i)*pl < urgentEnd; i++ {
-			urgent[i] = true
-		}
-		if h.since.IsZero() || ep.origin == "" {
-			continue
-		}
-		if h.lead(now, bps) < h.paceLead(now) {
-			// Behind (less ahead than pace lets it be): the origin adds a
-			// piece just past the readahead, which no peer has been asked
-			// for yet, so nothing races.
-			from := int((h.pos + h.readahead) / pl)
-			for i := from; i < n && i < from+originLookahead; i++ {
-				if _, ok := p.fetching[i]; ok {
-					break
-				}
-				if ps := t.PieceState(i); wanted(ps) && !ps.Partial {
-					supp = append(supp, candidate{i, h.due(int64(i)*pl, bps)})
-					break
-				}
+	plan := piecechoice.Decide(piecechoice.DefaultPolicy, piecechoice.Input{
+		Now:     now,
+		Episode: piecechoice.Episode{Pieces: n, PieceLength: pl, Size: size, BytesPerSecond: bps},
+		Heads:   heads,
+		Piece: func(i int) piecechoice.Piece {
+			if peerHas == nil {
+				peerHas = peerPieces(t)
 			}
-		}
-		for i := first; i < n && i < first+originLookahead; i++ {
-			due := h.due(max(int64(i)*pl, h.sinceOff), bps)
-			if i == first && due.After(now) {
-				// The reader waits on this piece. Ahead of its schedule that
-				// is fine while a connected peer has the piece (peers will
-				// deliver it); when none has it, peers never will, so it
-				// is due now (an origin-only box still streams at once).
-				if peerHas == nil {
-					peerHas = peerPieces(t)
-				}
-				if !peerHas(i) {
-					due = now
-				}
-			}
-			if due.Sub(now) > originLead {
-				break
-			}
-			if wanted(t.PieceState(i)) {
-				cands = append(cands, candidate{i, due})
-			}
-		}
-	}
-	if len(heads) > 0 {
-		tail := max(int64(float64(size)*tailShare), 1)
-		for i := int((size - tail) / pl); i < n; i++ {
-			raise(i, torrent.PiecePriorityHigh)
-		}
-	}
+			ps := t.PieceState(i)
+			return piecechoice.Piece{Complete: ps.Complete, Wanted: wanted(ps), Partial: ps.Partial, PeerHas: peerHas(i)}
+		},
+		Fetching:         fetching,
+		UrgentSince:      p.urgentSince,
+		PeersKeepUp:      p.peersKeepUp(t, len(heads) > 0, bps, now),
+		Origin:           ep.origin != "",
+		OriginBackingOff: now.Before(p.originRetryAt),
+	})
+	p.urgentSince = plan.UrgentSince
 
-	// Apply: raise the new window, drop what is no longer wanted.
-	for i, prio := range want {
-		if p.raised[i] != prio {
-			t.Piece(i).SetPriority(prio)
-		}
-	}
-	for i := range urgent {
-		if _, ok := p.urgentSince[i]; !ok {
-			p.urgentSince[i] = now
+	// Apply: raise the tail, drop what is no longer wanted.
+	want := make(map[int]torrent.PiecePriority, len(plan.High))
+	for _, i := range plan.High {
+		want[i] = torrent.PiecePriorityHigh
+		if p.raised[i] != torrent.PiecePriorityHigh {
+			t.Piece(i).SetPriority(torrent.PiecePriorityHigh)
 		}
 	}
 	for i := range p.raised {
@@ -479,47 +340,16 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 			t.Piece(i).SetPriority(torrent.PiecePriorityNone)
 		}
 	}
-	for i := range p.urgentSince {
-		if !urgent[i] {
-			delete(p.urgentSince, i)
-		}
-	}
 	p.raised = want
 
-	// Cancel origin fetches that peers beat or nobody wants any more.
-	for i, cancel := range p.fetching {
-		if (!urgent[i] && !p.supplement[i]) || t.PieceState(i).Complete {
-			cancel()
-		}
+	for _, i := range plan.Cancel {
+		p.fetching[i]()
 	}
-	if now.Before(p.originRetryAt) {
-		return // backing off after a failed fetch
-	}
-	if len(supp) > 0 && len(p.supplement) == 0 {
-		p.supplement[supp[0].piece] = true
-		s.startFetch(ctx, ep, p, supp[0].piece)
-	}
-	if len(cands) == 0 || len(p.fetching)-len(p.supplement) >= originFetches {
-		return
-	}
-	slices.SortFunc(cands, func(a, b candidate) int { return a.deadline.Compare(b.deadline) })
-	for _, c := range cands {
-		if len(p.fetching)-len(p.supplement) >= originFetches {
-			break
+	for _, f := range plan.Fetch {
+		if f.Supplement {
+			p.supplement[f.Piece] = true
 		}
-		if _, ok := p.fetching[c.piece]; ok || !urgent[c.piece] {
-			continue
-		}
-		if since, ok := p.urgentSince[c.piece]; ok && now.Sub(since) < originNoPeer {
-			continue // handshakes may be in flight
-		}
-		if peerHas == nil {
-			peerHas = peerPieces(t)
-		}
-		if peerHas(c.piece) && (peersKeepUp || c.deadline.After(now)) {
-			continue // a peer will deliver it; racing it wastes the origin
-		}
-		s.startFetch(ctx, ep, p, c.piece)
+		s.startFetch(ctx, ep, p, f.Piece)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/anacrolix/torrent/metainfo"
+	"github.com/atomicnetwork/atomicbox/appliance/swarm/piecechoice"
 )
 
 func TestOriginURL(t *testing.T) {
@@ -33,29 +34,29 @@ func TestOriginURL(t *testing.T) {
 }
 
 // TestPace: a stream's read waits while its position is more than its
-// phase's pace lead (startupPaceLead during its first startupFor, paceLead
+// phase's pace lead (piecechoice.StartupPaceLead during its first piecechoice.StartupFor, piecechoice.PaceLead
 // after) ahead of its schedule, for as long as it is, and not at all
 // otherwise; the reader's context ends the wait. The episode has no
 // duration, so its rate is the 1 MB/s default.
 func TestPace(t *testing.T) {
 	const bps = 1e6
-	steady := startupFor + 5*time.Second // how long ago a steady stream first read
+	steady := piecechoice.StartupFor + 5*time.Second // how long ago a steady stream first read
 	// withLead is a stream that first read age ago and whose position is
 	// lead ahead of its schedule now.
 	withLead := func(ctx context.Context, lead, age time.Duration) *stream {
 		return &stream{ep: &episode{}, ctx: ctx, since: time.Now().Add(-age),
-			pos: int64((lead - startSlack + age).Seconds() * bps)}
+			pos: int64((lead - piecechoice.StartSlack + age).Seconds() * bps)}
 	}
 	for _, tc := range []struct {
 		lead, age time.Duration
 		min, max  time.Duration
 	}{
-		{paceLead - time.Second, steady, 0, 100 * time.Millisecond},
-		{paceLead, steady, 0, 100 * time.Millisecond},
-		{paceLead + 400*time.Millisecond, steady, 350 * time.Millisecond, 1500 * time.Millisecond},
-		{startupPaceLead, 2 * time.Second, 0, 100 * time.Millisecond},
-		{startupPaceLead + 400*time.Millisecond, 2 * time.Second, 350 * time.Millisecond, 1500 * time.Millisecond},
-		{startupPaceLead + 400*time.Millisecond, 0, 350 * time.Millisecond, 1500 * time.Millisecond},
+		{piecechoice.PaceLead - time.Second, steady, 0, 100 * time.Millisecond},
+		{piecechoice.PaceLead, steady, 0, 100 * time.Millisecond},
+		{piecechoice.PaceLead + 400*time.Millisecond, steady, 350 * time.Millisecond, 1500 * time.Millisecond},
+		{piecechoice.StartupPaceLead, 2 * time.Second, 0, 100 * time.Millisecond},
+		{piecechoice.StartupPaceLead + 400*time.Millisecond, 2 * time.Second, 350 * time.Millisecond, 1500 * time.Millisecond},
+		{piecechoice.StartupPaceLead + 400*time.Millisecond, 0, 350 * time.Millisecond, 1500 * time.Millisecond},
 	} {
 		st := withLead(context.Background(), tc.lead, tc.age)
 		start := time.Now()
@@ -68,14 +69,14 @@ func TestPace(t *testing.T) {
 	}
 
 	// The first read of a fresh stream is never held back: its lead is
-	// startSlack, which startupPaceLead allows.
-	if startupPaceLead < startSlack {
-		t.Errorf("startupPaceLead %v < startSlack %v: pace would hold back a stream's first read", startupPaceLead, startSlack)
+	// piecechoice.StartSlack, which piecechoice.StartupPaceLead allows.
+	if piecechoice.StartupPaceLead < piecechoice.StartSlack {
+		t.Errorf("piecechoice.StartupPaceLead %v < piecechoice.StartSlack %v: pace would hold back a stream's first read", piecechoice.StartupPaceLead, piecechoice.StartSlack)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	st := withLead(ctx, paceLead+time.Minute, steady)
+	st := withLead(ctx, piecechoice.PaceLead+time.Minute, steady)
 	start := time.Now()
 	if err := st.pace(); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("a minute ahead with a context ending in 200 ms: err %v, want the context's", err)
@@ -91,7 +92,7 @@ func TestPace(t *testing.T) {
 }
 
 // TestStartupWindow: a stream reads ahead the start-up window from its
-// open through its first startupFor after its first read, the configured
+// open through its first piecechoice.StartupFor after its first read, the configured
 // readahead after that, and a seek starts a new start-up window.
 func TestStartupWindow(t *testing.T) {
 	f := newFixture(t, 32<<20, false)
@@ -106,7 +107,7 @@ func TestStartupWindow(t *testing.T) {
 	st := opened.(*stream)
 	bps := st.ep.bytesPerSecond()
 	steady := s.readaheadBytes(st.ep)
-	startup := max(int64(MinReadahead), int64(bps*startupReadahead.Seconds()))
+	startup := max(int64(MinReadahead), int64(bps*piecechoice.StartupReadahead.Seconds()))
 	if steady <= startup {
 		t.Fatalf("fixture: steady readahead %d not above the start-up one %d", steady, startup)
 	}
@@ -124,10 +125,10 @@ func TestStartupWindow(t *testing.T) {
 	if got := readahead(); got != startup {
 		t.Errorf("after the first read: readahead %d, want %d", got, startup)
 	}
-	first := st.playhead().since
-	st.window(first.Add(startupFor + time.Second))
+	first := st.playhead().Since
+	st.window(first.Add(piecechoice.StartupFor + time.Second))
 	if got := readahead(); got != steady {
-		t.Errorf("%v after the first read: readahead %d, want the configured %d", startupFor+time.Second, got, steady)
+		t.Errorf("%v after the first read: readahead %d, want the configured %d", piecechoice.StartupFor+time.Second, got, steady)
 	}
 	if _, err := st.Seek(16<<20, io.SeekStart); err != nil {
 		t.Fatal(err)
@@ -137,21 +138,6 @@ func TestStartupWindow(t *testing.T) {
 	}
 	if got := readahead(); got != startup {
 		t.Errorf("after a seek: readahead %d, want the start-up window %d", got, startup)
-	}
-}
-
-// TestPlayheadLead: the deadline clock of the package comment.
-func TestPlayheadLead(t *testing.T) {
-	t0 := time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC)
-	h := playhead{pos: 3_000_000, since: t0, sinceOff: 1_000_000}
-	if got, want := h.due(1_000_000, 1e6), t0.Add(startSlack); !got.Equal(want) {
-		t.Errorf("due at the start offset = %v, want %v", got, want)
-	}
-	if got, want := h.lead(t0.Add(time.Second), 1e6), startSlack+time.Second; got != want {
-		t.Errorf("lead 2 MB past the start, 1 s in, at 1 MB/s = %v, want %v", got, want)
-	}
-	if got := (playhead{pos: 5}).lead(t0, 1e6); got != 0 {
-		t.Errorf("lead of a stream that has not read = %v, want 0", got)
 	}
 }
 
@@ -196,7 +182,7 @@ func TestOriginBackoff(t *testing.T) {
 	const outage = 6 * time.Second
 	time.Sleep(outage)
 	// Without the back-off: about 90 (one per 65 ms). With it: failures
-	// near 0.25, 0.5, 1, 2 and 4 s, up to originFetches at a time.
+	// near 0.25, 0.5, 1, 2 and 4 s, up to piecechoice.DefaultPolicy.OriginFetches at a time.
 	n := requests.Load()
 	t.Logf("origin requests during a %v outage: %d", outage, n)
 	if n < 2 || n > 16 {

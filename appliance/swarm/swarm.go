@@ -25,6 +25,7 @@ import (
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
 	"github.com/anacrolix/torrent/storage"
+	"github.com/atomicnetwork/atomicbox/appliance/swarm/piecechoice"
 	"golang.org/x/time/rate"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
@@ -76,7 +77,7 @@ type Config struct {
 	// ReadaheadSeconds of video to prefetch past a stream's read position;
 	// 0 = 4. Never less than MinReadahead bytes. A player reads as fast as
 	// the data comes (mpv's cache), so the read position runs ahead of the
-	// picture; streams are paced (paceLead) so that what a box asks of its
+	// picture; streams are paced (piecechoice.PaceLead) so that what a box asks of its
 	// peers stays near what it needs (see playhead.go).
 	ReadaheadSeconds float64
 	Log              *slog.Logger // nil = slog.Default()
@@ -360,7 +361,7 @@ type Stream interface {
 // ends (the HTTP client went away), pending reads return and the reader
 // stops prioritising its pieces. The readahead is ReadaheadSeconds of the
 // episode's bitrate (size/duration), at least MinReadahead, after a
-// start-up window with less (startupFor in playhead.go).
+// start-up window with less (piecechoice.StartupFor).
 func (s *Swarm) Open(ctx context.Context, episodeID string) (Stream, error) {
 	s.mu.Lock()
 	ep, ok := s.episodes[episodeID]
@@ -370,7 +371,7 @@ func (s *Swarm) Open(ctx context.Context, episodeID string) (Stream, error) {
 	}
 	size := ep.t.Length()
 	steady := s.readaheadBytes(ep)
-	startup := min(steady, readaheadFor(ep, startupReadahead.Seconds()))
+	startup := min(steady, readaheadFor(ep, piecechoice.StartupReadahead.Seconds()))
 	r := ep.t.NewReader()
 	r.SetContext(ctx)
 	r.SetReadahead(startup) // a fresh stream starts up (stream.window)
