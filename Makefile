@@ -50,10 +50,10 @@ bench: setup-test build
 	scripts/rss-bench.sh
 	scripts/bench.sh
 
-# Every premiere-night scenario (about 25 minutes), the default crowd30
-# last: one scenario=... line each.
+# Every premiere-night scenario (about 35 minutes), each run's output as it
+# goes, then one scenario=... line per scenario, the default crowd30 last.
 bench-all: setup-test build
-	for s in crowd60 thin dsl nat 4k crowd30; do scripts/bench.sh -scenario $$s || exit 1; done
+	scripts/bench-all.sh
 
 # Short coverage-guided fuzzing of every parser (seed corpora live in testdata/fuzz).
 FUZZTIME ?= 20s

@@ -2,7 +2,7 @@
 # Runs the flash-crowd benchmark (appliance/lab/cmd/atomicbench) against the
 # daemon in ./bin, as root (network namespaces). Extra arguments go to
 # atomicbench, e.g. scripts/bench.sh -scenario thin (presets: crowd30,
-# crowd60, thin, dsl, nat, 4k) or -boxes 60. BOXES=N sets -boxes.
+# crowd60, thin, dsl, nat, 4k, premiere) or -boxes 60. BOXES=N sets -boxes.
 # The last line of output is the scenario's key=value figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."

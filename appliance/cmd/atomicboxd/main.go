@@ -57,7 +57,7 @@ type flags struct {
 	data, listen, channel, key, keyFile string
 	btPort                              int
 	peers                               peerList
-	refresh                             time.Duration
+	refresh, policyEvery                time.Duration
 	noDHT, noTrackers, utp              bool
 	irChip, cecDevice, inputDir         string
 	irLine                              int
@@ -82,6 +82,7 @@ func main() {
 	flag.IntVar(&f.btPort, "bt-port", 42069, "BitTorrent port (0 = random)")
 	flag.Var(&f.peers, "peer", "host:port of a peer to add to every torrent (repeatable)")
 	flag.DurationVar(&f.refresh, "refresh", 5*time.Minute, "catalog refresh interval")
+	flag.DurationVar(&f.policyEvery, "policy-every", time.Minute, "interval of the disk and pre-fetch rounds (the benchmark's premiere shortens it)")
 	flag.BoolVar(&f.noDHT, "no-dht", false, "disable the DHT")
 	flag.BoolVar(&f.noTrackers, "no-trackers", false, "do not announce to trackers")
 	flag.BoolVar(&f.utp, "utp", false, "also speak BitTorrent over uTP (TCP only by default: anacrolix's uTP costs CPU per packet)")
@@ -163,7 +164,7 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 		rc.IR = &remotes.IRConfig{Chip: f.irChip, Line: f.irLine}
 	}
 	d, err := box.StartDaemon(ctx, box.DaemonConfig{
-		DataDir: f.data, ChannelURL: f.channel, PublicKey: pub, Listener: ln, Refresh: f.refresh, Log: log, Remote: rc,
+		DataDir: f.data, ChannelURL: f.channel, PublicKey: pub, Listener: ln, Refresh: f.refresh, Policy: f.policyEvery, Log: log, Remote: rc,
 		Location: loc, Version: version, Hostname: host,
 		Swarm: swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers, UTP: f.utp},
 	})

@@ -32,6 +32,10 @@ type Crowd struct {
 	Join   time.Duration // viewers start at uniform random times within it
 	Cap    time.Duration // a viewer still going after Cap (from its start) is cut and counted as it stands
 	Seed   uint64        // of the join times
+	// Ready, when set, is waited on per viewer (index i) before its join
+	// delay starts: the premiere's boxes press play only once their own
+	// box has the key. Joined then counts from Watch's start to the press.
+	Ready func(ctx context.Context, i int) error
 }
 
 // Watch plays every viewer's stream as the crowd says and returns their
@@ -46,12 +50,23 @@ func Watch(ctx context.Context, clock Clock, c Crowd, viewers []Viewer) []PlayRe
 			delay = time.Duration(rng.Int64N(int64(c.Join)))
 		}
 		wg.Go(func() {
+			t0 := clock.Now()
+			if c.Ready != nil {
+				if err := c.Ready(ctx, i); err != nil {
+					out[i] = PlayResult{Err: err.Error()}
+					return
+				}
+			}
 			if err := clock.Sleep(ctx, delay); err != nil {
 				out[i] = PlayResult{Err: err.Error()}
 				return
 			}
+			joined := delay
+			if c.Ready != nil {
+				joined = clock.Now().Sub(t0)
+			}
 			out[i] = watchOne(ctx, clock, c, v)
-			out[i].Joined = delay
+			out[i].Joined = joined
 		})
 	}
 	wg.Wait()

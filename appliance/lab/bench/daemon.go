@@ -245,3 +245,39 @@ func (d *Daemon) EpisodeStats(ctx context.Context, episode string) (api.Transfer
 	}
 	return api.TransferStats{}, errors.New("episode " + episode + " not listed")
 }
+
+// SetNightWindow turns the box's overnight window on for the whole day
+// (from midnight to midnight, no caps) or off, with no daytime caps: the
+// premiere's boxes pre-fetch under it, as they would overnight.
+func (d *Daemon) SetNightWindow(ctx context.Context, allDay bool) error {
+	return d.putSettings(ctx, fmt.Sprintf(`{"bandwidth":{"dayUp":0,"dayDown":0,"night":{"enabled":%t,"startMinute":0,"endMinute":0}}}`, allDay))
+}
+
+// WaitPlayable blocks until the box's catalog lists the episode as
+// playable (not locked: released, with its key), polling every
+// 100 ms, or ctx ends.
+func (d *Daemon) WaitPlayable(ctx context.Context, episode string) error {
+	last := errors.New("episode " + episode + " not listed")
+	for {
+		var c api.CatalogView
+		if err := d.getJSON(ctx, "/api/catalog", &c); err != nil {
+			last = err
+		}
+		for _, sh := range c.Shows {
+			for _, ep := range sh.Episodes {
+				if ep.ID != episode {
+					continue
+				}
+				if ep.Locked == "" {
+					return nil
+				}
+				last = errors.New(ep.Locked)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("box %s: episode %s not playable: %w (last: %v)", d.cfg.DataDir, episode, ctx.Err(), last)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

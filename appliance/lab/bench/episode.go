@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
@@ -22,6 +23,10 @@ type Channel struct {
 	Catalog   *catalog.Catalog
 	Episode   catalog.Episode
 	MediaPath string // the episode's file in Dir
+
+	manifest *publish.Manifest
+	src      string
+	opt      publish.Options
 }
 
 // PublicKey is the network key a box is given, as -network-key takes it.
@@ -36,6 +41,9 @@ type ChannelOptions struct {
 	PieceLength     int64   // 0: the publisher's default
 	Trackers        []string
 	Seed            uint64 // of the random content
+	// ReleaseAt, when set, publishes the episode embargoed until then
+	// (encrypted, no key in the catalog); Release publishes the key.
+	ReleaseAt time.Time
 }
 
 // PublishChannel writes a random episode under work/src and publishes it
@@ -57,7 +65,7 @@ func PublishChannel(ctx context.Context, work, baseURL string, opt ChannelOption
 			ID: "bench", Title: "Benchmark",
 			Episodes: []publish.ManifestEpisode{{
 				ID: id, Season: 1, Number: 1, Title: "Flash crowd",
-				Video: video, DurationSeconds: opt.DurationSeconds,
+				Video: video, DurationSeconds: opt.DurationSeconds, ReleaseAt: opt.ReleaseAt,
 			}},
 		}},
 	}
@@ -66,9 +74,10 @@ func PublishChannel(ctx context.Context, work, baseURL string, opt ChannelOption
 		return nil, err
 	}
 	dir := filepath.Join(work, "origin")
-	c, err := publish.Publish(ctx, m, src, publish.Options{
+	popt := publish.Options{
 		OriginDir: dir, BaseURL: baseURL, Key: key, Trackers: opt.Trackers, PieceLength: opt.PieceLength,
-	})
+	}
+	c, err := publish.Publish(ctx, m, src, popt)
 	if err != nil {
 		return nil, fmt.Errorf("publish benchmark channel: %w", err)
 	}
@@ -76,7 +85,27 @@ func PublishChannel(ctx context.Context, work, baseURL string, opt ChannelOption
 	return &Channel{
 		Dir: dir, BaseURL: baseURL, Key: key, Catalog: c, Episode: ep,
 		MediaPath: filepath.Join(dir, publish.MediaDir, id+".mp4"),
+		manifest: m, src: src, opt: popt,
 	}, nil
+}
+
+// Release moves the embargoed episode's release time to now and publishes
+// the catalog again, which then carries the content key (the network
+// releasing a premiere; the torrent, and so what boxes pre-fetched, stays
+// the same). Blocks while publishing.
+func (c *Channel) Release(ctx context.Context) error {
+	now := time.Now()
+	c.manifest.Shows[0].Episodes[0].ReleaseAt = now
+	cat, err := publish.Publish(ctx, c.manifest, c.src, c.opt)
+	if err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	ep := cat.Shows[0].Episodes[0]
+	if ep.ContentKey == "" || ep.InfoHash != c.Episode.InfoHash {
+		return fmt.Errorf("release: the new catalog has key %t and info hash %s (was %s)", ep.ContentKey != "", ep.InfoHash, c.Episode.InfoHash)
+	}
+	c.Catalog, c.Episode = cat, ep
+	return nil
 }
 
 // MediaURL is the episode's URL on the origin (what a plain HTTP player reads).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -68,6 +69,13 @@ type FlashCrowd struct {
 	BoxLinks   []Link
 	SeederLink Link
 	Seeder     bool // run the network's seed box (holds the episode from the start)
+	// Premiere, when above 0, makes the run a premiere: the episode is
+	// published embargoed a day ahead; this share of the boxes (spread
+	// evenly) pre-fetches it under an overnight window that covers the
+	// whole day, the rest stay cold; then the network releases it (a new
+	// catalog with the key) and each box's player presses play within
+	// Join of the moment its own box has the key. TTFF runs from the press.
+	Premiere float64
 	Seeks      int  // seek benchmark on an extra box after the crowd; 0 = none
 	Seed       uint64
 	Progress   io.Writer // one line per step; nil = none
@@ -97,6 +105,16 @@ type FlashCrowdReport struct {
 	SeekErr       string
 	SwarmDuration time.Duration
 	HTTPDuration  time.Duration
+	Prefetch      PrefetchReport // the premiere's overnight phase; zero otherwise
+}
+
+// PrefetchReport is the premiere's pre-fetch phase: how many boxes
+// pre-fetched the embargoed episode, how long until all held it, and what
+// the origin served meanwhile.
+type PrefetchReport struct {
+	Boxes       int
+	Took        time.Duration
+	OriginBytes int64
 }
 
 // Lab addresses and ports (inside the namespaces, so fixed).
@@ -186,9 +204,12 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 
 	baseURL := fmt.Sprintf("http://%s:%d/", lab.HubIP(), originPort)
 	f.logf("publishing a %d MiB episode at %.1f Mbit/s", f.Size>>20, f.BitsPerSec/1e6)
-	ch, err := PublishChannel(ctx, f.Work, baseURL, ChannelOptions{
-		Size: f.Size, DurationSeconds: f.Duration().Seconds(), PieceLength: f.PieceLength, Seed: f.Seed,
-	})
+	chOpt := ChannelOptions{Size: f.Size, DurationSeconds: f.Duration().Seconds(), PieceLength: f.PieceLength, Seed: f.Seed}
+	if f.Premiere > 0 {
+		chOpt.ReleaseAt = time.Now().Add(24 * time.Hour).Truncate(time.Second)
+		f.logf("premiere: the episode is published embargoed until %s", chOpt.ReleaseAt.UTC().Format(time.RFC3339))
+	}
+	ch, err := PublishChannel(ctx, f.Work, baseURL, chOpt)
 	if err != nil {
 		return nil, err
 	}
@@ -222,6 +243,13 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 		var args []string
 		if i == 1 && name == "box01" && f.CPUProfile != "" {
 			args = []string{"-cpuprofile", f.CPUProfile}
+		}
+		if f.Premiere > 0 {
+			// Boxes hear of the release within 2 s and pre-fetch within
+			// 2 s of their window opening (the product's defaults are
+			// 5 min and 1 min; issue 18 makes refreshes near a release
+			// short by themselves).
+			args = append(args, "-refresh", "2s", "-policy-every", "2s")
 		}
 		d, err := StartDaemon(ctx, DaemonConfig{
 			Bin: filepath.Join(f.Bin, "atomicboxd"), NS: hosts[i].NS,
@@ -297,6 +325,19 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 
 	rep := &FlashCrowdReport{}
 	crowd := Crowd{Player: f.Player(), Size: f.Size, Join: f.Join, Cap: 2 * f.Duration(), Seed: f.Seed}
+	if f.Premiere > 0 {
+		served := handler.Load().ServedBytes()
+		if rep.Prefetch, err = f.prefetch(ctx, boxes); err != nil {
+			return nil, err
+		}
+		rep.Prefetch.OriginBytes = handler.Load().ServedBytes() - served
+		f.logf("premiere: %d boxes hold the episode after %v; releasing it", rep.Prefetch.Boxes, rep.Prefetch.Took.Round(time.Second))
+		crowd.Ready = func(ctx context.Context, i int) error {
+			wctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			return boxes[i].WaitPlayable(wctx, episodeID)
+		}
+	}
 	before := sumStats(ctx, boxes)
 	origin0 := handler.Load().ServedBytes()
 	viewers := make([]Viewer, len(boxes))
@@ -304,6 +345,11 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 		viewers[i] = Viewer{Client: d.Client, URL: d.URL("/api/stream/" + episodeID)}
 	}
 	f.logf("swarm: %d players start within %v (cut after %v)", len(viewers), f.Join, crowd.Cap)
+	if f.Premiere > 0 {
+		if err := ch.Release(ctx); err != nil {
+			return nil, err
+		}
+	}
 	cpu0 := boxCPU(boxes)
 	t0 := time.Now()
 	cpuWatch := WatchCPU("/proc/stat", time.Second)
@@ -358,7 +404,9 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 		return rep, nil
 	}
 
-	// Baseline: the same crowd reads the file from the origin over plain HTTP.
+	// Baseline: the same crowd reads the file from the origin over plain HTTP
+	// (for a premiere: every viewer presses play within Join of the release).
+	crowd.Ready = nil
 	handler.Store(publish.NewOrigin(ch.Dir, publish.OriginOptions{RateLimit: rate}))
 	for i := range viewers {
 		viewers[i] = Viewer{
@@ -375,6 +423,42 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 	}
 	rep.Figures.HTTP = Summarize("http", results)
 	rep.Figures.HTTP.OriginBytes = handler.Load().ServedBytes()
+	return rep, nil
+}
+
+// prefetches reports whether viewing box i (from 0) pre-fetches the
+// premiere: Premiere of the boxes, spread evenly.
+func (f *FlashCrowd) prefetches(i int) bool {
+	return math.Floor(float64(i+1)*f.Premiere) > math.Floor(float64(i)*f.Premiere)
+}
+
+// prefetch opens the overnight window of the boxes that pre-fetch (all
+// day, as if it were night), closes the others', and waits until the
+// pre-fetching boxes hold the whole episode (at most 10 minutes).
+func (f *FlashCrowd) prefetch(ctx context.Context, boxes []*Daemon) (PrefetchReport, error) {
+	var rep PrefetchReport
+	start := time.Now()
+	for i := range boxes {
+		if f.prefetches(i) {
+			rep.Boxes++
+		}
+	}
+	f.logf("premiere: %d of %d boxes pre-fetch the embargoed episode under their overnight window", rep.Boxes, len(boxes))
+	err := parallel(ctx, len(boxes), 8, func(i int) error {
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+		defer cancel()
+		if err := boxes[i].SetNightWindow(wctx, f.prefetches(i)); err != nil {
+			return err
+		}
+		if !f.prefetches(i) {
+			return nil
+		}
+		return boxes[i].WaitEpisode(wctx, episodeID, 1)
+	})
+	rep.Took = time.Since(start)
+	if err != nil {
+		return rep, fmt.Errorf("premiere pre-fetch: %w", err)
+	}
 	return rep, nil
 }
 

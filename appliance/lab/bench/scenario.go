@@ -31,6 +31,8 @@ var Scenarios = map[string]Scenario{
 		Why: "uplinks of 2, 5 and 20 Mbit/s in equal thirds (downlinks 16, 50, 100)"},
 	"nat": {Flags: map[string]string{"boxes": "30", "nat-every": "3"},
 		Why: "a third of the boxes sit behind a NAT without a port mapping: they refuse incoming connections and only dial out"},
+	"premiere": {Flags: map[string]string{"boxes": "30", "premiere": "0.8"},
+		Why: "the episode is published embargoed a day ahead; 80% of the boxes pre-fetch it under their overnight window, the rest are cold; at release the key comes in a new catalog and each viewer presses play within 5 s of its box having it"},
 	"4k": {Flags: map[string]string{"boxes": "10", "bitrate-mbit": "25", "episode-mib": "160", "down-mbit": "200", "up-mbit": "40"},
 		Why: "a 25 Mbit/s episode on 200/40 Mbit/s lines, the households 4K is sold to; 10 boxes (the crowd moves 250 Mbit/s through this machine)"},
 }
@@ -79,6 +81,7 @@ func (f *FlashCrowd) Flags(fs *flag.FlagSet) (finish func() error) {
 	links := fs.String("box-links", "", "box links as down/up Mbit/s pairs, given to the boxes in turn (e.g. 16/2,50/5,100/20); replaces -down-mbit and -up-mbit")
 	seedLink := fs.Float64("seeder-mbit", 100, "seed box link, both directions, Mbit/s")
 	fs.IntVar(&f.NATEvery, "nat-every", 0, "every N-th box refuses incoming BitTorrent connections (behind NAT, no port mapping); 0 = none (needs nft)")
+	fs.Float64Var(&f.Premiere, "premiere", 0, "run a premiere: this share of the boxes pre-fetches the embargoed episode before its release (0: a plain flash crowd)")
 	fs.BoolVar(&f.Seeder, "seeder", true, "run the network's seed box, holding the episode from the start")
 	fs.IntVar(&f.Seeks, "seeks", 20, "seeks after the crowd, each on a fresh box 2 s into playback (0: none)")
 	fs.Uint64Var(&f.Seed, "seed", 1, "seed of the content, join times and seek positions")

@@ -129,6 +129,10 @@ func run(ctx context.Context, f *bench.FlashCrowd, work string, out io.Writer) e
 		extra = append(extra, fmt.Sprintf("seek_p50_s=%.2f", bench.Percentile(secs, 50)), fmt.Sprintf("seek_p95_s=%.2f", bench.Percentile(secs, 95)))
 	}
 	fig := rep.Figures
+	if f.Premiere > 0 {
+		fmt.Fprintf(out, "premiere: %d boxes pre-fetched the embargoed episode in %v (origin served %.1f MiB meanwhile); the crowd's figures count from the release\n",
+			rep.Prefetch.Boxes, rep.Prefetch.Took.Round(time.Second), mib(rep.Prefetch.OriginBytes))
+	}
 	fmt.Fprintf(out, "supply: %.2fx what the crowd plays (origin, seed box and every box's watching upload share, over boxes x bit rate)\n", fig.SupplyRatio)
 	fmt.Fprintf(out, "boxes uploaded %.1f MiB in the crowd phase, %.0f%% of what their limits allowed; their daemons used %.1f CPU-s (GOMAXPROCS=1 each), %.2f CPU-s per GiB the players received\n",
 		float64(fig.Uploaded)/(1<<20), 100*fig.UploadUtilisation(), fig.BoxCPU.Seconds(), fig.CPUSecondsPerGiB())
