@@ -246,11 +246,15 @@ func (d *Daemon) EpisodeStats(ctx context.Context, episode string) (api.Transfer
 	return api.TransferStats{}, errors.New("episode " + episode + " not listed")
 }
 
-// SetNightWindow turns the box's overnight window on for the whole day
-// (from midnight to midnight, no caps) or off, with no daytime caps: the
-// premiere's boxes pre-fetch under it, as they would overnight.
-func (d *Daemon) SetNightWindow(ctx context.Context, allDay bool) error {
-	return d.putSettings(ctx, fmt.Sprintf(`{"bandwidth":{"dayUp":0,"dayDown":0,"night":{"enabled":%t,"startMinute":0,"endMinute":0}}}`, allDay))
+// SetNightWindow turns the box's overnight window on around now (23 h 59
+// min of the day, from an hour before now, no caps: the daemons run on UTC
+// unless told a zone) or off, with no daytime caps: the premiere's boxes
+// pre-fetch under it, as they would overnight.
+func (d *Daemon) SetNightWindow(ctx context.Context, on bool, now time.Time) error {
+	m := now.UTC().Hour()*60 + now.UTC().Minute()
+	start := (m + 24*60 - 60) % (24 * 60)
+	end := (start + 24*60 - 1) % (24 * 60)
+	return d.putSettings(ctx, fmt.Sprintf(`{"bandwidth":{"dayUp":0,"dayDown":0,"night":{"enabled":%t,"startMinute":%d,"endMinute":%d}}}`, on, start, end))
 }
 
 // WaitPlayable blocks until the box's catalog lists the episode as

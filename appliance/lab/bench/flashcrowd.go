@@ -447,7 +447,7 @@ func (f *FlashCrowd) prefetch(ctx context.Context, boxes []*Daemon) (PrefetchRep
 	err := parallel(ctx, len(boxes), 8, func(i int) error {
 		wctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 		defer cancel()
-		if err := boxes[i].SetNightWindow(wctx, f.prefetches(i)); err != nil {
+		if err := boxes[i].SetNightWindow(wctx, f.prefetches(i), time.Now()); err != nil {
 			return err
 		}
 		if !f.prefetches(i) {

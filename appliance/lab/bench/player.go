@@ -63,8 +63,12 @@ type PlayResult struct {
 	Seconds []SecondFlow
 }
 
-// SecondFlow is one second of a playback: bytes received and bytes played.
-type SecondFlow struct{ Received, Consumed int64 }
+// SecondFlow is one second of a playback: bytes received, bytes played,
+// and the media buffered at its end (received and not yet played).
+type SecondFlow struct {
+	Received, Consumed int64
+	Buffered           time.Duration
+}
 
 // RebufferRatio is stalled time over stalled plus played time.
 func (r PlayResult) RebufferRatio() float64 {
@@ -207,6 +211,7 @@ func (p *Playback) sampleUntil(t time.Time) {
 		p.res.Seconds = append(p.res.Seconds, SecondFlow{
 			Received: p.have - p.flowHave,
 			Consumed: int64(pos) - int64(p.flowPos),
+			Buffered: secs((float64(p.have) - pos) / p.cfg.BytesPerSecond),
 		})
 		p.flowHave, p.flowPos = p.have, pos
 	}

@@ -118,13 +118,13 @@ func TestPlaybackSeconds(t *testing.T) {
 	}
 	got := pb.Finish(t0.Add(7*s+s/2), nil).Seconds
 	want := []SecondFlow{
-		{0, 0},       // 0-1 s: nothing yet
-		{2000, 1000}, // 1-2 s: the first 2000 bytes, one second played
-		{1000, 1000},
-		{0, 1000}, // 3-4 s: plays its buffer to the end
-		{0, 0},    // 4-5 s: stalled
-		{500, 0},
-		{500, 1000}, // 6-7 s: resumed
+		{0, 0, 0},       // 0-1 s: nothing yet
+		{2000, 1000, s}, // 1-2 s: the first 2000 bytes, one second played
+		{1000, 1000, s}, // 2-3 s
+		{0, 1000, 0},    // 3-4 s: plays its buffer to the end
+		{0, 0, 0},       // 4-5 s: stalled
+		{500, 0, s / 2}, // 5-6 s
+		{500, 1000, 0},  // 6-7 s: resumed at 6 s with 1 s, played it
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("seconds (-want +got):\n%s", diff)
@@ -134,19 +134,17 @@ func TestPlaybackSeconds(t *testing.T) {
 func TestCrowdFlow(t *testing.T) {
 	s := time.Second
 	results := []PlayResult{
-		{Joined: 0, Seconds: []SecondFlow{{1000, 0}, {1000, 1000}, {1000, 1000}}},
-		// Joins 1.5 s in: its first second is the crowd's second 1.
-		{Joined: s + s/2, Seconds: []SecondFlow{{500, 1000}, {0, 1000}}},
+		// Reads the episode from disk at once, then plays its buffer down:
+		// never short.
+		{Seconds: []SecondFlow{{5000, 1000, 4 * s}, {0, 1000, 3 * s}, {0, 1000, 2 * s}}},
+		// Falls behind: short in its second and third seconds (receives
+		// less than it plays, under LowBuffer left), not in its first
+		// (nothing played) nor its last (receives more than it plays).
+		{Seconds: []SecondFlow{{1000, 0, s}, {500, 1000, s / 2}, {0, 500, 0}, {2000, 1000, s}}},
 	}
-	got := CrowdFlow(results)
-	// Crowd seconds: 0: 1000/0 (no play); 1: 1500/2000 = 0.75 (short);
-	// 2: 1000/2000 = 0.5 (short).
-	want := Flow{Seconds: 2, ShortSeconds: 2, MinRatio: 0.5, Received: 3500, Consumed: 4000}
-	if diff := cmp.Diff(want, got); diff != "" {
+	want := Flow{Received: 8500, Consumed: 5500, BoxSeconds: 6, ShortSeconds: 2}
+	if diff := cmp.Diff(want, CrowdFlow(results)); diff != "" {
 		t.Errorf("CrowdFlow (-want +got):\n%s", diff)
-	}
-	if got := CrowdFlow([]PlayResult{{Seconds: []SecondFlow{{1000, 1000}}}}); got.ShortSeconds != 0 || got.MinRatio != 1 {
-		t.Errorf("a crowd that received what it played: %+v, want no short second and ratio 1", got)
 	}
 }
 

@@ -169,50 +169,40 @@ func (f Figures) KeyValues(extra ...string) string {
 	return strings.Join(append(kv, extra...), " ")
 }
 
-// ShortFlow is the share of what a crowd plays in a second below which the
-// second counts as short in Flow: the players' buffers drained by more
-// than a tenth of a second's play. Smaller gaps are the noise of paced
-// reads (a box reads at about the bit rate once it is ahead).
-const ShortFlow = 0.9
+// LowBuffer: a player that ends a second with less media than this
+// buffered is running low.
+const LowBuffer = 2 * time.Second
 
 // Flow compares, second by second of a crowd phase, what the players
-// received with what their pictures consumed (PlayResult.Seconds, aligned
-// by each viewer's join time).
+// received with what their pictures consumed (PlayResult.Seconds).
 type Flow struct {
-	Seconds      int     // crowd seconds in which some picture played
-	ShortSeconds int     // of those, seconds in which the crowd received under ShortFlow of what it played
-	MinRatio     float64 // least received/consumed of a second with play; 0 with none
-	Received     int64   // bytes the players received, all seconds
-	Consumed     int64   // bytes their pictures played, all seconds
+	Received int64 // bytes the players received, all seconds
+	Consumed int64 // bytes their pictures played, all seconds
+	// BoxSeconds counts the whole seconds in which a player played
+	// something; ShortSeconds those of them in which it received less than
+	// it played and ended with under LowBuffer buffered: its buffer drained
+	// towards a stall. A player that holds the episode (read from disk at
+	// once) and plays it down is not short.
+	BoxSeconds, ShortSeconds int
 }
 
-// CrowdFlow sums the players' per-second flows by crowd second.
+// ShortShare is ShortSeconds over BoxSeconds.
+func (f Flow) ShortShare() float64 { return ratio(int64(f.ShortSeconds), int64(f.BoxSeconds)) }
+
+// CrowdFlow sums the players' per-second flows.
 func CrowdFlow(results []PlayResult) Flow {
-	var recv, cons []int64
-	for _, r := range results {
-		for k, s := range r.Seconds {
-			at := int((r.Joined + time.Duration(k)*time.Second) / time.Second)
-			for len(recv) <= at {
-				recv, cons = append(recv, 0), append(cons, 0)
-			}
-			recv[at] += s.Received
-			cons[at] += s.Consumed
-		}
-	}
 	var f Flow
-	for i := range recv {
-		f.Received += recv[i]
-		f.Consumed += cons[i]
-		if cons[i] <= 0 {
-			continue
-		}
-		f.Seconds++
-		r := float64(recv[i]) / float64(cons[i])
-		if f.Seconds == 1 || r < f.MinRatio {
-			f.MinRatio = r
-		}
-		if r < ShortFlow {
-			f.ShortSeconds++
+	for _, r := range results {
+		for _, s := range r.Seconds {
+			f.Received += s.Received
+			f.Consumed += s.Consumed
+			if s.Consumed <= 0 {
+				continue
+			}
+			f.BoxSeconds++
+			if s.Received < s.Consumed && s.Buffered < LowBuffer {
+				f.ShortSeconds++
+			}
 		}
 	}
 	return f
