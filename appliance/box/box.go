@@ -170,6 +170,7 @@ func (b *Box) publish() {
 func (b *Box) Sync(ctx context.Context, c *catalog.Catalog) {
 	b.syncMu.Lock()
 	defer b.syncMu.Unlock()
+	b.cfg.Swarm.SetOriginRate(c.OriginBoxRate)
 	added := 0
 	for _, sh := range c.Shows {
 		if sh.Poster != "" {

@@ -322,3 +322,30 @@ func TestTorrentFetchRetried(t *testing.T) {
 	}
 	d.WaitEpisodes(t, ids[:1], false, 20*time.Second)
 }
+
+// TestOriginBudgetFromCatalog: a box with no peers streams from the origin
+// no faster than the per-box budget the signed catalog sets, here a quarter
+// of the episode's bit rate (with the default budget, 4 MB/s, the stream
+// takes about its 3 s duration: the box paces it).
+func TestOriginBudgetFromCatalog(t *testing.T) {
+	const budget = 128 << 10 // bytes/s; the burst is 256 KiB
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{Seconds: 3, Width: 1280, Height: 720, Bitrate: "4000k", OriginBoxRate: budget})
+	if ch.Catalog.OriginBoxRate != budget {
+		t.Fatalf("catalog originBoxRate = %d, want %d", ch.Catalog.OriginBoxRate, budget)
+	}
+	id := ch.Episodes()[0]
+	d := testbox.StartDaemon(t, ch, testbox.DaemonOptions{})
+	d.WaitEpisodes(t, []string{id}, false, 30*time.Second)
+	start := time.Now()
+	status, got, _ := get(t, d.URL+"/api/stream/"+id, "")
+	took := time.Since(start)
+	if status != http.StatusOK {
+		t.Fatalf("stream status %d", status)
+	}
+	// The first burst is free; the rest comes at the budget.
+	least := time.Duration(float64(len(got)-256<<10) / budget * 0.9 * float64(time.Second))
+	t.Logf("%d bytes from the origin in %v at a budget of %d bytes/s (at least %v)", len(got), took.Round(time.Millisecond), budget, least)
+	if took < least {
+		t.Errorf("streamed %d bytes in %v: faster than the catalog's budget of %d bytes/s allows (%v)", len(got), took, budget, least)
+	}
+}

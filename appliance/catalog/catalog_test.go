@@ -176,6 +176,9 @@ func TestParse(t *testing.T) {
 		{reason: "releaseAt in year 1 is refused", mutate: func(c *catalog.Catalog) {
 			c.Shows[0].Episodes[0].ReleaseAt = time.Date(1, 2, 1, 0, 0, 0, 0, time.UTC)
 		}, wantErr: "releaseAt"},
+		{reason: "a per-box origin budget parses", mutate: func(c *catalog.Catalog) { c.OriginBoxRate = 500_000 }},
+		{reason: "a negative origin budget is refused", mutate: func(c *catalog.Catalog) { c.OriginBoxRate = -1 }, wantErr: "originBoxRate -1"},
+		{reason: "an origin budget above 10 Gbit/s is refused", mutate: func(c *catalog.Catalog) { c.OriginBoxRate = catalog.MaxOriginBoxRate + 1 }, wantErr: "originBoxRate 1250000001"},
 		{reason: "invalid UTF-8 is refused", raw: func(d []byte) []byte { return bytes.Replace(d, []byte("Orbit"), []byte("Orb\xfft"), 1) }, wantErr: "UTF-8"},
 	}
 	for _, tt := range tests {

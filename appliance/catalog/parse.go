@@ -45,6 +45,9 @@ const (
 	maxDurationSeconds = 86400 * 7
 	maxSeasonOrEpisode = 100000
 	infoHashHexLen     = 40
+
+	// MaxOriginBoxRate bounds Catalog.OriginBoxRate (bytes/s): 10 Gbit/s.
+	MaxOriginBoxRate = 10e9 / 8
 )
 
 // Parse decodes and validates a catalog. It does not check a signature: use
@@ -89,6 +92,9 @@ func Validate(c *Catalog) error {
 	}
 	if err := checkText(c.Network, maxTitleLen, true); err != nil {
 		return bad("network: %v", err)
+	}
+	if c.OriginBoxRate < 0 || c.OriginBoxRate > MaxOriginBoxRate {
+		return bad("originBoxRate %d is not a rate from 0 to %d bytes/s", c.OriginBoxRate, int64(MaxOriginBoxRate))
 	}
 	if len(c.Trackers) > maxTrackers {
 		return bad("%d trackers is more than the limit of %d", len(c.Trackers), maxTrackers)

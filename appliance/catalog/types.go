@@ -21,7 +21,14 @@ type Catalog struct {
 	Sequence  uint64    `json:"sequence"`  // strictly increases with every publication; a box refuses anything not newer than what it holds
 	Published time.Time `json:"published"` // when the publisher signed it (informational: boxes may boot with a wrong clock)
 	Trackers  []string  `json:"trackers,omitempty"`
-	Shows     []Show    `json:"shows"`
+	// OriginBoxRate is the most each box may fetch from the network's
+	// origin, in bytes/s over all episodes: the network's share of its
+	// origin's capacity for one box, so that no box's rescues crowd out
+	// the others' (MaxOriginBoxRate at most). 0 or absent: the box's own
+	// default. Boxes from before this field refuse a catalog that sets it
+	// (decoding is strict).
+	OriginBoxRate int64  `json:"originBoxRate,omitempty"`
+	Shows         []Show `json:"shows"`
 }
 
 // Show is one programme with its episodes in viewing order.

@@ -45,12 +45,15 @@ const cacheFile = ".publish-cache.json"
 
 // Options says where and how to publish.
 type Options struct {
-	OriginDir   string             // the directory the origin serves
-	BaseURL     string             // public URL of OriginDir, ending in "/"
-	Key         ed25519.PrivateKey // the network's signing key
-	Trackers    []string           // announce URLs, in order of preference; may be empty
-	PieceLength int64              // bytes; 0 = auto: 256 KiB up to 512 MiB files, 1 MiB up to 4 GiB, 4 MiB above
-	Now         func() time.Time   // nil: time.Now
+	OriginDir string             // the directory the origin serves
+	BaseURL   string             // public URL of OriginDir, ending in "/"
+	Key       ed25519.PrivateKey // the network's signing key
+	Trackers  []string           // announce URLs, in order of preference; may be empty
+	// OriginBoxRate is the catalog's per-box origin budget in bytes/s
+	// (catalog.Catalog.OriginBoxRate); 0: boxes use their default.
+	OriginBoxRate int64
+	PieceLength   int64            // bytes; 0 = auto: 256 KiB up to 512 MiB files, 1 MiB up to 4 GiB, 4 MiB above
+	Now           func() time.Time // nil: time.Now
 }
 
 // PieceLengthFor is the automatic piece length for a file of size bytes.
@@ -95,6 +98,8 @@ func Publish(ctx context.Context, m *Manifest, manifestDir string, opt Options) 
 		Published: opt.Now().UTC().Truncate(time.Second),
 		Trackers:  opt.Trackers,
 		Shows:     make([]catalog.Show, 0, len(m.Shows)),
+
+		OriginBoxRate: opt.OriginBoxRate,
 	}
 	for _, ms := range m.Shows {
 		s := catalog.Show{ID: ms.ID, Title: ms.Title, Synopsis: ms.Synopsis, Episodes: make([]catalog.Episode, 0, len(ms.Episodes))}

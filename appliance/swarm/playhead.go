@@ -462,8 +462,14 @@ func (s *Swarm) fetchPiece(ctx context.Context, ep *episode, i int) error {
 	if !ok {
 		return fmt.Errorf("piece %d has no v1 hash", i)
 	}
-	if err := s.originLimit.WaitN(ctx, int(min(length, int64(s.originLimit.Burst())))); err != nil {
-		return err
+	// The budget is taken before the request, a burst at a time: a fetch
+	// waits at the box, not at the shared origin.
+	for left := length; left > 0; {
+		n := min(left, int64(s.originLimit.Burst()))
+		if err := s.originLimit.WaitN(ctx, int(n)); err != nil {
+			return err
+		}
+		left -= n
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.origin, nil)
 	if err != nil {
@@ -513,8 +519,27 @@ func originURL(urls metainfo.UrlList, name string) string {
 	return ""
 }
 
-// newOriginLimit is a box's budget for origin fetches: originRateFactor
-// times an 8 Mbit/s stream, with a burst of 4 MiB.
+// newOriginLimit is a box's budget for origin fetches until the catalog
+// sets one: originRateFactor times an 8 Mbit/s stream, with a burst of
+// 4 MiB.
 func newOriginLimit() *rate.Limiter {
 	return rate.NewLimiter(rate.Limit(originRateFactor*1e6), 4<<20)
+}
+
+// SetOriginRate sets the box's budget for origin fetches, all episodes
+// together, to bytesPerSec with a burst of one second of it (at least
+// 256 KiB, one piece of most episodes); 0 or less restores the default
+// (newOriginLimit). The network sets it in its catalog as a share of its
+// origin's capacity. Safe for concurrent use; fetches waiting on the
+// budget see the new rate at once.
+func (s *Swarm) SetOriginRate(bytesPerSec int64) {
+	now := time.Now()
+	if bytesPerSec <= 0 {
+		def := newOriginLimit()
+		s.originLimit.SetLimitAt(now, def.Limit())
+		s.originLimit.SetBurstAt(now, def.Burst())
+		return
+	}
+	s.originLimit.SetLimitAt(now, rate.Limit(bytesPerSec))
+	s.originLimit.SetBurstAt(now, int(max(bytesPerSec, 256<<10)))
 }

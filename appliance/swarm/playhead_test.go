@@ -219,3 +219,28 @@ func TestOriginRetryWait(t *testing.T) {
 		}
 	}
 }
+
+// TestSetOriginRate: the catalog's per-box budget replaces the default
+// (burst: a second of it, at least 256 KiB), and 0 restores the default.
+func TestSetOriginRate(t *testing.T) {
+	s := newSwarm(t, t.TempDir())
+	def := newOriginLimit()
+	for _, tc := range []struct {
+		set       int64
+		wantLimit float64
+		wantBurst int
+	}{
+		{500_000, 500_000, 500_000},
+		{100_000, 100_000, 256 << 10},
+		{0, float64(def.Limit()), def.Burst()},
+		{-5, float64(def.Limit()), def.Burst()},
+	} {
+		s.SetOriginRate(tc.set)
+		if got := float64(s.originLimit.Limit()); got != tc.wantLimit {
+			t.Errorf("SetOriginRate(%d): limit %v bytes/s, want %v", tc.set, got, tc.wantLimit)
+		}
+		if got := s.originLimit.Burst(); got != tc.wantBurst {
+			t.Errorf("SetOriginRate(%d): burst %d bytes, want %d", tc.set, got, tc.wantBurst)
+		}
+	}
+}

@@ -86,16 +86,17 @@ func publishCmd(ctx context.Context, args []string) error {
 	baseURL := fs.String("base-url", "", "public URL of the origin directory, ending in /")
 	keyPath := fs.String("key", defaultKeyPath(), "network signing key (created on first use)")
 	pieceLen := fs.Int64("piece-length", 0, "torrent piece length in bytes (0: automatic)")
+	originBoxRate := fs.Int64("origin-box-rate", 0, "the most each box may fetch from the origin, bytes/s (a share of the origin's capacity; 0: the boxes' default, 4 MB/s)")
 	var trackers repeated
 	fs.Var(&trackers, "tracker", "tracker announce URL (repeatable)")
 	fs.Parse(args)
 	if *manifest == "" || *origin == "" || *baseURL == "" || *keyPath == "" {
 		return errors.New("publish needs -manifest, -origin, -base-url and -key")
 	}
-	return runPublish(ctx, *manifest, *origin, *baseURL, *keyPath, trackers, *pieceLen)
+	return runPublish(ctx, *manifest, *origin, *baseURL, *keyPath, trackers, *pieceLen, *originBoxRate)
 }
 
-func runPublish(ctx context.Context, manifestPath, origin, baseURL, keyPath string, trackers []string, pieceLen int64) error {
+func runPublish(ctx context.Context, manifestPath, origin, baseURL, keyPath string, trackers []string, pieceLen, originBoxRate int64) error {
 	key, created, err := publish.LoadOrCreateKey(keyPath)
 	if err != nil {
 		return err
@@ -113,6 +114,8 @@ func runPublish(ctx context.Context, manifestPath, origin, baseURL, keyPath stri
 		Key:         key,
 		Trackers:    trackers,
 		PieceLength: pieceLen,
+
+		OriginBoxRate: originBoxRate,
 	})
 	if err != nil {
 		return err

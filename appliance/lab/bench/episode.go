@@ -41,6 +41,9 @@ type ChannelOptions struct {
 	PieceLength     int64   // 0: the publisher's default
 	Trackers        []string
 	Seed            uint64 // of the random content
+	// OriginBoxRate is the catalog's per-box origin budget, bytes/s (0:
+	// the boxes' default).
+	OriginBoxRate int64
 	// ReleaseAt, when set, publishes the episode embargoed until then
 	// (encrypted, no key in the catalog); Release publishes the key.
 	ReleaseAt time.Time
@@ -76,6 +79,7 @@ func PublishChannel(ctx context.Context, work, baseURL string, opt ChannelOption
 	dir := filepath.Join(work, "origin")
 	popt := publish.Options{
 		OriginDir: dir, BaseURL: baseURL, Key: key, Trackers: opt.Trackers, PieceLength: opt.PieceLength,
+		OriginBoxRate: opt.OriginBoxRate,
 	}
 	c, err := publish.Publish(ctx, m, src, popt)
 	if err != nil {
@@ -85,7 +89,7 @@ func PublishChannel(ctx context.Context, work, baseURL string, opt ChannelOption
 	return &Channel{
 		Dir: dir, BaseURL: baseURL, Key: key, Catalog: c, Episode: ep,
 		MediaPath: filepath.Join(dir, publish.MediaDir, id+".mp4"),
-		manifest: m, src: src, opt: popt,
+		manifest:  m, src: src, opt: popt,
 	}, nil
 }
 

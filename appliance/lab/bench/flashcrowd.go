@@ -59,7 +59,10 @@ type FlashCrowd struct {
 	PieceLength  int64   // 0: the publisher's default
 	Join         time.Duration
 	OriginFactor float64 // origin rate limit as a multiple of the bit rate
-	BoxLink      Link
+	// OriginBoxShare is the share of the origin's capacity each box may
+	// fetch (the catalog's originBoxRate); 0: the boxes' default budget.
+	OriginBoxShare float64
+	BoxLink        Link
 	// NATEvery, when above 0, puts every NATEvery-th viewing box behind a
 	// NAT without a port mapping: it refuses incoming BitTorrent
 	// connections (Lab.RefuseIncoming) and only dials out.
@@ -75,11 +78,11 @@ type FlashCrowd struct {
 	// whole day, the rest stay cold; then the network releases it (a new
 	// catalog with the key) and each box's player presses play within
 	// Join of the moment its own box has the key. TTFF runs from the press.
-	Premiere float64
-	Seeks      int  // seek benchmark on an extra box after the crowd; 0 = none
-	Seed       uint64
-	Progress   io.Writer // one line per step; nil = none
-	DaemonEnv  []string  // added to every daemon's environment
+	Premiere  float64
+	Seeks     int // seek benchmark on an extra box after the crowd; 0 = none
+	Seed      uint64
+	Progress  io.Writer // one line per step; nil = none
+	DaemonEnv []string  // added to every daemon's environment
 	// StartBuffer and ResumeBuffer replace DefaultPlayer's when non-zero
 	// (what if the TV waited longer before it starts or resumes).
 	StartBuffer, ResumeBuffer time.Duration
@@ -204,7 +207,8 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 
 	baseURL := fmt.Sprintf("http://%s:%d/", lab.HubIP(), originPort)
 	f.logf("publishing a %d MiB episode at %.1f Mbit/s", f.Size>>20, f.BitsPerSec/1e6)
-	chOpt := ChannelOptions{Size: f.Size, DurationSeconds: f.Duration().Seconds(), PieceLength: f.PieceLength, Seed: f.Seed}
+	chOpt := ChannelOptions{Size: f.Size, DurationSeconds: f.Duration().Seconds(), PieceLength: f.PieceLength, Seed: f.Seed,
+		OriginBoxRate: int64(f.BitsPerSec / 8 * f.OriginFactor * f.OriginBoxShare)}
 	if f.Premiere > 0 {
 		chOpt.ReleaseAt = time.Now().Add(24 * time.Hour).Truncate(time.Second)
 		f.logf("premiere: the episode is published embargoed until %s", chOpt.ReleaseAt.UTC().Format(time.RFC3339))

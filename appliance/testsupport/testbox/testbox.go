@@ -41,6 +41,7 @@ type ChannelOptions struct {
 	PieceLength     int64   // 0 = publisher's choice (256 KiB for small files)
 	Posters         bool    // give shows and episodes posters
 	RateLimit       int64   // origin body bytes/s, 0 = unlimited
+	OriginBoxRate   int64   // the catalog's per-box origin budget, bytes/s; 0 = none
 }
 
 // Channel is a published channel served on loopback.
@@ -57,7 +58,8 @@ type Channel struct {
 	// Names maps an episode ID to its torrent's file name.
 	Names map[string]string
 
-	manifest *publish.Manifest
+	manifest      *publish.Manifest
+	originBoxRate int64
 }
 
 // NewChannel publishes generated clips (testmedia) with a fresh key into a
@@ -83,7 +85,7 @@ func NewChannel(t testing.TB, o ChannelOptions) *Channel {
 		t.Fatal(err)
 	}
 	ch := &Channel{Key: priv, PublicKey: pub, KeyString: catalog.FormatPublicKey(pub), OriginDir: t.TempDir(),
-		Files: map[string]string{}, Names: map[string]string{}}
+		Files: map[string]string{}, Names: map[string]string{}, originBoxRate: o.OriginBoxRate}
 	ch.Origin = publish.NewOrigin(ch.OriginDir, publish.OriginOptions{RateLimit: o.RateLimit})
 	srv := httptest.NewServer(ch.Origin)
 	t.Cleanup(srv.Close)
@@ -117,6 +119,7 @@ func (ch *Channel) publish(t testing.TB, pieceLength int64) {
 	defer cancel()
 	c, err := publish.Publish(ctx, ch.manifest, ch.OriginDir, publish.Options{
 		OriginDir: ch.OriginDir, BaseURL: ch.URL, Key: ch.Key, PieceLength: pieceLength,
+		OriginBoxRate: ch.originBoxRate,
 	})
 	if err != nil {
 		t.Fatalf("testbox: publish: %v", err)

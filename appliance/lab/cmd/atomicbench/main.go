@@ -96,6 +96,12 @@ func run(ctx context.Context, f *bench.FlashCrowd, work string, out io.Writer) e
 	}
 	fmt.Fprintf(out, "box links %s Mbit/s down/up (tbf; several: given to the boxes in turn), no added latency (no netem in this kernel); origin capped at %.1f Mbit/s; seed box: %v (%.0f Mbit/s)\n",
 		strings.Join(ls, ", "), f.BitsPerSec*f.OriginFactor/1e6, f.Seeder, float64(f.SeederLink.Up)/1e6)
+	if f.OriginBoxShare > 0 {
+		fmt.Fprintf(out, "each box may fetch at most %.0f%% of the origin's capacity (%.1f Mbit/s, the catalog's originBoxRate)\n",
+			100*f.OriginBoxShare, f.BitsPerSec*f.OriginFactor*f.OriginBoxShare/1e6)
+	} else {
+		fmt.Fprintf(out, "each box fetches from the origin within its default budget (32 Mbit/s)\n")
+	}
 	pc := f.Player()
 	fmt.Fprintf(out, "player (mpv as the TV runs it): first frame with %v of media, resumes with %v after a stall, reads ahead up to %d MiB; players are cut after %v\n",
 		pc.StartBuffer, pc.ResumeBuffer, pc.MaxAhead>>20, 2*f.Duration())
