@@ -321,11 +321,14 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 		},
 		Fetching:         fetching,
 		UrgentSince:      p.urgentSince,
-		PeersKeepUp:      p.peersKeepUp(t, len(heads) > 0, bps, now),
+		PeersKeepUp:      p.peersKeepUp(ep, len(heads) > 0, bps, now),
 		Origin:           ep.origin != "",
 		OriginBackingOff: now.Before(p.originRetryAt),
 	})
 	p.urgentSince = plan.UrgentSince
+	if s.pusher != nil {
+		s.pusher.ask(ep, heads, fetching, now)
+	}
 
 	// Apply: raise the tail, drop what is no longer wanted.
 	want := make(map[int]torrent.PiecePriority, len(plan.High))
@@ -357,13 +360,13 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 // of the episode's bit rate over the last peerRateWindow, or streams have been open for less
 // than that (too early to tell; at the start of a flash crowd every box is
 // short and racing the peers only wastes the origin). Updates the average.
-func (p *planner) peersKeepUp(t *torrent.Torrent, streaming bool, bps float64, now time.Time) bool {
+func (p *planner) peersKeepUp(ep *episode, streaming bool, bps float64, now time.Time) bool {
 	if !streaming {
 		p.streamingFrom = time.Time{}
 		return true
 	}
-	st := t.Stats()
-	got := st.PeerConns.BytesReadUsefulData.Int64()
+	st := ep.t.Stats()
+	got := st.PeerConns.BytesReadUsefulData.Int64() + ep.pushedIn.Load()
 	if p.streamingFrom.IsZero() {
 		p.streamingFrom, p.peerBytes, p.peerBytesAt, p.peerRate = now, got, now, 0
 		return true

@@ -124,6 +124,18 @@ func (s *Swarm) Episodes() []string {
 	return ids
 }
 
+// episodeOf returns the episode of torrent t, or nil.
+func (s *Swarm) episodeOf(t *torrent.Torrent) *episode {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ep := range s.episodes {
+		if ep.t == t {
+			return ep
+		}
+	}
+	return nil
+}
+
 func (s *Swarm) get(episodeID string) (*episode, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -79,6 +79,10 @@ type Config struct {
 	// the data comes (mpv's cache), so the read position runs ahead of the
 	// picture; streams are paced (piecechoice.PaceLead) so that what a box asks of its
 	// peers stays near what it needs (see playhead.go).
+	// NoPush turns the atomicbox_push extension off (pieces a stream needs
+	// within seconds pushed by a peer, earliest deadline first; see
+	// pushing.go): for side-by-side measurements.
+	NoPush           bool
 	ReadaheadSeconds float64
 	Log              *slog.Logger // nil = slog.Default()
 	// ConfigureClient, when set, adjusts the anacrolix config last, just
@@ -111,6 +115,9 @@ type Swarm struct {
 
 	httpClient  *http.Client
 	originLimit *rate.Limiter // this box's budget for origin fetches, all episodes together
+	pusher      *pusher       // nil when Config.NoPush
+	stopPush    context.CancelFunc
+	pushDone    chan struct{}
 
 	mu       sync.Mutex
 	episodes map[string]*episode
@@ -124,6 +131,8 @@ type episode struct {
 	origin   string  // URL of the file at the origin; "" = none
 
 	originBytes atomic.Int64 // verified piece bytes fetched from the origin
+	pushedIn    atomic.Int64 // verified piece bytes peers pushed (atomicbox_push)
+	pushedOut   atomic.Int64 // piece bytes pushed to peers
 	kickc       chan struct{}
 	stopPlan    context.CancelFunc
 	planDone    chan struct{}
@@ -215,15 +224,28 @@ func New(ctx context.Context, cfg Config) (*Swarm, error) {
 	if cfg.ConfigureClient != nil {
 		cfg.ConfigureClient(tc)
 	}
+	s := &Swarm{}
+	if !cfg.NoPush {
+		s.pusher = newPusher(s)
+		s.pusher.configure(tc)
+	}
 	client, err := torrent.NewClient(tc)
 	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("swarm: start client: %w", err)
 	}
-	s := &Swarm{
+	*s = Swarm{
 		cfg: cfg, log: log, client: client, store: store, peers: peers,
 		started: time.Now(), unclean: unclean, episodes: make(map[string]*episode),
-		httpClient: cfg.OriginClient, originLimit: newOriginLimit(),
+		httpClient: cfg.OriginClient, originLimit: newOriginLimit(), pusher: s.pusher,
+	}
+	if s.pusher != nil {
+		pctx, cancel := context.WithCancel(context.Background())
+		s.stopPush, s.pushDone = cancel, make(chan struct{})
+		go func() {
+			defer close(s.pushDone)
+			s.pusher.run(pctx)
+		}()
 	}
 	if s.httpClient == nil {
 		s.httpClient = &http.Client{Timeout: 30 * time.Second}
@@ -440,9 +462,9 @@ func (s *Swarm) Stats() api.Stats {
 			Episode:  ep.id,
 			InfoHash: ep.t.InfoHash().HexString(),
 			TransferStats: api.TransferStats{
-				BytesFromPeers:   st.PeerConns.BytesReadUsefulData.Int64(),
+				BytesFromPeers:   st.PeerConns.BytesReadUsefulData.Int64() + ep.pushedIn.Load(),
 				BytesFromWebSeed: st.WebSeeds.BytesReadUsefulData.Int64() + ep.originBytes.Load(),
-				BytesUploaded:    st.PeerConns.BytesWrittenData.Int64(),
+				BytesUploaded:    st.PeerConns.BytesWrittenData.Int64() + ep.pushedOut.Load(),
 				Peers:            len(ep.t.PeerConns()),
 				Size:             ep.t.Length(),
 			},
@@ -486,6 +508,10 @@ func (s *Swarm) Close(ctx context.Context) error {
 	for _, ep := range eps {
 		ep.stopPlan()
 		<-ep.planDone
+	}
+	if s.stopPush != nil {
+		s.stopPush()
+		<-s.pushDone
 	}
 	done := make(chan []error, 1)
 	go func() { done <- s.client.Close() }()

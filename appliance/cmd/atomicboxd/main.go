@@ -58,7 +58,7 @@ type flags struct {
 	btPort                              int
 	peers                               peerList
 	refresh, policyEvery                time.Duration
-	noDHT, noTrackers, utp              bool
+	noDHT, noTrackers, utp, noPush      bool
 	irChip, cecDevice, inputDir         string
 	irLine                              int
 	grabInput                           bool
@@ -85,6 +85,7 @@ func main() {
 	flag.DurationVar(&f.policyEvery, "policy-every", time.Minute, "interval of the disk and pre-fetch rounds (the benchmark's premiere shortens it)")
 	flag.BoolVar(&f.noDHT, "no-dht", false, "disable the DHT")
 	flag.BoolVar(&f.noTrackers, "no-trackers", false, "do not announce to trackers")
+	flag.BoolVar(&f.noPush, "no-push", false, "do not speak atomicbox_push (peers pushing the pieces a stream needs within seconds, earliest deadline first); for side-by-side measurements")
 	flag.BoolVar(&f.utp, "utp", false, "also speak BitTorrent over uTP (TCP only by default: anacrolix's uTP costs CPU per packet)")
 	flag.IntVar(&f.irLine, "ir-line", -1, "GPIO line of the IR receiver (the box image uses 18); -1 = no IR")
 	flag.StringVar(&f.irChip, "ir-chip", "", "GPIO chip of the IR receiver (default: found by label, Pi 4 and Pi 5)")
@@ -166,7 +167,7 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 	d, err := box.StartDaemon(ctx, box.DaemonConfig{
 		DataDir: f.data, ChannelURL: f.channel, PublicKey: pub, Listener: ln, Refresh: f.refresh, Policy: f.policyEvery, Log: log, Remote: rc,
 		Location: loc, Version: version, Hostname: host,
-		Swarm: swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers, UTP: f.utp},
+		Swarm: swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers, UTP: f.utp, NoPush: f.noPush},
 	})
 	if err != nil {
 		ln.Close()

@@ -33,7 +33,7 @@ func TestPublishThenServe(t *testing.T) {
 	base := "http://" + ln.Addr().String() + "/"
 	origin := filepath.Join(dir, "origin")
 	keyPath := filepath.Join(dir, "config", "network.key")
-	if err := runPublish(context.Background(), manifest, origin, base, keyPath, nil, 0); err != nil {
+	if err := runPublish(context.Background(), manifest, origin, base, keyPath, nil, 0, 500_000); err != nil {
 		t.Fatalf("runPublish: %v", err)
 	}
 	key, created, err := publish.LoadOrCreateKey(keyPath)
@@ -59,8 +59,8 @@ func TestPublishThenServe(t *testing.T) {
 		return data
 	}
 	c, err := catalog.Verify(key.Public().(ed25519.PublicKey), get(catalog.CatalogFile), get(catalog.SignatureFile))
-	if err != nil || c.Sequence != 1 {
-		t.Errorf("served catalog: %v, %v; want sequence 1", c, err)
+	if err != nil || c.Sequence != 1 || c.OriginBoxRate != 500_000 {
+		t.Errorf("served catalog: %v, %v; want sequence 1 and -origin-box-rate's 500000 bytes/s", c, err)
 	}
 	cancel()
 	select {

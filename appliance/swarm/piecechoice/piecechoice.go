@@ -106,6 +106,16 @@ type Policy struct {
 	OriginFetches int
 	// Lookahead: pieces past a read position looked at for fetching.
 	Lookahead int
+
+	// Pushed pieces (ChooseAsks): pieces due within AskAhead are asked
+	// for, at most Asks outstanding per episode and AsksPerPeer at one
+	// peer; an ask with no data for AskTimeout is given up (the asker may
+	// ask another peer), and a pushing peer drops asks older than AskTTL.
+	AskAhead    time.Duration
+	Asks        int
+	AsksPerPeer int
+	AskTimeout  time.Duration
+	AskTTL      time.Duration
 }
 
 // DefaultPolicy: the figures measured in the 30-box crowd.
@@ -127,6 +137,11 @@ var DefaultPolicy = Policy{
 	PeerChance:    time.Second,
 	OriginFetches: 2,
 	Lookahead:     16,
+	AskAhead:      3 * time.Second,
+	Asks:          4,
+	AsksPerPeer:   1,
+	AskTimeout:    2 * time.Second,
+	AskTTL:        5 * time.Second,
 }
 
 // Episode is the shape of the torrent being planned.
