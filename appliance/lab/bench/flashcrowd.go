@@ -83,6 +83,9 @@ type FlashCrowd struct {
 	Seed      uint64
 	Progress  io.Writer // one line per step; nil = none
 	DaemonEnv []string  // added to every daemon's environment
+	// DaemonArgs are added to every daemon's flags (e.g. -no-push for a
+	// side-by-side run).
+	DaemonArgs []string
 	// StartBuffer and ResumeBuffer replace DefaultPlayer's when non-zero
 	// (what if the TV waited longer before it starts or resumes).
 	StartBuffer, ResumeBuffer time.Duration
@@ -248,6 +251,7 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 		if i == 1 && name == "box01" && f.CPUProfile != "" {
 			args = []string{"-cpuprofile", f.CPUProfile}
 		}
+		args = append(args, f.DaemonArgs...)
 		if f.Premiere > 0 {
 			// Boxes hear of the release within 2 s and pre-fetch within
 			// 2 s of their window opening (the product's defaults are

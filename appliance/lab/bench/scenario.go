@@ -88,6 +88,10 @@ func (f *FlashCrowd) Flags(fs *flag.FlagSet) (finish func() error) {
 	fs.Uint64Var(&f.Seed, "seed", 1, "seed of the content, join times and seek positions")
 	fs.DurationVar(&f.StartBuffer, "start-buffer", 0, "media the player has before its first frame (0: mpv as the TV runs it)")
 	fs.DurationVar(&f.ResumeBuffer, "resume-buffer", 0, "media the player waits for after a stall (0: mpv as the TV runs it)")
+	fs.Func("daemon-flag", "a flag for every atomicboxd, e.g. -no-push (repeatable; side-by-side runs)", func(v string) error {
+		f.DaemonArgs = append(f.DaemonArgs, v)
+		return nil
+	})
 	fs.BoolVar(&f.NoBaseline, "no-baseline", false, "skip the HTTP-only scenario (quick experiments only: the benchmark's figures need it)")
 	return func() error {
 		f.Size = *mib << 20

@@ -96,6 +96,9 @@ func run(ctx context.Context, f *bench.FlashCrowd, work string, out io.Writer) e
 	}
 	fmt.Fprintf(out, "box links %s Mbit/s down/up (tbf; several: given to the boxes in turn), no added latency (no netem in this kernel); origin capped at %.1f Mbit/s; seed box: %v (%.0f Mbit/s)\n",
 		strings.Join(ls, ", "), f.BitsPerSec*f.OriginFactor/1e6, f.Seeder, float64(f.SeederLink.Up)/1e6)
+	if len(f.DaemonArgs) > 0 {
+		fmt.Fprintf(out, "every daemon also runs with %s\n", strings.Join(f.DaemonArgs, " "))
+	}
 	if f.OriginBoxShare > 0 {
 		fmt.Fprintf(out, "each box may fetch at most %.0f%% of the origin's capacity (%.1f Mbit/s, the catalog's originBoxRate)\n",
 			100*f.OriginBoxShare, f.BitsPerSec*f.OriginFactor*f.OriginBoxShare/1e6)
