@@ -326,9 +326,6 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 		OriginBackingOff: now.Before(p.originRetryAt),
 	})
 	p.urgentSince = plan.UrgentSince
-	if s.pusher != nil {
-		s.pusher.ask(ep, heads, fetching, now)
-	}
 
 	// Apply: raise the tail, drop what is no longer wanted.
 	want := make(map[int]torrent.PiecePriority, len(plan.High))
@@ -353,6 +350,10 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 			p.supplement[f.Piece] = true
 		}
 		s.startFetch(ctx, ep, p, f.Piece)
+		fetching[f.Piece] = f.Supplement
+	}
+	if s.pusher != nil {
+		s.pusher.ask(ep, heads, fetching, now) // never a piece the origin fetches
 	}
 }
 
