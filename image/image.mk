@@ -2,11 +2,16 @@
 #
 #   make image             image/build/atomicbox-rpi.img   (Pi 4/400, Pi 5; arm64)
 #   make image-amd64       image/build/atomicbox-amd64.img (QEMU, x86-64 mini PCs)
+#     both take CHANNEL=https://… NETWORK_KEY=<base64 public key>: the box
+#     follows that channel with no file to edit (atomicbox.txt on the boot
+#     partition still overrides it); a wrong key or URL fails the build
 #   make runtime           the libmpv runtime tars (cached in ~/.cache/atomicbox/runtime)
 #   make image-test        flash refusals, the arm64 runtime under qemu-aarch64, then
 #                          boots the amd64 image in QEMU and checks it (scripts/image-test.sh)
 #   make flash DEV=/dev/sdX [IMG=...]   writes an image to a removable disk, after checks
-#   make update HOST=name-or-ip [INSTANCE=rpi]  over-the-air update (gok update)
+#   make update HOST=name-or-ip [INSTANCE=rpi] [CHANNEL=… NETWORK_KEY=…]
+#                          over-the-air update (gok update); name the baked
+#                          channel again, the new root file system replaces it
 #   make gok               the pinned gok (image/tools/go.mod), built into $(GOK_DIR)
 
 IMAGE_DIR := $(CURDIR)/image
@@ -14,6 +19,7 @@ IMAGE_BUILD := $(IMAGE_DIR)/build
 GOK_DIR ?= $(HOME)/.cache/atomicbox/tools
 GOK := $(GOK_DIR)/gok
 IMAGE_SIZE ?= 2147483648
+IMAGE_AMD64 ?= $(IMAGE_BUILD)/atomicbox-amd64.img
 INSTANCE ?= rpi
 export GOK
 
@@ -40,18 +46,25 @@ image: $(GOK)
 
 image-amd64: $(GOK)
 	@scripts/setup-debian.sh image
-	scripts/image-build.sh amd64 $(IMAGE_BUILD)/atomicbox-amd64.img $(IMAGE_SIZE)
+	scripts/image-build.sh amd64 $(IMAGE_AMD64) $(IMAGE_SIZE)
 
 image-hello: $(GOK)
 	@scripts/setup-debian.sh image
 	scripts/image-build.sh hello $(IMAGE_BUILD)/hello.img 1300234240
 
 # Cheap checks first (flash refusals, the arm64 runtime under qemu-aarch64),
-# then the QEMU boot test.
-image-test: image-amd64 image-hello runtime-arm64
+# then the QEMU boot test of an amd64 image built as a network would build
+# its own: the test channel (image-test.sh serves it on the host, which QEMU's
+# user network shows as 10.0.2.2) and its key baked in. The signing key is
+# made on first use, outside git.
+IMAGE_TEST_CHANNEL := http://10.0.2.2:8970/
+IMAGE_TEST_KEY := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/atomicbox/imagetest-network.key
+image-test: $(GOK) image-hello runtime-arm64
 	scripts/flash-test.sh
 	scripts/runtime-test.sh arm64
-	scripts/image-test.sh $(IMAGE_BUILD)/atomicbox-amd64.img $(IMAGE_BUILD)/hello.img
+	key=$$($(GO) run ./appliance/cmd/atomicpublish pubkey -key $(IMAGE_TEST_KEY)) && \
+	  $(MAKE) image-amd64 CHANNEL=$(IMAGE_TEST_CHANNEL) NETWORK_KEY=$$key IMAGE_AMD64=$(IMAGE_BUILD)/atomicbox-amd64-test.img
+	scripts/image-test.sh $(IMAGE_BUILD)/atomicbox-amd64-test.img $(IMAGE_BUILD)/hello.img
 
 flash:
 	@test -n "$(DEV)" || { echo "usage: make flash DEV=/dev/sdX [IMG=image/build/atomicbox-rpi.img]"; exit 2; }

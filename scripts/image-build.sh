@@ -7,9 +7,13 @@
 #   SIZE_BYTES  image size (default 2 GiB); /perm gets what the boot and two
 #               root partitions (1157627904 bytes) leave, formatted ext4.
 # Env: GOK (path of the pinned gok, default: built by image/image.mk),
-#      GOKRAZY_PARENT_DIR (default image/), RUNTIME_TAR (skip building it).
+#      GOKRAZY_PARENT_DIR (default image/), RUNTIME_TAR (skip building it),
+#      CHANNEL and NETWORK_KEY (the channel the box follows with no file to
+#      edit, and the network's public key in base64; both or neither).
 #
-# Steps: make sure the libmpv runtime tar for the instance's architecture
+# Steps: check CHANNEL and NETWORK_KEY and write them where config.json
+# expects the baked settings (image/build/baked/baked.txt; atomicboxd reads
+# it under atomicbox.txt, which overrides it); make sure the libmpv runtime tar for the instance's architecture
 # exists (scripts/runtime-tar.sh, cached outside git) and link it to
 # image/build/runtime_<arch>.tar where config.json expects it; make sure the
 # update password exists outside the repo; gok overwrite --full; format /perm
@@ -42,8 +46,20 @@ esac
 perm_offset=1157627904
 ((size >= perm_offset + 64 * 1024 * 1024)) || { echo "image-build: $size bytes is too small" >&2; exit 2; }
 
-# Runtime tar: config.json names ../build/runtime, gok picks runtime_<arch>.tar.
+# Baked settings: first, so that a wrong key fails before the slow steps.
 mkdir -p "$parent/build"
+if grep -q '"../build/baked"' "$cfg"; then
+  mkdir -p "$parent/build/baked"
+  (cd "$repo" && go run ./image/bake/cmd/bake -channel "${CHANNEL:-}" -network-key "${NETWORK_KEY:-}" -o "$parent/build/baked/baked.txt") ||
+    { echo "image-build: CHANNEL/NETWORK_KEY refused; no image built" >&2; exit 2; }
+  if [[ -n ${CHANNEL:-} ]]; then
+    echo "image-build: channel $CHANNEL baked in (atomicbox.txt on the boot partition overrides it)" >&2
+  else
+    echo "image-build: no channel baked in (make image CHANNEL=… NETWORK_KEY=…); the box needs atomicbox.txt" >&2
+  fi
+fi
+
+# Runtime tar: config.json names ../build/runtime, gok picks runtime_<arch>.tar.
 if grep -q '"../build/runtime"' "$cfg"; then
   tar=${RUNTIME_TAR:-$("$repo/scripts/runtime-tar.sh" path "$arch")}
   [[ -f $tar ]] || "$repo/scripts/runtime-tar.sh" build "$arch" "$tar"

@@ -3,7 +3,9 @@
 # end to end, then boots a bare gokrazy image as the boot-time baseline.
 #
 # Usage: scripts/image-test.sh ATOMICBOX-AMD64.img HELLO.img
-#   (make image-test builds both first). IMAGE_TEST_UPDATE=1 rewrites the
+#   (make image-test builds both first). The atomicbox image must have the
+#   test channel baked in: make image-amd64 CHANNEL=http://10.0.2.2:8970/
+#   NETWORK_KEY=<atomicpublish pubkey -key ~/.cache/atomicbox/imagetest-network.key>. IMAGE_TEST_UPDATE=1 rewrites the
 #   golden home screen (image/testdata/home.png) from this run;
 #   IMAGE_TEST_INSTANCE names the instance dir the OTA update builds (default
 #   amd64, the one the image was built from); IMAGE_TEST_KEEP=1 keeps the files;
@@ -14,18 +16,22 @@
 #   1. publishes the demo channel (short clips) with base URL
 #      http://10.0.2.2:8970/ (the host as QEMU's user network shows it) and
 #      serves the origin on the namespace's 127.0.0.1:8970;
-#   2. copies the image, writes atomicbox.txt (channel, network key) on its
-#      boot partition, the way a person would after flashing, and a paired
-#      token into /perm (as if a phone had paired) so the API answers us;
+#   2. copies the image, deletes atomicbox.txt from its boot partition (the
+#      box must follow the channel baked into the image, with no file to
+#      edit), and writes a paired token into /perm (as if a phone had
+#      paired) so the API answers us;
 #   3. boots it: -accel tcg, virtio-gpu, user networking with hostfwd for
 #      gokrazy's web UI (80), the daemon API (8080) and BitTorrent (42069);
 #   4. checks: the daemon answers and shows the verified catalog; the TV
 #      (QEMU screendump) shows the home screen (golden image, PSNR tolerance);
-#      the box downloads an episode (completion 1) and seeds it: a second
+#      the TV plays the first episode on Enter (POST /api/keys, as the web
+#      remote sends it): the player takes the screen, the picture moves, and
+#      at the end the TV stores the episode as watched; the box downloads an episode (completion 1) and seeds it: a second
 #      daemon on the host, whose only source is the box, downloads it;
 #   5. stores a resume position, updates the box over the air (gok update,
-#      same QEMU run), and checks after the reboot that /perm kept the
-#      library (no new download), the resume position and the pairing;
+#      same QEMU run, the same channel baked in), and checks after the reboot
+#      that /perm kept the library (no new download), the resume position
+#      and the pairing;
 #   6. boots the bare gokrazy image and prints both boot times.
 # Fails (exit 1) on the first check that does not hold, after printing the
 # box's service logs.
@@ -89,14 +95,13 @@ netkey=$("$work/bin/atomicpublish" pubkey -key "$cache/imagetest-network.key")
 "$work/bin/atomicpublish" serve -origin "$work/origin" -listen "127.0.0.1:$origin_port" >"$work/origin.log" 2>&1 &
 pids+=($!)
 
-# --- 2. the image as a person would prepare it ------------------------------------
+# --- 2. the image as the network ships it: nothing to edit --------------------------
+channel="http://10.0.2.2:$origin_port/"
 cp --sparse=always "$img" "$work/box.img"
-cat >"$work/atomicbox.txt" <<EOF
-# written by image-test
-channel=http://10.0.2.2:$origin_port/
-network_key=$netkey
-EOF
-mcopy -o -i "$work/box.img@@$boot_offset" "$work/atomicbox.txt" ::atomicbox.txt
+mdel -i "$work/box.img@@$boot_offset" ::atomicbox.txt 2>/dev/null || true
+if mdir -b -i "$work/box.img@@$boot_offset" :: | grep -qi atomicbox.txt; then
+  echo "image-test: atomicbox.txt still on the boot partition" >&2; exit 1
+fi
 token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 hash=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
 printf '{"tokens":[{"hash":"%s","created":"%s"}]}\n' "$hash" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$work/pairing.json"
@@ -148,6 +153,8 @@ summary=$(wait_for 60 "verified catalog with shows" catalog http://127.0.0.1:808
 api /api/catalog >"$work/catalog.json"
 read -r episode dur < <(boottest catalog-info "$work/catalog.json") || fail "catalog: $(boottest catalog-info "$work/catalog.json" 2>&1)"
 log "catalog verified: $summary"
+# No atomicbox.txt and no channel flag: the channel and key came from the image.
+baked_channel=1
 
 # --- 4b. the TV shows the home screen ---------------------------------------------
 if [[ -n ${IMAGE_TEST_UPDATE:-} ]]; then
@@ -167,6 +174,35 @@ else
   p=$(wait_for 300 "home screen on the TV (PSNR >= $psnr_min dB vs golden; see $work/home.png)" screen "$work/monitor.sock" "$work" "$golden" "$psnr_min" "$work/home.png")
   t_home=$(echo "$(date +%s.%N) - $t_boot" | bc)
   log "home screen after ${t_home} s (PSNR $p dB)"
+fi
+
+# --- 4b'. the TV plays the first episode -----------------------------------------
+# Enter on the home screen plays the focused card: the first show's first
+# episode ($episode). Playing means: the player takes the screen and the
+# picture moves (two pictures 1 s apart), and the TV reports the position to
+# the daemon; Back then returns to the home screen. The clips are short
+# (IMAGE_TEST_SECONDS), so the probe may miss the playback window; then the
+# TV is back home and Enter plays it again.
+t_play=unchecked
+if [[ ${IMAGE_TEST_SCREEN:-1} != 0 ]]; then
+  key() { curl -fsS -m 10 -X POST -H "Authorization: Bearer $token" -d "{\"key\":\"$1\",\"source\":\"web\"}" http://127.0.0.1:8080/api/keys || fail "POST /api/keys $1"; }
+  for try in 1 2 3; do
+    t0=$(date +%s.%N)
+    key KEY_ENTER
+    if p=$(boottest wait -timeout 60s -pid "$qemu_pid" playing "$work/monitor.sock" "$work" "$golden" "$work/playing.png" 2>"$work/probe.err"); then
+      t_play=$(echo "$(date +%s.%N) - $t0" | bc)
+      log "the TV plays $episode (picture moved: PSNR $p dB between shots; $t_play s after Enter)"
+      break
+    fi
+    log "playback not seen (try $try): $(cat "$work/probe.err")"
+    ((try < 3)) || fail "the TV did not play $episode (see $work/playing.png)"
+    wait_for 120 "home screen again before pressing Enter once more" screen "$work/monitor.sock" "$work" "$golden" "$psnr_min" "$work/home.png" >/dev/null
+  done
+  r=$(wait_for 30 "the TV reporting the playback of $episode" resume "http://127.0.0.1:8080/api/resume/$episode")
+  log "resume record of $episode: $r"
+  key KEY_BACK
+  wait_for 120 "home screen after Back" screen "$work/monitor.sock" "$work" "$golden" "$psnr_min" "$work/home.png" >/dev/null
+  log "Back: the TV is home again"
 fi
 
 # --- 4c. download, then seed to a second daemon --------------------------------
@@ -195,7 +231,7 @@ curl -fsS -m 10 -X PUT -H "Authorization: Bearer $token" -d "{\"seconds\":3.5,\"
 api /api/resume/"$episode" >"$work/resume-before.json" || fail "GET resume"
 log "updating over the air (gok update)"
 t_upd=$(date +%s.%N)
-GOK=${GOK:-$HOME/.cache/atomicbox/tools/gok} "$repo/scripts/update.sh" "${IMAGE_TEST_INSTANCE:-amd64}" 127.0.0.1 >"$work/update.log" 2>&1 ||
+CHANNEL=$channel NETWORK_KEY=$netkey GOK=${GOK:-$HOME/.cache/atomicbox/tools/gok} "$repo/scripts/update.sh" "${IMAGE_TEST_INSTANCE:-amd64}" 127.0.0.1 >"$work/update.log" 2>&1 ||
   { tail -20 "$work/update.log" >&2; fail "gok update"; }
 t_upd=$(echo "$(date +%s.%N) - $t_upd" | bc)
 log "update sent in ${t_upd} s; waiting for the reboot"
@@ -218,7 +254,7 @@ boot "$work/hello.img"
 wait_for 240 "gokrazy web UI of the hello image" status http://127.0.0.1/ 401 >/dev/null
 t_hello=$(echo "$(date +%s.%N) - $t_hboot" | bc)
 halt
-echo "image-test: boot_to_api_s=$t_api boot_to_home_s=$t_home hello_boot_s=$t_hello update_s=$t_upd total_s=$(elapsed)"
+echo "image-test: baked_channel=$baked_channel boot_to_api_s=$t_api boot_to_home_s=$t_home play_s=$t_play hello_boot_s=$t_hello update_s=$t_upd total_s=$(elapsed)"
 if [[ ${IMAGE_TEST_SCREEN:-1} == 0 ]]; then
   log "INCOMPLETE: everything but the TV picture held (IMAGE_TEST_SCREEN=0)"
   exit 3

@@ -8,6 +8,10 @@
 #   HOST      the box's name or address; PORT its gokrazy web port (default 80)
 # The password is ~/.config/gokrazy/hosts/<Hostname>/http-password.txt, the
 # one image-build.sh generated when the image was made.
+# Env: CHANNEL and NETWORK_KEY, as for image-build.sh: the new root file
+# system carries only what is given here, so an update of a box that follows
+# a baked channel must name it again (a box set up by atomicbox.txt keeps its
+# settings in /perm either way).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,5 +49,12 @@ if grep -q '"../build/runtime"' "$inst/config.json"; then
   [[ -f $tar ]] || "$repo/scripts/runtime-tar.sh" build "$arch" "$tar"
   mkdir -p "$tmp/build"
   ln -s "$tar" "$tmp/build/runtime_$arch.tar"
+fi
+if grep -q '"../build/baked"' "$inst/config.json"; then
+  mkdir -p "$tmp/build/baked"
+  (cd "$repo" && go run ./image/bake/cmd/bake -channel "${CHANNEL:-}" -network-key "${NETWORK_KEY:-}" -o "$tmp/build/baked/baked.txt") ||
+    { echo "update: CHANNEL/NETWORK_KEY refused; nothing sent" >&2; exit 2; }
+  [[ -n ${CHANNEL:-} ]] ||
+    echo "update: WARNING: no CHANNEL given: the update bakes in no channel; a box that has none from atomicbox.txt will stop (not set up)" >&2
 fi
 GOARCH=$arch GOFLAGS=-buildvcs=false "$gok" --parent_dir "$tmp" -i "$name" update

@@ -154,3 +154,36 @@ func TestBootPartition(t *testing.T) {
 		}
 	}
 }
+
+// TestReadBaked: the image's baked settings are read in the atomicbox.txt
+// format; an image without a baked channel holds a file of comments only.
+func TestReadBaked(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name, reason, in string // in "" means no file
+		want             Config
+		wantErr          string
+	}{
+		{"baked", "channel and key as make image writes them", "# baked by make image\nchannel=https://tv.example.org/c/\nnetwork_key=" + testKey + "\n",
+			Config{Channel: "https://tv.example.org/c/", NetworkKey: testKey}, ""},
+		{"none", "an image built without CHANNEL= holds comments only", "# no channel baked in\n", Config{}, ""},
+		{"missing", "the image names a file it lacks", "", Config{}, "no such file"},
+		{"bad", "a broken file is reported with its path", "network_key=abcd\n", Config{}, "baked settings " + filepath.Join(dir, "bad") + ": bootconfig"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, tt.name)
+			if tt.in != "" {
+				if err := os.WriteFile(path, []byte(tt.in), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := ReadBaked(path)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("ReadBaked: err %v, want %q (%s)", err, tt.wantErr, tt.reason)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ReadBaked (%s) (-want +got):\n%s", tt.reason, diff)
+			}
+		})
+	}
+}

@@ -290,6 +290,22 @@ func (s Stats) NotDownloaded(id string) error {
 	return nil
 }
 
+// Resume is the part of atomicboxd's /api/resume/{episode} the tests read.
+type Resume struct {
+	Seconds   float64   `json:"seconds"`
+	Watched   bool      `json:"watched"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Stored accepts the record of an episode whose playback the TV reported
+// to the daemon (periodically while playing, and when leaving the player).
+func (r Resume) Stored() (string, error) {
+	if r.UpdatedAt.IsZero() {
+		return "", errors.New("no resume record stored yet")
+	}
+	return fmt.Sprintf("seconds=%g watched=%v", r.Seconds, r.Watched), nil
+}
+
 // SameResume accepts two JSON resume records that are equal and have an
 // updatedAt.
 func SameResume(a, b []byte) error {

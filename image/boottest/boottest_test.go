@@ -211,6 +211,25 @@ func TestStatsJudges(t *testing.T) {
 	}
 }
 
+func TestResumeStored(t *testing.T) {
+	at := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		r      Resume
+		want   bool
+		reason string
+	}{
+		{"watched", Resume{Watched: true, UpdatedAt: at}, true, "the TV left the player at the end"},
+		{"midway", Resume{Seconds: 3, UpdatedAt: at}, true, "a position stored while playing"},
+		{"none", Resume{}, false, "never played: the daemon answers zeros"},
+		{"undated", Resume{Watched: true}, false, "a record without updatedAt was never stored"},
+	} {
+		if _, err := tc.r.Stored(); (err == nil) != tc.want {
+			t.Errorf("%s: %v, want ok=%v (%s)", tc.name, err, tc.want, tc.reason)
+		}
+	}
+}
+
 func TestSameResume(t *testing.T) {
 	const a = `{"seconds":3.5,"durationSeconds":8.04,"updatedAt":"2026-12-06T10:00:00Z"}`
 	for _, tc := range []struct {

@@ -238,8 +238,14 @@ func (s Screen) Shows(golden image.Image, minPSNR float64, pngName string) Check
 	}
 }
 
-// Settled checks that the display differs from console (below 25 dB: the
-// UI took the screen) and then holds still for hold (at least 40 dB between
+// Thresholds between two pictures of the TV, in dB of PSNR.
+const (
+	otherDB = 25 // below: a different screen (the UI took the console, the player the home screen)
+	stillDB = 40 // at or above: the same picture (small noise aside); below: it moved
+)
+
+// Settled checks that the display differs from console (below otherDB: the
+// UI took the screen) and then holds still for hold (at least stillDB between
 // two pictures: posters arrived). The last picture is written to pngName.
 func (s Screen) Settled(console image.Image, hold time.Duration, pngName string) Check {
 	return func(ctx context.Context) (string, error) {
@@ -247,7 +253,7 @@ func (s Screen) Settled(console image.Image, hold time.Duration, pngName string)
 		if err != nil {
 			return "", err
 		}
-		if p := PSNR(console, a); p >= 25 {
+		if p := PSNR(console, a); p >= otherDB {
 			return "", fmt.Errorf("still the console (PSNR %.2f dB)", p)
 		}
 		t := time.NewTimer(hold)
@@ -261,9 +267,45 @@ func (s Screen) Settled(console image.Image, hold time.Duration, pngName string)
 		if err != nil {
 			return "", err
 		}
-		if p := PSNR(a, b); p < 40 {
+		if p := PSNR(a, b); p < stillDB {
 			return "", fmt.Errorf("still changing (PSNR %.2f dB over %v)", p, hold)
 		}
 		return "", nil
+	}
+}
+
+// Playing checks that the TV plays video: two pictures gap apart both
+// differ from home (below otherDB: the player has the screen) and from each
+// other (below stillDB: the picture moves, as a paused or stuck player's
+// does not). The second picture is written to pngName; the detail is the
+// PSNR between the two.
+func (s Screen) Playing(home image.Image, gap time.Duration, pngName string) Check {
+	return func(ctx context.Context) (string, error) {
+		a, err := s.Shot(ctx, "")
+		if err != nil {
+			return "", err
+		}
+		if p := PSNR(home, a); p >= otherDB {
+			return "", fmt.Errorf("still the home screen (PSNR %.2f dB)", p)
+		}
+		t := time.NewTimer(gap)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return "", ctx.Err()
+		case <-t.C:
+		}
+		b, err := s.Shot(ctx, pngName)
+		if err != nil {
+			return "", err
+		}
+		if p := PSNR(home, b); p >= otherDB {
+			return "", fmt.Errorf("back on the home screen (PSNR %.2f dB)", p)
+		}
+		p := PSNR(a, b)
+		if p >= stillDB {
+			return "", fmt.Errorf("the picture does not move (PSNR %.2f dB over %v)", p, gap)
+		}
+		return strconv.FormatFloat(p, 'f', 2, 64), nil
 	}
 }

@@ -192,6 +192,32 @@ func TestScreenSettled(t *testing.T) {
 	}
 }
 
+func TestScreenPlaying(t *testing.T) {
+	n := 0
+	var pics []image.Image
+	sock := monitor(t, func() image.Image { p := pics[min(n, len(pics)-1)]; n++; return p })
+	dir := t.TempDir()
+	s := Screen{Monitor: sock, Dir: dir, Settle: 20 * time.Millisecond}
+	home := solid(color.RGBA{200, 100, 50, 255})
+	frame1, frame2 := solid(color.RGBA{20, 20, 200, 255}), solid(color.RGBA{20, 60, 180, 255})
+	for _, tc := range []struct {
+		pics   []image.Image
+		ok     bool
+		reason string
+	}{
+		{[]image.Image{home, home}, false, "Enter did nothing: still the home screen"},
+		{[]image.Image{frame1, frame1}, false, "a still picture (paused, stuck, an error screen) is not playback"},
+		{[]image.Image{frame1, home}, false, "the episode ended (or failed) between the pictures"},
+		{[]image.Image{frame1, frame2}, true, "the player has the screen and the picture moves"},
+	} {
+		pics, n = tc.pics, 0
+		_, err := s.Playing(home, 10*time.Millisecond, filepath.Join(dir, "playing.png"))(context.Background())
+		if (err == nil) != tc.ok {
+			t.Errorf("Playing: %v, want ok=%v (%s)", err, tc.ok, tc.reason)
+		}
+	}
+}
+
 func FuzzReadPPM(f *testing.F) {
 	f.Add([]byte("P6\n2 1\n255\n\xff\x00\x00\x00\x00\x7f"))
 	f.Fuzz(func(t *testing.T, b []byte) {

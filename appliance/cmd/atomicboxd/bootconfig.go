@@ -15,23 +15,45 @@ import (
 const bootMountDir = "/run/atomicbox-boot"
 
 // applyBootConfig fills the channel and network key that the flags leave
-// empty from the box configuration a person edits after flashing
-// (atomicbox.txt on the boot partition; see appliance/bootconfig). mode is
-// "" (off: a desktop), "auto" (find the boot partition of the disk that
-// holds /perm, mount it, import, unmount) or a directory that holds the
-// file. Every failure is logged and degrades to what the data dir already
-// holds: a bad file never stops a box that worked before.
-func applyBootConfig(mode string, f *flags, log *slog.Logger) {
-	if mode == "" {
-		return
+// empty, from two layers: the box configuration a person edits after
+// flashing (atomicbox.txt on the boot partition, imported into the data
+// dir; see appliance/bootconfig), and under it the settings baked into the
+// image (f.baked, written by make image CHANNEL=… NETWORK_KEY=…). So the
+// order is: flags, then atomicbox.txt (now or earlier), then the image.
+// f.bootConfig is "" (off: a desktop), "auto" (find the boot partition of
+// the disk that holds /perm, mount it, import, unmount) or a directory that
+// holds the file. Every failure is logged and degrades to the other layers:
+// a bad file never stops a box that worked before.
+func applyBootConfig(f *flags, log *slog.Logger) {
+	cfg := bootConfig(f.bootConfig, f.data, log)
+	if f.baked != "" {
+		baked, err := bootconfig.ReadBaked(f.baked)
+		if err != nil {
+			log.Warn("baked settings ignored", "err", err)
+		}
+		cfg = baked.Merge(cfg)
 	}
-	if err := os.MkdirAll(f.data, 0o755); err != nil {
+	if f.channel == "" && cfg.Channel != "" {
+		f.channel = cfg.Channel
+	}
+	if f.key == "" && f.keyFile == "" && cfg.NetworkKey != "" {
+		f.key = cfg.NetworkKey
+	}
+}
+
+// bootConfig returns what atomicbox.txt set, now or on an earlier boot
+// (mode as f.bootConfig above); the zero Config when mode is off.
+func bootConfig(mode, data string, log *slog.Logger) bootconfig.Config {
+	if mode == "" {
+		return bootconfig.Config{}
+	}
+	if err := os.MkdirAll(data, 0o755); err != nil {
 		log.Warn("boot config: data dir", "err", err)
-		return
+		return bootconfig.Config{}
 	}
 	dir := mode
 	if mode == "auto" {
-		unmount, err := mountBootPartition(filepath.Dir(f.data))
+		unmount, err := mountBootPartition(filepath.Dir(data))
 		if err != nil {
 			log.Warn("boot config: boot partition not readable; using stored settings", "err", err)
 			dir = ""
@@ -48,22 +70,17 @@ func applyBootConfig(mode string, f *flags, log *slog.Logger) {
 	var err error
 	if dir != "" {
 		var imported bool
-		cfg, imported, err = bootconfig.Import(dir, f.data, log)
+		cfg, imported, err = bootconfig.Import(dir, data, log)
 		if imported {
 			log.Info("boot config imported into the data dir", "file", filepath.Join(dir, bootconfig.FileName))
 		}
 	} else {
-		cfg, err = bootconfig.Load(f.data, log)
+		cfg, err = bootconfig.Load(data, log)
 	}
 	if err != nil {
 		log.Warn("boot config: using stored settings", "err", err)
 	}
-	if f.channel == "" && cfg.Channel != "" {
-		f.channel = cfg.Channel
-	}
-	if f.key == "" && f.keyFile == "" && cfg.NetworkKey != "" {
-		f.key = cfg.NetworkKey
-	}
+	return cfg
 }
 
 // mountBootPartition mounts partition 1 of the disk whose partition is

@@ -18,8 +18,12 @@
 //	ledger.json         contribution ledger (per UTC day and torrent)
 //	boxkey              the box's ed25519 key signing ledger reports (0600)
 //
-// It serves the API on -listen and BitTorrent on -bt-port. Missing -channel
-// or network key exits 125 so gokrazy does not restart it.
+// It also reads atomicbox.txt on the boot partition (-boot-config, moved
+// into the data dir as bootconfig.json) and the settings baked into the
+// image (-baked-config): the channel and key come from the flags, else
+// atomicbox.txt, else the image. It serves the API on -listen and
+// BitTorrent on -bt-port. Missing channel or network key exits 125 so
+// gokrazy does not restart it.
 package main
 
 import (
@@ -62,7 +66,7 @@ type flags struct {
 	irChip, cecDevice, inputDir         string
 	irLine                              int
 	grabInput                           bool
-	bootConfig                          string
+	bootConfig, baked                   string
 	timezone                            string
 }
 
@@ -92,6 +96,7 @@ func main() {
 	flag.StringVar(&f.cecDevice, "cec", "", "HDMI-CEC adapter, e.g. /dev/cec0 (the TV's own remote); empty = none")
 	flag.StringVar(&f.inputDir, "input-dir", "", "input devices to watch for keyboards and USB IR receivers, e.g. /dev/input; empty = none")
 	flag.StringVar(&f.bootConfig, "boot-config", "", `where the box configuration file (atomicbox.txt) comes from: "" = nowhere (desktop), "auto" = the boot partition (the image), or a directory`)
+	flag.StringVar(&f.baked, "baked-config", "", "file of settings built into the image (atomicbox.txt format, written by make image CHANNEL=… NETWORK_KEY=…): used where the flags and atomicbox.txt leave a value unset")
 	flag.BoolVar(&f.grabInput, "grab-input", false, "grab input devices exclusively (on the box; never on a desktop)")
 	flag.StringVar(&f.timezone, "timezone", "", "household time zone for the overnight window, e.g. Europe/Berlin (default: $TZ, else UTC)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile (pprof) to this file until the daemon stops (the benchmark profiles a box with it)")
@@ -123,7 +128,7 @@ func main() {
 }
 
 func run(ctx context.Context, f flags, log *slog.Logger) error {
-	applyBootConfig(f.bootConfig, &f, log)
+	applyBootConfig(&f, log)
 	if f.channel == "" {
 		return fmt.Errorf("%w: no -channel given; set the channel base URL", errConfig)
 	}

@@ -17,6 +17,8 @@
 //	  coldplug URL MODULE...    gokrazy's /log of coldplug: those modules loaded
 //	  screen SOCK DIR GOLDEN.png MIN_DB OUT.png   the TV shows the golden (prints the PSNR)
 //	  settled SOCK DIR CONSOLE.png OUT.png        the TV left the console and held still 10 s
+//	  playing SOCK DIR HOME.png OUT.png           the TV left the home screen and its picture moves
+//	  resume URL                /api/resume/{episode}: the TV reported its playback (prints it)
 //	boottest shot SOCK DIR OUT.png             one picture of the TV
 //	boottest catalog-info CATALOG.json         prints the first episode's id and duration
 //	boottest seeded LEECHER-STATS.json BOX-STATS.json ID   prints the box's bytes uploaded
@@ -151,7 +153,7 @@ func run(ctx context.Context, mode string, args []string, c *boottest.Client, ti
 
 // probe builds the check that wait polls.
 func probe(name string, args []string, c *boottest.Client) (boottest.Check, error) {
-	n := map[string]int{"status": 2, "catalog": 1, "has-episode": 2, "complete": 2, "console": 2, "screen": 5, "settled": 4}
+	n := map[string]int{"status": 2, "catalog": 1, "has-episode": 2, "complete": 2, "console": 2, "screen": 5, "settled": 4, "playing": 4, "resume": 1}
 	if want, ok := n[name]; ok && len(args) != want {
 		return nil, fmt.Errorf("probe %s: %d arguments, want %d", name, len(args), want)
 	}
@@ -190,6 +192,14 @@ func probe(name string, args []string, c *boottest.Client) (boottest.Check, erro
 			return nil, fmt.Errorf("probe screen: MIN_DB %q", args[3])
 		}
 		return boottest.Screen{Monitor: args[0], Dir: args[1]}.Shows(golden, min, args[4]), nil
+	case "playing":
+		home, err := boottest.ReadImage(args[2])
+		if err != nil {
+			return nil, err
+		}
+		return boottest.Screen{Monitor: args[0], Dir: args[1]}.Playing(home, time.Second, args[3]), nil
+	case "resume":
+		return boottest.JSON(c, args[0], boottest.Resume.Stored), nil
 	case "settled":
 		console, err := boottest.ReadImage(args[2])
 		if err != nil {
