@@ -15,7 +15,7 @@ import (
 // (NoUpload) and that holds the fixture's file but its last piece, which it
 // wants (anacrolix makes or takes connections for a torrent that uploads
 // nothing only while it wants data).
-func noUploadSeed(t *testing.T, f *fixture) *Swarm {
+func noUploadSeed(t *testing.T, f *fixture, push bool) *Swarm {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, MediaDir), 0o755); err != nil {
@@ -29,7 +29,7 @@ func noUploadSeed(t *testing.T, f *fixture) *Swarm {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	seed, err := New(ctx, Config{DataDir: dir, ListenHost: "127.0.0.1", DisableDHT: true, DisableTrackers: true, Log: testLog(t),
-		ConfigureClient: func(tc *torrent.ClientConfig) { tc.NoUpload = true }})
+		Push: push, ConfigureClient: func(tc *torrent.ClientConfig) { tc.NoUpload = true }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,8 +49,15 @@ func noUploadSeed(t *testing.T, f *fixture) *Swarm {
 func TestPushBetweenSwarms(t *testing.T) {
 	const size, read = 3 << 20, 2 << 20 // the seed lacks the last piece
 	f := newFixture(t, size, false)
-	seed := noUploadSeed(t, f)
-	leech := newSwarm(t, t.TempDir(), seed.Addr())
+	seed := noUploadSeed(t, f, true)
+	lctx, lcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer lcancel()
+	leech, err := New(lctx, Config{DataDir: t.TempDir(), ListenHost: "127.0.0.1", Peers: []string{seed.Addr()},
+		DisableDHT: true, DisableTrackers: true, Log: testLog(t), Push: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { leech.Close(context.Background()) })
 	add(t, leech, f)
 
 	got := readAll(t, leech, f.id, 0, read)
@@ -67,16 +74,16 @@ func TestPushBetweenSwarms(t *testing.T) {
 	}
 }
 
-// TestNoPushNoBytes is the control: without the extension the same seed
-// gives the leecher nothing, so TestPushBetweenSwarms's bytes came through
+// TestNoPushNoBytes is the control: a leecher without the extension (the
+// default) gets nothing from the same seed, so TestPushBetweenSwarms's bytes came through
 // pushes.
 func TestNoPushNoBytes(t *testing.T) {
 	f := newFixture(t, 1<<20, false)
-	seed := noUploadSeed(t, f)
+	seed := noUploadSeed(t, f, true)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	leech, err := New(ctx, Config{DataDir: t.TempDir(), ListenHost: "127.0.0.1", Peers: []string{seed.Addr()},
-		DisableDHT: true, DisableTrackers: true, Log: testLog(t), NoPush: true})
+		DisableDHT: true, DisableTrackers: true, Log: testLog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ type flags struct {
 	btPort                              int
 	peers                               peerList
 	refresh, policyEvery                time.Duration
-	noDHT, noTrackers, utp, noPush      bool
+	noDHT, noTrackers, utp, push        bool
 	irChip, cecDevice, inputDir         string
 	irLine                              int
 	grabInput                           bool
@@ -89,7 +89,7 @@ func main() {
 	flag.DurationVar(&f.policyEvery, "policy-every", time.Minute, "interval of the disk and pre-fetch rounds (the benchmark's premiere shortens it)")
 	flag.BoolVar(&f.noDHT, "no-dht", false, "disable the DHT")
 	flag.BoolVar(&f.noTrackers, "no-trackers", false, "do not announce to trackers")
-	flag.BoolVar(&f.noPush, "no-push", false, "do not speak atomicbox_push (peers pushing the pieces a stream needs within seconds, earliest deadline first); for side-by-side measurements")
+	flag.BoolVar(&f.push, "push", false, "speak atomicbox_push: ask peers to push the pieces a stream needs within seconds, and push theirs, earliest deadline first (off: it raised rebuffering in the 30-box flash crowd)")
 	flag.BoolVar(&f.utp, "utp", false, "also speak BitTorrent over uTP (TCP only by default: anacrolix's uTP costs CPU per packet)")
 	flag.IntVar(&f.irLine, "ir-line", -1, "GPIO line of the IR receiver (the box image uses 18); -1 = no IR")
 	flag.StringVar(&f.irChip, "ir-chip", "", "GPIO chip of the IR receiver (default: found by label, Pi 4 and Pi 5)")
@@ -172,7 +172,7 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 	d, err := box.StartDaemon(ctx, box.DaemonConfig{
 		DataDir: f.data, ChannelURL: f.channel, PublicKey: pub, Listener: ln, Refresh: f.refresh, Policy: f.policyEvery, Log: log, Remote: rc,
 		Location: loc, Version: version, Hostname: host,
-		Swarm: swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers, UTP: f.utp, NoPush: f.noPush},
+		Swarm: swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers, UTP: f.utp, Push: f.push},
 	})
 	if err != nil {
 		ln.Close()

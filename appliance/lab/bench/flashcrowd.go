@@ -83,7 +83,7 @@ type FlashCrowd struct {
 	Seed      uint64
 	Progress  io.Writer // one line per step; nil = none
 	DaemonEnv []string  // added to every daemon's environment
-	// DaemonArgs are added to every daemon's flags (e.g. -no-push for a
+	// DaemonArgs are added to every daemon's flags (e.g. -push for a
 	// side-by-side run).
 	DaemonArgs []string
 	// StartBuffer and ResumeBuffer replace DefaultPlayer's when non-zero

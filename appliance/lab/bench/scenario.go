@@ -76,7 +76,7 @@ func (f *FlashCrowd) Flags(fs *flag.FlagSet) (finish func() error) {
 	fs.Int64Var(&f.PieceLength, "piece-length", 0, "torrent piece length in bytes (0: the publisher's default)")
 	fs.DurationVar(&f.Join, "join", 5*time.Second, "players start at random times within this")
 	fs.Float64Var(&f.OriginFactor, "origin-factor", 2, "origin rate limit as a multiple of the bit rate")
-	fs.Float64Var(&f.OriginBoxShare, "origin-box-share", 0.25, "share of the origin's capacity each box may fetch (the catalog's originBoxRate); 0: the boxes' default, 4 MB/s")
+	fs.Float64Var(&f.OriginBoxShare, "origin-box-share", 0.5, "share of the origin's capacity each box may fetch (the catalog's originBoxRate); 0: the boxes' default, 4 MB/s")
 	down := fs.Float64("down-mbit", 50, "box link downstream, Mbit/s")
 	up := fs.Float64("up-mbit", 10, "box link upstream, Mbit/s")
 	links := fs.String("box-links", "", "box links as down/up Mbit/s pairs, given to the boxes in turn (e.g. 16/2,50/5,100/20); replaces -down-mbit and -up-mbit")
@@ -88,7 +88,7 @@ func (f *FlashCrowd) Flags(fs *flag.FlagSet) (finish func() error) {
 	fs.Uint64Var(&f.Seed, "seed", 1, "seed of the content, join times and seek positions")
 	fs.DurationVar(&f.StartBuffer, "start-buffer", 0, "media the player has before its first frame (0: mpv as the TV runs it)")
 	fs.DurationVar(&f.ResumeBuffer, "resume-buffer", 0, "media the player waits for after a stall (0: mpv as the TV runs it)")
-	fs.Func("daemon-flag", "a flag for every atomicboxd, e.g. -no-push (repeatable; side-by-side runs)", func(v string) error {
+	fs.Func("daemon-flag", "a flag for every atomicboxd, e.g. -push (repeatable; side-by-side runs)", func(v string) error {
 		f.DaemonArgs = append(f.DaemonArgs, v)
 		return nil
 	})

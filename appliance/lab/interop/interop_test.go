@@ -95,6 +95,8 @@ func TestInterop(t *testing.T) {
 			Bin: daemon, DataDir: data, APIAddr: fmt.Sprintf("127.0.0.1:%d", freePort(t)), BTPort: freePort(t),
 			Channel: originURL, NetworkKey: ch.PublicKey(), Peers: peers,
 			LogPath: filepath.Join(t.TempDir(), "atomicboxd.log"),
+			// The box's own extension on: the other clients must ignore it.
+			Args: []string{"-push"},
 		})
 		if err != nil {
 			t.Fatal(err)
