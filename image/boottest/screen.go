@@ -244,26 +244,34 @@ const (
 	stillDB = 40 // at or above: the same picture (small noise aside); below: it moved
 )
 
+// twoShots takes a picture that must differ from ref (below otherDB, else
+// the error says the screen is still ref's, named refName), waits gap, and
+// takes a second, written to pngName. Blocks for gap; ctx ends the wait.
+func (s Screen) twoShots(ctx context.Context, ref image.Image, refName string, gap time.Duration, pngName string) (a, b image.Image, err error) {
+	a, err = s.Shot(ctx, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	if p := PSNR(ref, a); p >= otherDB {
+		return nil, nil, fmt.Errorf("still %s (PSNR %.2f dB)", refName, p)
+	}
+	t := time.NewTimer(gap)
+	select {
+	case <-ctx.Done():
+		t.Stop()
+		return nil, nil, ctx.Err()
+	case <-t.C:
+	}
+	b, err = s.Shot(ctx, pngName)
+	return a, b, err
+}
+
 // Settled checks that the display differs from console (below otherDB: the
 // UI took the screen) and then holds still for hold (at least stillDB between
 // two pictures: posters arrived). The last picture is written to pngName.
 func (s Screen) Settled(console image.Image, hold time.Duration, pngName string) Check {
 	return func(ctx context.Context) (string, error) {
-		a, err := s.Shot(ctx, "")
-		if err != nil {
-			return "", err
-		}
-		if p := PSNR(console, a); p >= otherDB {
-			return "", fmt.Errorf("still the console (PSNR %.2f dB)", p)
-		}
-		t := time.NewTimer(hold)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return "", ctx.Err()
-		case <-t.C:
-		}
-		b, err := s.Shot(ctx, pngName)
+		a, b, err := s.twoShots(ctx, console, "the console", hold, pngName)
 		if err != nil {
 			return "", err
 		}
@@ -281,21 +289,7 @@ func (s Screen) Settled(console image.Image, hold time.Duration, pngName string)
 // PSNR between the two.
 func (s Screen) Playing(home image.Image, gap time.Duration, pngName string) Check {
 	return func(ctx context.Context) (string, error) {
-		a, err := s.Shot(ctx, "")
-		if err != nil {
-			return "", err
-		}
-		if p := PSNR(home, a); p >= otherDB {
-			return "", fmt.Errorf("still the home screen (PSNR %.2f dB)", p)
-		}
-		t := time.NewTimer(gap)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return "", ctx.Err()
-		case <-t.C:
-		}
-		b, err := s.Shot(ctx, pngName)
+		a, b, err := s.twoShots(ctx, home, "the home screen", gap, pngName)
 		if err != nil {
 			return "", err
 		}
