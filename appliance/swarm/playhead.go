@@ -15,8 +15,9 @@ import (
 
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
-	"github.com/atomicnetwork/atomicbox/appliance/swarm/piecechoice"
 	"golang.org/x/time/rate"
+
+	"github.com/atomicnetwork/atomicbox/appliance/swarm/piecechoice"
 )
 
 // Streaming policy. A stream's playhead is its reader position (the HTTP

@@ -12,9 +12,10 @@ import (
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/bencode"
 	pp "github.com/anacrolix/torrent/peer_protocol"
+	"golang.org/x/time/rate"
+
 	"github.com/atomicnetwork/atomicbox/appliance/swarm/piecechoice"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm/push"
-	"golang.org/x/time/rate"
 )
 
 // pusher runs the atomicbox_push extension (package push) for a swarm:
@@ -72,9 +73,10 @@ type receiving struct {
 // it messages are dropped (asks are re-sent, data re-asked elsewhere).
 const pushInbox = 1024
 
-func newPusher(s *Swarm) *pusher {
+// newPusher returns a pusher whose s the caller sets before run.
+func newPusher() *pusher {
 	return &pusher{
-		s: s, in: make(chan incoming, pushInbox), wake: make(chan struct{}, 1),
+		in: make(chan incoming, pushInbox), wake: make(chan struct{}, 1),
 		peers: map[*torrent.PeerConn]bool{}, pending: map[pieceKey]*receiving{},
 	}
 }

@@ -25,11 +25,11 @@ import (
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
 	"github.com/anacrolix/torrent/storage"
-	"github.com/atomicnetwork/atomicbox/appliance/swarm/piecechoice"
 	"golang.org/x/time/rate"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
 	_ "github.com/atomicnetwork/atomicbox/appliance/swarm/internal/classicio" // before anacrolix's storage init: classic file I/O, not mmap
+	"github.com/atomicnetwork/atomicbox/appliance/swarm/piecechoice"
 )
 
 // Data dir layout (relative to Config.DataDir). A script may pre-place an
@@ -74,11 +74,6 @@ type Config struct {
 	// 6.4 to 10.6 s (10: 6.2 s); 8 peers at 7.5 Mbit/s each are still
 	// several times an 8 Mbit/s stream.
 	EstablishedConnsPerTorrent int
-	// ReadaheadSeconds of video to prefetch past a stream's read position;
-	// 0 = 4. Never less than MinReadahead bytes. A player reads as fast as
-	// the data comes (mpv's cache), so the read position runs ahead of the
-	// picture; streams are paced (piecechoice.PaceLead) so that what a box asks of its
-	// peers stays near what it needs (see playhead.go).
 	// Push speaks the atomicbox_push extension (pieces a stream needs
 	// within seconds pushed by a peer, earliest deadline first; see
 	// pushing.go). Off by default: in the 30-box flash crowd (2026-12-06)
@@ -86,7 +81,12 @@ type Config struct {
 	// runs; pushed pieces that anacrolix also fetched cost the uploaders),
 	// while with the network at a quarter of demand it lowered it from
 	// 0.369 to 0.314 and raised upload use from 60% to 80%.
-	Push             bool
+	Push bool
+	// ReadaheadSeconds of video to prefetch past a stream's read position;
+	// 0 = 4. Never less than MinReadahead bytes. A player reads as fast as
+	// the data comes (mpv's cache), so the read position runs ahead of the
+	// picture; streams are paced (piecechoice.PaceLead) so that what a
+	// box asks of its peers stays near what it needs (see playhead.go).
 	ReadaheadSeconds float64
 	Log              *slog.Logger // nil = slog.Default()
 	// ConfigureClient, when set, adjusts the anacrolix config last, just
@@ -228,22 +228,23 @@ func New(ctx context.Context, cfg Config) (*Swarm, error) {
 	if cfg.ConfigureClient != nil {
 		cfg.ConfigureClient(tc)
 	}
-	s := &Swarm{}
+	var p *pusher
 	if cfg.Push {
-		s.pusher = newPusher(s)
-		s.pusher.configure(tc)
+		p = newPusher()
+		p.configure(tc)
 	}
 	client, err := torrent.NewClient(tc)
 	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("swarm: start client: %w", err)
 	}
-	*s = Swarm{
+	s := &Swarm{
 		cfg: cfg, log: log, client: client, store: store, peers: peers,
 		started: time.Now(), unclean: unclean, episodes: make(map[string]*episode),
-		httpClient: cfg.OriginClient, originLimit: newOriginLimit(), pusher: s.pusher,
+		httpClient: cfg.OriginClient, originLimit: newOriginLimit(), pusher: p,
 	}
-	if s.pusher != nil {
+	if p != nil {
+		p.s = s // the callbacks only queue until run starts
 		pctx, cancel := context.WithCancel(context.Background())
 		s.stopPush, s.pushDone = cancel, make(chan struct{})
 		go func() {
