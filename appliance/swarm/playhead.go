@@ -304,7 +304,7 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 		p.seedConns = true
 	}
 	bps := ep.bytesPerSecond()
-	var peerHas func(int) bool // computed once per round, when asked
+	var peerHas func(int) bool // computed once per round, when Decide asks
 	fetching := make(map[int]bool, len(p.fetching))
 	for i := range p.fetching {
 		fetching[i] = p.supplement[i]
@@ -314,11 +314,14 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 		Episode: piecechoice.Episode{Pieces: n, PieceLength: pl, Size: size, BytesPerSecond: bps},
 		Heads:   heads,
 		Piece: func(i int) piecechoice.Piece {
+			ps := t.PieceState(i)
+			return piecechoice.Piece{Complete: ps.Complete, Wanted: wanted(ps), Partial: ps.Partial}
+		},
+		PeerHas: func(i int) bool {
 			if peerHas == nil {
 				peerHas = peerPieces(t)
 			}
-			ps := t.PieceState(i)
-			return piecechoice.Piece{Complete: ps.Complete, Wanted: wanted(ps), Partial: ps.Partial, PeerHas: peerHas(i)}
+			return peerHas(i)
 		},
 		Fetching:         fetching,
 		UrgentSince:      p.urgentSince,

@@ -157,7 +157,6 @@ type Piece struct {
 	Complete bool // verified on disk
 	Wanted   bool // still needs data: not complete and not being checked
 	Partial  bool // some of its chunks have arrived (from peers)
-	PeerHas  bool // a connected peer claims it
 }
 
 // Input is one planning round's view of an episode.
@@ -168,6 +167,9 @@ type Input struct {
 	// Piece reports piece i's state; Decide asks only about pieces near a
 	// playhead and those being fetched.
 	Piece func(i int) Piece
+	// PeerHas reports whether a connected peer claims piece i; Decide asks
+	// only when a rule needs it (it is the costly question).
+	PeerHas func(i int) bool
 	// Fetching holds the origin fetches in flight: piece -> whether it is
 	// a supplement (true) or a rescue (false).
 	Fetching map[int]bool
@@ -256,14 +258,13 @@ func Decide(p Policy, in Input) Plan {
 		}
 		for i := first; i < ep.Pieces && i < first+p.Lookahead; i++ {
 			due := h.Due(max(int64(i)*ep.PieceLength, h.SinceOff), ep.BytesPerSecond)
-			ps := in.Piece(i)
-			if i == first && due.After(in.Now) && !ps.PeerHas {
+			if i == first && due.After(in.Now) && !in.PeerHas(i) {
 				due = in.Now
 			}
 			if due.Sub(in.Now) > p.OriginLead {
 				break
 			}
-			if ps.Wanted {
+			if in.Piece(i).Wanted {
 				rescues = append(rescues, candidate{i, due})
 			}
 		}
@@ -314,8 +315,8 @@ func Decide(p Policy, in Input) Plan {
 		if urgentFor < p.NoPeerGrace {
 			continue
 		}
-		if ps := in.Piece(c.piece); ps.PeerHas &&
-			(in.PeersKeepUp || c.deadline.After(in.Now) || urgentFor < p.PeerChance || ps.Partial) {
+		if in.PeerHas(c.piece) &&
+			(in.PeersKeepUp || c.deadline.After(in.Now) || urgentFor < p.PeerChance || in.Piece(c.piece).Partial) {
 			continue // the peers deliver it; racing them wastes the origin
 		}
 		out.Fetch = append(out.Fetch, Fetch{Piece: c.piece})

@@ -38,11 +38,10 @@ type world struct {
 }
 
 func (w world) piece(i int) Piece {
-	return Piece{
-		Complete: w.complete[i], Wanted: !w.complete[i], Partial: w.partial[i],
-		PeerHas: w.peerHasAll || w.peerHas[i],
-	}
+	return Piece{Complete: w.complete[i], Wanted: !w.complete[i], Partial: w.partial[i]}
 }
+
+func (w world) has(i int) bool { return w.peerHasAll || w.peerHas[i] }
 
 var episode = Episode{Pieces: 100, PieceLength: 1e6, Size: 100e6, BytesPerSecond: 1e6}
 
@@ -164,7 +163,7 @@ func TestDecideOrigin(t *testing.T) {
 		},
 	} {
 		in := Input{
-			Now: t0, Episode: episode, Heads: tc.heads, Piece: tc.w.piece, Fetching: tc.fetching,
+			Now: t0, Episode: episode, Heads: tc.heads, Piece: tc.w.piece, PeerHas: tc.w.has, Fetching: tc.fetching,
 			UrgentSince: tc.urgentSince, PeersKeepUp: tc.keepUp, Origin: !tc.noOrigin, OriginBackingOff: tc.backingOff,
 		}
 		got := Decide(DefaultPolicy, in)
@@ -181,7 +180,7 @@ func TestDecideUrgencyAndTail(t *testing.T) {
 	h := behind(50, 0)
 	earlier := t0.Add(-time.Minute)
 	got := Decide(DefaultPolicy, Input{
-		Now: t0, Episode: episode, Heads: []Head{h}, Piece: world{}.piece,
+		Now: t0, Episode: episode, Heads: []Head{h}, Piece: world{}.piece, PeerHas: world{}.has,
 		UrgentSince: map[int]time.Time{50: earlier, 10: earlier}, Origin: true,
 	})
 	// UrgentAhead (4 s) at 1 MB/s: pieces 50..53; 50 keeps its time, 10 is
@@ -193,7 +192,7 @@ func TestDecideUrgencyAndTail(t *testing.T) {
 	if diff := cmp.Diff([]int{99}, got.High); diff != "" {
 		t.Errorf("high-priority tail (the last 1%%) (-want +got):\n%s", diff)
 	}
-	none := Decide(DefaultPolicy, Input{Now: t0, Episode: episode, Piece: world{}.piece, Origin: true})
+	none := Decide(DefaultPolicy, Input{Now: t0, Episode: episode, Piece: world{}.piece, PeerHas: world{}.has, Origin: true})
 	if len(none.High) != 0 || len(none.UrgentSince) != 0 || len(none.Fetch) != 0 {
 		t.Errorf("no stream open: %+v, want nothing wanted", none)
 	}
