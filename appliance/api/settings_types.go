@@ -19,6 +19,7 @@ type SettingsView struct {
 	Storage      StorageView       `json:"storage"`
 	Reachability Reachability      `json:"reachability"`
 	Video        VideoSettings     `json:"video"`
+	Household    HouseholdSettings `json:"household"`
 }
 
 // BoxInfo identifies the box.
@@ -81,6 +82,7 @@ type SettingsUpdate struct {
 	KeepFreePercent *int               `json:"keepFreePercent,omitempty"`
 	Video           *VideoSettings     `json:"video,omitempty"`
 	Uplink          *int64             `json:"uplink,omitempty"` // bytes/s, 0 unknown (see BandwidthSettings.Uplink)
+	Household       *HouseholdSettings `json:"household,omitempty"` // 400 on an unknown time zone or language
 }
 
 // SeedingView is GET /api/seeding, from the contribution ledger. Dates are
