@@ -81,7 +81,7 @@ type SettingsUpdate struct {
 	Bandwidth       *BandwidthSettings `json:"bandwidth,omitempty"` // replaces all caps and the window
 	KeepFreePercent *int               `json:"keepFreePercent,omitempty"`
 	Video           *VideoSettings     `json:"video,omitempty"`
-	Uplink          *int64             `json:"uplink,omitempty"` // bytes/s, 0 unknown (see BandwidthSettings.Uplink)
+	Uplink          *int64             `json:"uplink,omitempty"`    // bytes/s, 0 unknown (see BandwidthSettings.Uplink)
 	Household       *HouseholdSettings `json:"household,omitempty"` // 400 on an unknown time zone or language
 }
 
