@@ -96,11 +96,14 @@ type WifiJoin struct {
 
 // HouseholdSettings are chosen on the first-boot screen and in Settings.
 type HouseholdSettings struct {
-	// TimeZone is an IANA name ("Europe/Berlin"); "" means UTC. It drives
-	// the overnight window, the seeding days and the clock on screen.
+	// TimeZone is an IANA name ("Europe/Berlin"); "" means the box's
+	// default (atomicboxd -timezone; UTC on the box). It drives the
+	// overnight window, the pre-fetch policy, the seeding days and the
+	// clock on screen. PUT answers 400 on a name that is not a zone.
 	TimeZone string `json:"timeZone"`
-	// Language is a BCP 47 tag ("en", "de", "fr"); "" means "en". The UI's
-	// words and the preferred audio and subtitle languages follow it.
+	// Language is a BCP 47 language with an optional region ("en", "de",
+	// "pt-BR"); "" means "en". The UI's words and the preferred audio and
+	// subtitle languages follow it; PUT answers 400 on anything else.
 	Language string `json:"language"`
 	// SetUp is false until the first-boot screens were completed once.
 	SetUp bool `json:"setUp"`

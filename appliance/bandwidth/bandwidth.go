@@ -307,6 +307,19 @@ func (s *Scheduler) SetSettings(st Settings) error {
 	return nil
 }
 
+// SetLocation moves the night window to the household's time zone (nil:
+// time.Local) and applies it at once; Run re-plans its next boundary.
+func (s *Scheduler) SetLocation(loc *time.Location) {
+	if loc == nil {
+		loc = time.Local
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loc = loc
+	s.applyLocked(s.clock.Now())
+	s.poke()
+}
+
 // Watching tells the scheduler whether a stream is open on the box (the
 // caller tracks its streams and says true while at least one is open).
 // Applied at once.

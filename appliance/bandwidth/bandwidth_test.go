@@ -302,3 +302,25 @@ func TestSettingsPersistAndApplyAtOnce(t *testing.T) {
 		t.Errorf("settings from a corrupt file (-want +got)\n%s", diff)
 	}
 }
+
+// The household picks its time zone after the box came up in UTC: at 21:30
+// UTC the 22:00-06:00 window is closed in UTC but open in Berlin (22:30),
+// and SetLocation applies that at once, without waiting for Run.
+func TestSetLocationMovesTheWindowAtOnce(t *testing.T) {
+	clock := newFakeClock(time.Date(2026, 11, 23, 21, 30, 0, 0, time.UTC))
+	up, down := rate.NewLimiter(rate.Inf, 0), rate.NewLimiter(rate.Inf, 0)
+	s, err := New(up, down, "", Options{Clock: clock, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSettings(Settings{Day: dayCaps, Night: Window{Enabled: true, StartMinute: 22 * 60, EndMinute: 6 * 60, Caps: nightCaps}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := down.Limit(); got != rate.Limit(dayCaps.Download) {
+		t.Fatalf("21:30 UTC: download limit %v, want the day cap %v", got, dayCaps.Download)
+	}
+	s.SetLocation(mustLoc(t, "Europe/Berlin"))
+	if got := down.Limit(); got != rate.Limit(nightCaps.Download) {
+		t.Fatalf("22:30 in Berlin: download limit %v, want the night cap %v", got, nightCaps.Download)
+	}
+}

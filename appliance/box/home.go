@@ -22,7 +22,7 @@ import (
 
 // Data dir files added by the home node.
 const (
-	SettingsFile  = "settings.json"  // keepFreePercent and video mode (homeSettings)
+	SettingsFile  = "settings.json"  // keepFreePercent, video mode and household (homeSettings)
 	BandwidthFile = "bandwidth.json" // bandwidth.Settings, kept by the scheduler
 	LedgerFile    = "ledger.json"    // the contribution ledger
 	BoxKeyFile    = "boxkey"         // the box's ed25519 key (mode 0600)
@@ -34,8 +34,9 @@ const DefaultKeepFreePercent = 10
 // homeSettings are the settings the home node keeps itself (bandwidth
 // settings live in BandwidthFile).
 type homeSettings struct {
-	KeepFreePercent int               `json:"keepFreePercent"`
-	Video           api.VideoSettings `json:"video"`
+	KeepFreePercent int                   `json:"keepFreePercent"`
+	Video           api.VideoSettings     `json:"video"`
+	Household       api.HouseholdSettings `json:"household"`
 }
 
 // HomeConfig is what NewHome needs.
@@ -45,13 +46,20 @@ type HomeConfig struct {
 	Bandwidth *bandwidth.Scheduler
 	Ledger    *ledger.Ledger
 	BoxKey    ed25519.PrivateKey
-	StatFS    library.StatFS   // nil = statfs(2)
-	Location  *time.Location   // the household's time zone for the night window; nil = time.Local
-	Now       func() time.Time // the box's wall clock (pre-fetch, eviction ages); nil = time.Now
-	Reach     *Reacher         // nil = reachability "none"
-	Version   string
-	Hostname  string
-	Log       *slog.Logger
+	StatFS    library.StatFS // nil = statfs(2)
+	// Location is the box's default time zone (atomicboxd -timezone) until
+	// the household chooses one (api.HouseholdSettings.TimeZone); nil =
+	// time.Local. The chosen zone drives the night window, the pre-fetch
+	// policy and the ledger's days.
+	Location *time.Location
+	// LoadLocation resolves a zone name; nil = time.LoadLocation (the
+	// daemon embeds time/tzdata: gokrazy has no zoneinfo).
+	LoadLocation func(name string) (*time.Location, error)
+	Now          func() time.Time // the box's wall clock (pre-fetch, eviction ages); nil = time.Now
+	Reach        *Reacher         // nil = reachability "none"
+	Version      string
+	Hostname     string
+	Log          *slog.Logger
 }
 
 // Home implements api.Home and runs the disk and pre-fetch policies
@@ -62,6 +70,7 @@ type Home struct {
 
 	mu       sync.Mutex
 	settings homeSettings
+	loc      *time.Location // the household's zone, else cfg.Location
 	budget   *library.Budget
 	fetching map[string]bool // episodes this home asked the swarm to pre-fetch
 	evicted  map[string]bool // episodes evicted since start: never pre-fetched again
@@ -87,6 +96,9 @@ func NewHome(cfg HomeConfig) (*Home, error) {
 	if cfg.StatFS == nil {
 		cfg.StatFS = library.SystemStatFS()
 	}
+	if cfg.LoadLocation == nil {
+		cfg.LoadLocation = time.LoadLocation
+	}
 	h := &Home{cfg: cfg, log: cfg.Log.With("component", "home"), fetching: map[string]bool{}, evicted: map[string]bool{}}
 	st := homeSettings{KeepFreePercent: DefaultKeepFreePercent}
 	if _, err := state.ReadJSON(filepath.Join(cfg.DataDir, SettingsFile), &st, h.log); err != nil {
@@ -96,8 +108,19 @@ func NewHome(cfg HomeConfig) (*Home, error) {
 	if checkKeepFree(st.KeepFreePercent) != nil {
 		st.KeepFreePercent = DefaultKeepFreePercent
 	}
+	h.loc = cfg.Location
+	if st.Household.TimeZone != "" || st.Household.Language != "" {
+		if loc, err := h.checkHousehold(st.Household); err != nil {
+			h.log.Warn("stored household settings are invalid; using the defaults", "err", err)
+			st.Household = api.HouseholdSettings{SetUp: st.Household.SetUp}
+		} else {
+			h.loc = loc
+		}
+	}
 	h.settings = st
 	h.budget = h.newBudget(st.KeepFreePercent)
+	cfg.Bandwidth.SetLocation(h.loc)
+	cfg.Ledger.SetLocation(h.loc)
 	return h, nil
 }
 
@@ -117,6 +140,38 @@ func checkKeepFree(p int) error {
 		return fmt.Errorf("%w: keep free must be between 1%% and 90%% of the disk, not %d%%", api.ErrBadSettings, p)
 	}
 	return nil
+}
+
+// languageTag is the shape of a BCP 47 language with an optional region
+// ("en", "de", "pt-BR"): what the UI's word tables and mpv's alang/slang use.
+var languageTag = regexp.MustCompile(`^[a-z]{2,3}(-[A-Z]{2})?$`)
+
+// checkHousehold validates hs and returns the time zone it names ("":
+// cfg.Location, the box's default).
+func (h *Home) checkHousehold(hs api.HouseholdSettings) (*time.Location, error) {
+	if hs.Language != "" && !languageTag.MatchString(hs.Language) {
+		return nil, fmt.Errorf("%w: language %q is not a language tag like en or pt-BR", api.ErrBadSettings, truncate(hs.Language))
+	}
+	if hs.TimeZone == "" {
+		return h.cfg.Location, nil
+	}
+	// "Local" would mean whatever the box's clock says, which is not a
+	// household's choice; LoadLocation accepts it, so refuse it here.
+	if hs.TimeZone == "Local" || len(hs.TimeZone) > 64 {
+		return nil, fmt.Errorf("%w: time zone %q is not a zone name like Europe/Berlin", api.ErrBadSettings, truncate(hs.TimeZone))
+	}
+	loc, err := h.cfg.LoadLocation(hs.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("%w: time zone %q is not a zone name like Europe/Berlin", api.ErrBadSettings, truncate(hs.TimeZone))
+	}
+	return loc, nil
+}
+
+// location is the household's time zone in force.
+func (h *Home) location() *time.Location {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.loc
 }
 
 var videoMode = regexp.MustCompile(`^(preferred|[0-9]{3,5}x[0-9]{3,5}(@[0-9]{2,3}(\.[0-9]{1,3})?)?)$`)
@@ -147,8 +202,9 @@ func (h *Home) Settings() api.SettingsView {
 			Enabled: bw.Night.Enabled, StartMinute: bw.Night.StartMinute, EndMinute: bw.Night.EndMinute,
 			Up: bw.Night.Caps.Upload, Down: bw.Night.Caps.Download,
 		}, Uplink: bw.UplinkBytesPerSec},
-		Storage: api.StorageView{KeepFreePercent: st.KeepFreePercent, LibraryBytes: h.libraryBytes()},
-		Video:   st.Video,
+		Storage:   api.StorageView{KeepFreePercent: st.KeepFreePercent, LibraryBytes: h.libraryBytes()},
+		Video:     st.Video,
+		Household: st.Household,
 	}
 	if u, err := budget.Usage(); err == nil {
 		v.Storage.TotalBytes, v.Storage.FreeBytes = u.Total, u.Avail
@@ -207,12 +263,20 @@ func (h *Home) UpdateSettings(u api.SettingsUpdate) (api.SettingsView, error) {
 		}
 		st.Video = *u.Video
 	}
+	var loc *time.Location
+	if u.Household != nil {
+		var err error
+		if loc, err = h.checkHousehold(*u.Household); err != nil {
+			return api.SettingsView{}, err
+		}
+		st.Household = *u.Household
+	}
 	if u.Bandwidth != nil || u.Uplink != nil {
 		if err := h.cfg.Bandwidth.SetSettings(bw); err != nil {
 			return api.SettingsView{}, fmt.Errorf("%w: %v", api.ErrBadSettings, err)
 		}
 	}
-	if u.KeepFreePercent != nil || u.Video != nil {
+	if u.KeepFreePercent != nil || u.Video != nil || u.Household != nil {
 		if err := state.WriteJSON(filepath.Join(h.cfg.DataDir, SettingsFile), st); err != nil {
 			return api.SettingsView{}, fmt.Errorf("save settings: %w", err)
 		}
@@ -221,7 +285,14 @@ func (h *Home) UpdateSettings(u api.SettingsUpdate) (api.SettingsView, error) {
 			h.budget = h.newBudget(st.KeepFreePercent)
 		}
 		h.settings = st
+		if loc != nil {
+			h.loc = loc
+		}
 		h.mu.Unlock()
+		if loc != nil {
+			h.cfg.Bandwidth.SetLocation(loc)
+			h.cfg.Ledger.SetLocation(loc)
+		}
 	}
 	return h.Settings(), nil
 }
@@ -230,7 +301,8 @@ func (h *Home) UpdateSettings(u api.SettingsUpdate) (api.SettingsView, error) {
 // takes a sequence number and writes the ledger.
 const seedingCache = 30 * time.Second
 
-// Seeding implements api.Home: the last 7 UTC days from the ledger.
+// Seeding implements api.Home: the last 7 days of the household's calendar
+// from the ledger (days roll over at its midnight).
 func (h *Home) Seeding() api.SeedingView {
 	now := h.cfg.Now()
 	h.mu.Lock()
@@ -248,7 +320,10 @@ func (h *Home) Seeding() api.SeedingView {
 }
 
 func (h *Home) seedingView(now time.Time) api.SeedingView {
-	today := now.UTC().Truncate(24 * time.Hour)
+	// Noon of each civil day in the household's zone: AddDate from there
+	// never skips or repeats a date across a daylight-saving change.
+	local := now.In(h.location())
+	today := time.Date(local.Year(), local.Month(), local.Day(), 12, 0, 0, 0, local.Location())
 	from := today.AddDate(0, 0, -6)
 	v := api.SeedingView{Days: []api.SeedingDay{}, Torrents: []api.SeedingTorrent{}}
 	byDate := map[string]ledger.ReportDay{}

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	_ "time/tzdata" // Asia/Kolkata whatever the machine has
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
@@ -525,5 +526,97 @@ func TestEvictionSparesEpisodeStoppedMidway(t *testing.T) {
 	h.D.Home.Tick(context.Background())
 	if held := h.D.Swarm.Held(ids[0]); held != 0 {
 		t.Errorf("episode stopped midway 11 minutes ago: %d bytes held after eviction on a full disk, want 0", held)
+	}
+}
+
+// TestHouseholdSettings: the time zone chosen on the first-boot screen moves
+// the night window at once (the box came up in UTC), is refused with a
+// sentence when it names no zone, puts the seeding days on the household's
+// calendar, survives a restart, and a stored zone that no longer loads
+// means defaults, not a crash loop.
+func TestHouseholdSettings(t *testing.T) {
+	kolkata, err := time.LoadLocation("Asia/Kolkata") // +05:30 all year
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{})
+	dir := t.TempDir()
+	// The daemon's clock (ledger, seeding view) reads 20:00 UTC today, when
+	// Kolkata is already on tomorrow's date; the bandwidth scheduler keeps
+	// the real clock, which the window below is built from.
+	n := time.Now().UTC()
+	shift := time.Date(n.Year(), n.Month(), n.Day(), 20, 0, 0, 0, time.UTC).Sub(n)
+	utc := func(c *box.DaemonConfig) {
+		c.Location = time.UTC
+		c.Now = func() time.Time { return time.Now().Add(shift) }
+	}
+	h := startHome(t, ch.URL, ch.PublicKey, dir, utc)
+
+	// A night window around the current minute in Kolkata, which in UTC
+	// is five and a half hours away.
+	local := time.Now().In(kolkata)
+	minute := local.Hour()*60 + local.Minute()
+	start, end := (minute+1440-60)%1440, (minute+60)%1440
+	put := fmt.Sprintf(`{"bandwidth":{"dayUp":0,"dayDown":500000,"night":{"enabled":true,"startMinute":%d,"endMinute":%d,"up":0,"down":900000}}}`, start, end)
+	if status, body := do(t, http.MethodPut, h.URL+"/api/settings", put); status != http.StatusOK {
+		t.Fatalf("PUT bandwidth: %d %s", status, body)
+	}
+	if down := h.D.DownloadLimiter.Limit(); down != 500000 {
+		t.Fatalf("in UTC the window is closed: download limiter %v, want the day cap 500000", down)
+	}
+
+	want := api.HouseholdSettings{TimeZone: "Asia/Kolkata", Language: "de", SetUp: true}
+	status, body := do(t, http.MethodPut, h.URL+"/api/settings", `{"household":{"timeZone":"Asia/Kolkata","language":"de","setUp":true}}`)
+	var got api.SettingsView
+	if status != http.StatusOK || json.Unmarshal(body, &got) != nil || got.Household != want {
+		t.Fatalf("PUT household: %d %s, want 200 with %+v", status, body, want)
+	}
+	if down := h.D.DownloadLimiter.Limit(); down != 900000 {
+		t.Errorf("in Kolkata the window is open: download limiter %v, want the night cap 900000", down)
+	}
+
+	for _, tc := range []struct{ reason, body, want string }{
+		{"a zone that does not exist", `{"household":{"timeZone":"Mars/Olympus_Mons"}}`, "time zone"},
+		{"the box's own clock is not a choice", `{"household":{"timeZone":"Local"}}`, "time zone"},
+		{"a path instead of a zone", `{"household":{"timeZone":"../../etc/passwd"}}`, "time zone"},
+		{"not a language tag", `{"household":{"language":"Deutsch!"}}`, "language"},
+	} {
+		status, body := do(t, http.MethodPut, h.URL+"/api/settings", tc.body)
+		if status != http.StatusBadRequest || !strings.Contains(string(body), tc.want) {
+			t.Errorf("%s: %d %s, want 400 mentioning %q", tc.reason, status, body, tc.want)
+		}
+	}
+
+	var seeding api.SeedingView
+	getJSON(t, h.URL+"/api/seeding", &seeding)
+	if today := time.Now().Add(shift).In(kolkata).Format(ledger.DateFormat); seeding.Today.Date != today || len(seeding.Days) != 7 {
+		t.Errorf("seeding today %q over %d days, want %q (Kolkata's date) over 7", seeding.Today.Date, len(seeding.Days), today)
+	}
+
+	h.close(t)
+	h2 := startHome(t, ch.URL, ch.PublicKey, dir, utc)
+	var again api.SettingsView
+	getJSON(t, h2.URL+"/api/settings", &again)
+	if again.Household != want || h2.D.DownloadLimiter.Limit() != 900000 {
+		t.Errorf("after restart: household %+v, download limiter %v; want %+v and the night cap", again.Household, h2.D.DownloadLimiter.Limit(), want)
+	}
+
+	// A settings file whose zone no longer loads (hand-edited, or a zone
+	// withdrawn from the database): defaults, and the box still starts.
+	h2.close(t)
+	path := filepath.Join(dir, box.SettingsFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = bytes.Replace(data, []byte("Asia/Kolkata"), []byte("Asia/Nowhere"), 1)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h3 := startHome(t, ch.URL, ch.PublicKey, dir, utc)
+	var fresh api.SettingsView
+	getJSON(t, h3.URL+"/api/settings", &fresh)
+	if fresh.Household != (api.HouseholdSettings{SetUp: true}) || h3.D.DownloadLimiter.Limit() != 500000 {
+		t.Errorf("stored zone unknown: household %+v, download limiter %v; want only setUp kept, and UTC's day cap", fresh.Household, h3.D.DownloadLimiter.Limit())
 	}
 }

@@ -167,7 +167,7 @@ func (h *Home) prefetch(c *catalog.Catalog) {
 	refused := keySet(b.refused)
 	b.mu.Unlock()
 	rs := b.cfg.Resume
-	plan := planPrefetch(c, h.cfg.Bandwidth.Settings().Night, h.cfg.Location, h.cfg.Now(), h.followedShows(c), func(id string) episodeState {
+	plan := planPrefetch(c, h.cfg.Bandwidth.Settings().Night, h.location(), h.cfg.Now(), h.followedShows(c), func(id string) episodeState {
 		return episodeState{Held: sw.Held(id), Watched: rs.Get(id).Watched, Skip: evicted[id] || refused[id] || !sw.Has(id)}
 	})
 	h.mu.Lock()

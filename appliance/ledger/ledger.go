@@ -1,10 +1,11 @@
-// Package ledger counts what the box gives back to the swarm, per UTC day and
-// per torrent, and exports signed contribution reports.
+// Package ledger counts what the box gives back to the swarm, per day of the
+// household's calendar (its time zone, UTC unless set) and per torrent, and
+// exports signed contribution reports.
 //
 // Per day and torrent it keeps the payload bytes uploaded and the number of
 // distinct peers uploaded to. Peers are counted by a salted hash of their
 // BitTorrent peer ID (the salt is secret to the box and never leaves it) and
-// only while the day is open: when a UTC day ends only the counts are kept,
+// only while the day is open: when a day ends only the counts are kept,
 // so the file never holds addresses or IDs, and it stays small. Days older
 // than Options.Keep are dropped.
 package ledger
@@ -25,7 +26,8 @@ import (
 	"github.com/atomicnetwork/atomicbox/appliance/state"
 )
 
-// DateFormat is how days are written: UTC calendar dates.
+// DateFormat is how days are written: calendar dates in the ledger's time
+// zone (Options.Location, SetLocation).
 const DateFormat = "2006-01-02"
 
 // DefaultKeep is how many days the ledger keeps.
@@ -65,6 +67,9 @@ type Options struct {
 	Now  func() time.Time // default time.Now
 	Keep int              // days kept, default DefaultKeep
 	Log  *slog.Logger     // default slog.Default()
+	// Location is the household's time zone: days roll over at its
+	// midnight. Default UTC.
+	Location *time.Location
 }
 
 // Ledger aggregates uploads in memory and writes them to its file on Flush.
@@ -76,6 +81,7 @@ type Ledger struct {
 	log  *slog.Logger
 
 	mu      sync.Mutex
+	loc     *time.Location
 	salt    []byte
 	nextSeq uint64
 	days    map[string]*day
@@ -84,7 +90,10 @@ type Ledger struct {
 
 // Open loads the ledger at path (missing or corrupt: start empty, and log).
 func Open(path string, opts Options) (*Ledger, error) {
-	l := &Ledger{path: path, now: opts.Now, keep: opts.Keep, log: opts.Log, days: map[string]*day{}}
+	l := &Ledger{path: path, now: opts.Now, keep: opts.Keep, log: opts.Log, loc: opts.Location, days: map[string]*day{}}
+	if l.loc == nil {
+		l.loc = time.UTC
+	}
 	if l.now == nil {
 		l.now = time.Now
 	}
@@ -120,7 +129,7 @@ func Open(path string, opts Options) (*Ledger, error) {
 }
 
 // Record adds bytes of payload uploaded to peerID for infoHash, counted on
-// today's UTC date. Cheap (a hash and a map update under a mutex); call it
+// today's date in the ledger's time zone. Cheap (a hash and a map update under a mutex); call it
 // from any goroutine.
 func (l *Ledger) Record(infoHash, peerID [20]byte, bytes int64) {
 	if bytes <= 0 {
@@ -129,7 +138,7 @@ func (l *Ledger) Record(infoHash, peerID [20]byte, bytes int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h := l.hashPeer(peerID)
-	date := l.now().UTC().Format(DateFormat)
+	date := l.now().In(l.loc).Format(DateFormat)
 	d := l.days[date]
 	if d == nil {
 		d = &day{all: agg{peers: map[peerHash]struct{}{}}, torrents: map[[20]byte]*agg{}}
@@ -160,6 +169,25 @@ func (l *Ledger) hashPeer(id [20]byte) peerHash {
 	return h
 }
 
+// SetLocation moves the day boundary to loc's midnight from now on (the
+// household chose its time zone). Days already recorded keep their dates;
+// today's open day becomes whatever date it is in loc.
+func (l *Ledger) SetLocation(loc *time.Location) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	l.mu.Lock()
+	l.loc = loc
+	l.mu.Unlock()
+}
+
+// Location returns the time zone days are counted in.
+func (l *Ledger) Location() *time.Location {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.loc
+}
+
 // Flush closes finished days, drops days past Keep and writes the file
 // atomically if anything changed. Blocks on disk I/O.
 func (l *Ledger) Flush() error {
@@ -169,7 +197,7 @@ func (l *Ledger) Flush() error {
 }
 
 func (l *Ledger) flushLocked() error {
-	today := l.now().UTC()
+	today := l.now().In(l.loc)
 	todayS := today.Format(DateFormat)
 	oldest := today.AddDate(0, 0, -(l.keep - 1)).Format(DateFormat)
 	for date, d := range l.days {
@@ -298,7 +326,7 @@ func (l *Ledger) load(f fileV1) error {
 		return fmt.Errorf("bad salt")
 	}
 	l.salt, l.nextSeq = salt, f.NextSequence
-	today := l.now().UTC().Format(DateFormat)
+	today := l.now().In(l.loc).Format(DateFormat)
 	for _, fd := range f.Days {
 		if _, err := time.Parse(DateFormat, fd.Date); err != nil {
 			return fmt.Errorf("bad date %q", fd.Date)

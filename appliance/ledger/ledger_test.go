@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	_ "time/tzdata" // Europe/Berlin whatever the machine has
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -376,4 +378,58 @@ func BenchmarkRecord(b *testing.B) {
 			l.Record(torrentX, id(i%50), 16<<10)
 		}
 	})
+}
+
+// A household in Berlin (UTC+1 in winter) sees its day roll over at its own
+// midnight: 23:30 UTC on the 24th is already the 25th there, so an upload at
+// 22:30 UTC and one at 23:30 UTC land on two dates, and the report says
+// which calendar its dates are in. SetLocation moves the boundary later.
+func TestDaysRollOverAtTheHouseholdsMidnight(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))
+	clock := &fakeNow{t: time.Date(2026, 11, 24, 22, 30, 0, 0, time.UTC)}
+	l, err := Open(filepath.Join(t.TempDir(), "ledger.json"), Options{Now: clock.Now, Location: berlin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Record(torrentX, peerA, 100) // 23:30 in Berlin: the 24th
+	clock.Advance(time.Hour)
+	l.Record(torrentX, peerB, 200) // 00:30 in Berlin: the 25th
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	r := report(t, l, key, clock.Now().Add(-48*time.Hour), clock.Now())
+	got := map[string]int64{}
+	for _, d := range r.Days {
+		got[d.Date] = d.BytesUploaded
+	}
+	want := map[string]int64{"2026-11-24": 100, "2026-11-25": 200}
+	if diff := cmp.Diff(want, got); diff != "" || r.TimeZone != "Europe/Berlin" || r.To != "2026-11-25" {
+		t.Fatalf("days (-want +got):\n%s\ntimeZone %q to %q", diff, r.TimeZone, r.To)
+	}
+
+	// Back to UTC: 23:30 UTC is still the 24th, so the next upload joins
+	// it, and the report's period ends on the 24th.
+	l.SetLocation(nil)
+	l.Record(torrentX, peerA, 1)
+	r = report(t, l, key, clock.Now().Add(-48*time.Hour), clock.Now())
+	if len(r.Days) != 1 || r.Days[0].Date != "2026-11-24" || r.Days[0].BytesUploaded != 101 || r.TimeZone != "UTC" || r.To != "2026-11-24" {
+		t.Fatalf("after SetLocation(UTC): %+v timeZone %q", r.Days, r.TimeZone)
+	}
+}
+
+func report(t *testing.T, l *Ledger, key ed25519.PrivateKey, from, to time.Time) Report {
+	t.Helper()
+	data, err := l.Report(from, to, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := VerifyReport(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

@@ -35,12 +35,15 @@ const signContext = "atomicbox-contribution-report-v1\n"
 
 // Report is what a box says it uploaded over a period.
 type Report struct {
-	Format    int         `json:"format"`    // ReportFormat
-	Kind      string      `json:"kind"`      // ReportKind
-	BoxKey    string      `json:"boxKey"`    // base64 (std) of the box's ed25519 public key
-	Sequence  uint64      `json:"sequence"`  // increases with every report this box exports
-	From      string      `json:"from"`      // first UTC date covered, DateFormat
-	To        string      `json:"to"`        // last UTC date covered (inclusive)
+	Format   int    `json:"format"`   // ReportFormat
+	Kind     string `json:"kind"`     // ReportKind
+	BoxKey   string `json:"boxKey"`   // base64 (std) of the box's ed25519 public key
+	Sequence uint64 `json:"sequence"` // increases with every report this box exports
+	From     string `json:"from"`     // first date covered, DateFormat, in TimeZone
+	To       string `json:"to"`       // last date covered (inclusive)
+	// TimeZone is the calendar the dates are in (IANA name, "UTC" when the
+	// household chose none): days roll over at the household's midnight.
+	TimeZone  string      `json:"timeZone,omitempty"`
 	Generated time.Time   `json:"generated"` // box wall clock; informational
 	Totals    Totals      `json:"totals"`
 	Days      []ReportDay `json:"days"` // days with uploads, oldest first
@@ -54,7 +57,7 @@ type Totals struct {
 	Days          int   `json:"days"`     // days with any upload
 }
 
-// ReportDay is one UTC day.
+// ReportDay is one day of the household's calendar (Report.TimeZone).
 type ReportDay struct {
 	Date          string          `json:"date"`
 	BytesUploaded int64           `json:"bytesUploaded"`
@@ -112,22 +115,23 @@ func LoadOrCreateBoxKey(path string, log *slog.Logger) (ed25519.PrivateKey, erro
 	return priv, nil
 }
 
-// Report exports the days from..to (UTC dates, inclusive; today's partial
+// Report exports the days from..to (dates in the ledger's time zone, inclusive; today's partial
 // day included) signed with key. It takes the next sequence number and saves
 // the ledger first, so no two reports share a number. Blocks on disk I/O.
 func (l *Ledger) Report(from, to time.Time, key ed25519.PrivateKey) ([]byte, error) {
-	fromS, toS := from.UTC().Format(DateFormat), to.UTC().Format(DateFormat)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fromS, toS := from.In(l.loc).Format(DateFormat), to.In(l.loc).Format(DateFormat)
 	if fromS > toS {
 		return nil, fmt.Errorf("ledger: report period starts (%s) after it ends (%s)", fromS, toS)
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	r := Report{
 		Format: ReportFormat, Kind: ReportKind,
 		BoxKey:    base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey)),
 		Sequence:  l.nextSeq,
 		From:      fromS,
 		To:        toS,
+		TimeZone:  l.loc.String(),
 		Generated: l.now().UTC(),
 		Days:      []ReportDay{},
 	}
