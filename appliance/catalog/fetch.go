@@ -24,7 +24,7 @@ import (
 type FetcherConfig struct {
 	BaseURL   string            // channel base URL ending in "/"; CatalogFile and SignatureFile live there
 	PublicKey ed25519.PublicKey // the network key every catalog must be signed with
-	Dir       string            // where the last good catalog (both files) is kept
+	Dir       string            // where the last good catalog (StoredFile) and HighestFile are kept
 	Client    *http.Client      // nil: a client with a 30 s timeout
 	Log       *slog.Logger      // nil: discard
 	Now       func() time.Time  // nil: time.Now
@@ -55,10 +55,23 @@ type Fetcher struct {
 
 	refreshMu sync.Mutex // serialises Refresh
 
-	mu     sync.Mutex // guards the fields below
-	cur    *Catalog
-	curRaw []byte
-	status Status
+	mu      sync.Mutex // guards the fields below
+	cur     *Catalog
+	curRaw  []byte
+	highest uint64 // the highest sequence ever accepted (HighestFile, cur)
+	status  Status
+}
+
+// storedCatalog is StoredFile: the signed bytes and their signature in one
+// file.
+type storedCatalog struct {
+	Catalog   []byte `json:"catalog"`   // exactly the signed bytes (base64 in JSON)
+	Signature string `json:"signature"` // as SignatureFile holds it
+}
+
+// highestRecord is HighestFile.
+type highestRecord struct {
+	Sequence uint64 `json:"sequence"`
 }
 
 // NewFetcher checks cfg and loads the last good catalog from cfg.Dir,
@@ -103,20 +116,28 @@ func NewFetcher(cfg FetcherConfig) (*Fetcher, error) {
 	return f, nil
 }
 
+// loadStored loads StoredFile (or, on a box updated from before it, the
+// old CatalogFile and SignatureFile pair) and HighestFile. Whatever is
+// missing, corrupt or does not verify is logged and ignored.
 func (f *Fetcher) loadStored() {
-	dataPath := filepath.Join(f.dir, CatalogFile)
-	data, err := os.ReadFile(dataPath)
+	var rec highestRecord
+	if _, err := state.ReadJSON(filepath.Join(f.dir, HighestFile), &rec, f.log); err != nil {
+		f.log.Warn("cannot read the highest catalog sequence", "dir", f.dir, "err", err)
+	}
+	f.highest = rec.Sequence
+	defer func() {
+		if f.highest > f.status.Sequence {
+			f.log.Info("catalogs older than the highest sequence seen are refused", "highest", f.highest)
+		}
+	}()
+
+	data, sig, err := f.readStored()
 	if errors.Is(err, fs.ErrNotExist) {
 		f.log.Info("no stored catalog; starting fresh", "dir", f.dir)
 		return
 	}
 	if err != nil {
-		f.log.Warn("cannot read stored catalog; starting fresh", "path", dataPath, "err", err)
-		return
-	}
-	sig, err := os.ReadFile(filepath.Join(f.dir, SignatureFile))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		f.log.Warn("cannot read stored catalog signature; starting fresh", "dir", f.dir, "err", err)
+		f.log.Warn("cannot read stored catalog; starting fresh", "dir", f.dir, "err", err)
 		return
 	}
 	c, err := Verify(f.pub, data, sig)
@@ -126,7 +147,30 @@ func (f *Fetcher) loadStored() {
 	}
 	f.cur, f.curRaw = c, data
 	f.status.Sequence = c.Sequence
+	f.highest = max(f.highest, c.Sequence)
 	f.log.Info("loaded stored catalog", "dir", f.dir, "sequence", c.Sequence, "shows", len(c.Shows))
+}
+
+// readStored returns the stored catalog bytes and signature: StoredFile,
+// else the pair of files boxes kept before it.
+func (f *Fetcher) readStored() (data, sig []byte, err error) {
+	var st storedCatalog
+	found, err := state.ReadJSON(filepath.Join(f.dir, StoredFile), &st, f.log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if found {
+		return st.Catalog, []byte(st.Signature), nil
+	}
+	data, err = os.ReadFile(filepath.Join(f.dir, CatalogFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	sig, err = os.ReadFile(filepath.Join(f.dir, SignatureFile))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, err
+	}
+	return data, sig, nil
 }
 
 // Current returns the catalog in use (nil when there is none yet) and the
@@ -150,7 +194,7 @@ func (f *Fetcher) Refresh(ctx context.Context) (changed bool, err error) {
 
 	// Only Refresh changes cur and curRaw, and refreshMu is held: they can
 	// be read without mu here.
-	held, heldRaw := f.cur, f.curRaw
+	held, heldRaw, highest := f.cur, f.curRaw, f.highest
 	var heldSeq uint64
 	if held != nil {
 		heldSeq = held.Sequence
@@ -171,6 +215,11 @@ func (f *Fetcher) Refresh(ctx context.Context) (changed bool, err error) {
 			err = fmt.Errorf("%w: sequence %d is older than the held %d", ErrRollback, c.Sequence, heldSeq)
 		}
 	}
+	// Without a held catalog (lost, damaged) the record still refuses
+	// anything older than what this box once accepted.
+	if err == nil && c.Sequence < highest {
+		err = fmt.Errorf("%w: sequence %d is older than the highest this box accepted, %d", ErrRollback, c.Sequence, highest)
+	}
 	if err != nil {
 		f.mu.Lock()
 		f.status.Err = err
@@ -179,13 +228,14 @@ func (f *Fetcher) Refresh(ctx context.Context) (changed bool, err error) {
 		f.log.Warn("catalog refused; keeping the last good one", "url", catURL, "err", err, "heldSequence", heldSeq)
 		return false, err
 	}
-	if werr := f.persist(data, sig); werr != nil {
+	if werr := f.persist(data, sig, c.Sequence); werr != nil {
 		// Degradable: the catalog verified, so use it; the next start
 		// falls back to the older stored copy or fetches again.
 		f.log.Warn("cannot store the new catalog; using it anyway", "dir", f.dir, "err", werr)
 	}
 	f.mu.Lock()
 	f.cur, f.curRaw = c, data
+	f.highest = max(f.highest, c.Sequence)
 	f.status = Status{Sequence: c.Sequence, FetchedAt: f.now()}
 	f.mu.Unlock()
 	f.log.Info("new catalog", "url", catURL, "sequence", c.Sequence, "previousSequence", heldSeq, "shows", len(c.Shows))
@@ -253,14 +303,34 @@ func (f *Fetcher) get(ctx context.Context, name string, limit int64, missingIsUn
 	return data, nil
 }
 
-// persist stores the verified bytes and their signature, each file replaced
-// atomically, signature first. A power cut between the two leaves a pair
-// that does not verify, which the next start logs and ignores.
-func (f *Fetcher) persist(data, sig []byte) error {
-	if err := state.WriteFileAtomic(filepath.Join(f.dir, SignatureFile), sig, 0o644); err != nil {
+// persist stores the verified bytes with their signature in one file
+// (one atomic rename), then raises HighestFile to its sequence, then removes
+// the old two-file copy if this box still had one. A power cut at any point
+// leaves a verifiable catalog and a record no higher than the newest
+// catalog stored.
+func (f *Fetcher) persist(data, sig []byte, seq uint64) error {
+	if err := state.WriteJSON(filepath.Join(f.dir, StoredFile), storedCatalog{Catalog: data, Signature: string(sig)}); err != nil {
 		return err
 	}
-	return state.WriteFileAtomic(filepath.Join(f.dir, CatalogFile), data, 0o644)
+	f.mu.Lock()
+	recorded := f.highest
+	f.mu.Unlock()
+	if seq > recorded || !fileExists(filepath.Join(f.dir, HighestFile)) {
+		if err := state.WriteJSON(filepath.Join(f.dir, HighestFile), highestRecord{Sequence: max(seq, recorded)}); err != nil {
+			return err
+		}
+	}
+	for _, old := range []string{CatalogFile, SignatureFile} {
+		if err := os.Remove(filepath.Join(f.dir, old)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			f.log.Warn("cannot remove the old catalog copy", "file", old, "err", err)
+		}
+	}
+	return nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // Run refreshes at once and then every interval until ctx ends. After an

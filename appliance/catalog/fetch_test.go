@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -163,26 +165,41 @@ func TestFetcherPersistsAndReloads(t *testing.T) {
 		t.Fatalf("Refresh: %v", err)
 	}
 
+	stored, err := os.ReadFile(filepath.Join(dir, catalog.StoredFile))
+	if err != nil {
+		t.Fatalf("the new catalog was not stored in one file: %v", err)
+	}
+	storedPath := filepath.Join(dir, catalog.StoredFile)
 	tests := []struct {
 		reason  string
 		corrupt func(t *testing.T)
 		wantSeq uint64
 	}{
 		{reason: "the stored copy is loaded and verified again", wantSeq: 2},
-		{reason: "a stored copy whose bytes were damaged is ignored: fresh start", corrupt: func(t *testing.T) {
-			writeFile(t, filepath.Join(dir, catalog.CatalogFile), flip(v2, 10))
+		{reason: "a stored copy whose catalog bytes were damaged is ignored: fresh start", corrupt: func(t *testing.T) {
+			var st map[string]any
+			if err := json.Unmarshal(stored, &st); err != nil {
+				t.Fatal(err)
+			}
+			st["catalog"] = base64.StdEncoding.EncodeToString(flip(v2, 10))
+			data, _ := json.Marshal(st)
+			writeFile(t, storedPath, data)
 		}},
 		{reason: "a stored copy without its signature is ignored", corrupt: func(t *testing.T) {
-			os.Remove(filepath.Join(dir, catalog.SignatureFile))
+			writeFile(t, storedPath, bytes.Replace(stored, []byte(`"signature"`), []byte(`"signatureX"`), 1))
 		}},
-		{reason: "a truncated stored copy (power cut) is ignored", corrupt: func(t *testing.T) {
-			writeFile(t, filepath.Join(dir, catalog.CatalogFile), v2[:len(v2)/2])
+		{reason: "a truncated stored copy (a card that lost its last write) is ignored", corrupt: func(t *testing.T) {
+			writeFile(t, storedPath, stored[:len(stored)/2])
+		}},
+		{reason: "a box updated from before StoredFile loads its two-file copy", wantSeq: 2, corrupt: func(t *testing.T) {
+			os.Remove(storedPath)
+			writeFile(t, filepath.Join(dir, catalog.CatalogFile), v2)
+			writeFile(t, filepath.Join(dir, catalog.SignatureFile), catalog.Sign(key, v2))
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.reason, func(t *testing.T) {
-			writeFile(t, filepath.Join(dir, catalog.CatalogFile), v2)
-			writeFile(t, filepath.Join(dir, catalog.SignatureFile), catalog.Sign(key, v2))
+			writeFile(t, storedPath, stored)
 			if tt.corrupt != nil {
 				tt.corrupt(t)
 			}
@@ -192,17 +209,57 @@ func TestFetcherPersistsAndReloads(t *testing.T) {
 			if status.Sequence != tt.wantSeq || (c == nil) != (tt.wantSeq == 0) {
 				t.Errorf("after NewFetcher: catalog %v, status %+v; want sequence %d", c != nil, status, tt.wantSeq)
 			}
+			os.Remove(filepath.Join(dir, catalog.CatalogFile))
+			os.Remove(filepath.Join(dir, catalog.SignatureFile))
 		})
 	}
 
 	// A reloaded fetcher still refuses rollbacks below what it stored.
-	writeFile(t, filepath.Join(dir, catalog.CatalogFile), v2)
-	writeFile(t, filepath.Join(dir, catalog.SignatureFile), catalog.Sign(key, v2))
+	writeFile(t, storedPath, stored)
 	v1 := encode(t, sampleCatalog(1))
 	origin.set(catalog.CatalogFile, v1)
 	origin.set(catalog.SignatureFile, catalog.Sign(key, v1))
 	if _, err := newFetcher(t, base, dir).Refresh(context.Background()); !errors.Is(err, catalog.ErrRollback) {
 		t.Errorf("Refresh of sequence 1 after reloading 2: error = %v, want ErrRollback", err)
+	}
+}
+
+// TestRollbackRefusedAfterLosingTheStoredCatalog: a box that accepted
+// sequence 5 and then lost its stored catalog (a power cut that damaged the
+// card, or the old two-file copy cut between its writes) must still refuse
+// an older signed catalog that a man in the middle replays; it takes 5
+// again, or anything newer.
+func TestRollbackRefusedAfterLosingTheStoredCatalog(t *testing.T) {
+	key := testKey()
+	origin, base := newMemOrigin(t)
+	dir := t.TempDir()
+	serve := func(seq uint64) {
+		data := encode(t, sampleCatalog(seq))
+		origin.set(catalog.CatalogFile, data)
+		origin.set(catalog.SignatureFile, catalog.Sign(key, data))
+	}
+	serve(5)
+	if _, err := newFetcher(t, base, dir).Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, lost := range []string{catalog.StoredFile, catalog.CatalogFile, catalog.SignatureFile} {
+		writeFile(t, filepath.Join(dir, lost), []byte("{\"catalog\":"))
+	}
+	serve(3)
+	f := newFetcher(t, base, dir)
+	if c, _ := f.Current(); c != nil {
+		t.Fatalf("a damaged stored catalog was loaded: sequence %d", c.Sequence)
+	}
+	if _, err := f.Refresh(context.Background()); !errors.Is(err, catalog.ErrRollback) {
+		t.Fatalf("sequence 3 after having accepted 5: error %v, want ErrRollback", err)
+	}
+	serve(5)
+	if changed, err := f.Refresh(context.Background()); err != nil || !changed {
+		t.Fatalf("sequence 5 again: changed %v, error %v; want it taken", changed, err)
+	}
+	serve(6)
+	if changed, err := f.Refresh(context.Background()); err != nil || !changed {
+		t.Fatalf("sequence 6: changed %v, error %v; want it taken", changed, err)
 	}
 }
 

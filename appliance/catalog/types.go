@@ -13,6 +13,18 @@ const (
 	SignatureFile = "catalog.json.sig" // base64 (std) of the 64-byte ed25519 signature over CatalogFile
 )
 
+// Files a box keeps in its catalog directory (FetcherConfig.Dir).
+const (
+	// StoredFile holds the last good catalog and its signature together
+	// (storedCatalog), replaced in one atomic rename: a power cut cannot
+	// leave a catalog beside another catalog's signature.
+	StoredFile = "catalog.stored.json"
+	// HighestFile records the highest sequence the box ever accepted, apart
+	// from the catalog itself, so that losing StoredFile (a damaged card)
+	// does not reopen the door to an older signed catalog.
+	HighestFile = "catalog.highest.json"
+)
+
 // Catalog is what the network publishes. The signature covers the exact JSON
 // bytes, so a box verifies before it parses anything beyond size limits.
 type Catalog struct {
