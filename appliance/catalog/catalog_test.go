@@ -179,6 +179,9 @@ func TestParse(t *testing.T) {
 		{reason: "a per-box origin budget parses", mutate: func(c *catalog.Catalog) { c.OriginBoxRate = 500_000 }},
 		{reason: "a negative origin budget is refused", mutate: func(c *catalog.Catalog) { c.OriginBoxRate = -1 }, wantErr: "originBoxRate -1"},
 		{reason: "an origin budget above 10 Gbit/s is refused", mutate: func(c *catalog.Catalog) { c.OriginBoxRate = catalog.MaxOriginBoxRate + 1 }, wantErr: "originBoxRate 1250000001"},
+		{reason: "a validity of two weeks parses", mutate: func(c *catalog.Catalog) { c.ValidUntil = c.Published.Add(14 * 24 * time.Hour) }},
+		{reason: "a catalog valid until before it was published is refused", mutate: func(c *catalog.Catalog) { c.ValidUntil = c.Published.Add(-time.Second) }, wantErr: "validUntil"},
+		{reason: "a catalog valid for more than a year is refused", mutate: func(c *catalog.Catalog) { c.ValidUntil = c.Published.Add(catalog.MaxValidity + time.Second) }, wantErr: "validUntil"},
 		{reason: "invalid UTF-8 is refused", raw: func(d []byte) []byte { return bytes.Replace(d, []byte("Orbit"), []byte("Orb\xfft"), 1) }, wantErr: "UTF-8"},
 	}
 	for _, tt := range tests {

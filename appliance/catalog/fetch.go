@@ -147,6 +147,7 @@ func (f *Fetcher) loadStored() {
 	}
 	f.cur, f.curRaw = c, data
 	f.status.Sequence = c.Sequence
+	f.status.Problem = staleProblem(c, f.now())
 	f.highest = max(f.highest, c.Sequence)
 	f.log.Info("loaded stored catalog", "dir", f.dir, "sequence", c.Sequence, "shows", len(c.Shows))
 }
@@ -206,7 +207,7 @@ func (f *Fetcher) Refresh(ctx context.Context) (changed bool, err error) {
 		case bytes.Equal(data, heldRaw):
 			f.mu.Lock()
 			f.status.FetchedAt = f.now()
-			f.status.Problem, f.status.Err = "", nil
+			f.status.Problem, f.status.Err = staleProblem(held, f.now()), nil
 			f.mu.Unlock()
 			return false, nil
 		case c.Sequence == heldSeq:
@@ -224,6 +225,9 @@ func (f *Fetcher) Refresh(ctx context.Context) (changed bool, err error) {
 		f.mu.Lock()
 		f.status.Err = err
 		f.status.Problem = problemFor(err, held != nil)
+		if p := staleProblem(held, f.now()); p != "" {
+			f.status.Problem = p
+		}
 		f.mu.Unlock()
 		f.log.Warn("catalog refused; keeping the last good one", "url", catURL, "err", err, "heldSequence", heldSeq)
 		return false, err
@@ -236,7 +240,7 @@ func (f *Fetcher) Refresh(ctx context.Context) (changed bool, err error) {
 	f.mu.Lock()
 	f.cur, f.curRaw = c, data
 	f.highest = max(f.highest, c.Sequence)
-	f.status = Status{Sequence: c.Sequence, FetchedAt: f.now()}
+	f.status = Status{Sequence: c.Sequence, FetchedAt: f.now(), Problem: staleProblem(c, f.now())}
 	f.mu.Unlock()
 	f.log.Info("new catalog", "url", catURL, "sequence", c.Sequence, "previousSequence", heldSeq, "shows", len(c.Shows))
 	return true, nil
@@ -384,6 +388,16 @@ func (f *Fetcher) Resolve(rel string) (string, error) {
 		return "", fmt.Errorf("catalog: resolve: %q leaves the base %s", rel, b)
 	}
 	return s, nil
+}
+
+// staleProblem is the sentence the TV shows once c (the listing in use) is
+// past its ValidUntil; "" while it is valid or when there is none.
+func staleProblem(c *Catalog, now time.Time) string {
+	if c == nil || c.ValidUntil.IsZero() || now.Before(c.ValidUntil) {
+		return ""
+	}
+	return "The channel's listing ran out on " + c.ValidUntil.UTC().Format("2 January 2006") +
+		" and this box cannot get a newer one, so new episodes will not appear. What is on the box still plays."
 }
 
 // problemFor turns an error into the sentence the TV shows.

@@ -415,3 +415,58 @@ func TestNewFetcherRefusesBadConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestStaleCatalog: a listing past its signed ValidUntil stays in use (what
+// is on the box still plays) but the TV is told it is stale, whether the
+// origin keeps serving the same old bytes (a man in the middle holding the
+// box on it) or cannot be reached; a newer catalog clears the sentence.
+func TestStaleCatalog(t *testing.T) {
+	key := testKey()
+	origin, base := newMemOrigin(t)
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	f, err := catalog.NewFetcher(catalog.FetcherConfig{
+		BaseURL: base, PublicKey: key.Public().(ed25519.PublicKey), Dir: t.TempDir(), Log: testLog(t),
+		Now: func() time.Time { return now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := func(seq uint64, validUntil time.Time) {
+		c := sampleCatalog(seq)
+		c.ValidUntil = validUntil
+		data := encode(t, c)
+		origin.set(catalog.CatalogFile, data)
+		origin.set(catalog.SignatureFile, catalog.Sign(key, data))
+	}
+	until := time.Date(2026, 12, 9, 12, 0, 0, 0, time.UTC)
+	serve(1, until)
+	if _, err := f.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, st := f.Current(); st.Problem != "" {
+		t.Fatalf("a valid catalog has a problem: %q", st.Problem)
+	}
+
+	now = until.Add(time.Minute)
+	if _, err := f.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c, st := f.Current()
+	if c == nil || c.Sequence != 1 || !strings.Contains(st.Problem, "ran out on 9 December 2026") || !strings.Contains(st.Problem, "still plays") {
+		t.Fatalf("the same bytes past ValidUntil: catalog %v, problem %q; want it kept, and stale", c != nil, st.Problem)
+	}
+
+	origin.set(catalog.CatalogFile, nil) // the origin now serves an empty catalog
+	f.Refresh(context.Background())
+	if _, st := f.Current(); !strings.Contains(st.Problem, "ran out") {
+		t.Fatalf("unreachable and stale: problem %q, want the stale sentence", st.Problem)
+	}
+
+	serve(2, now.Add(14*24*time.Hour))
+	if _, err := f.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if c, st := f.Current(); c.Sequence != 2 || st.Problem != "" {
+		t.Fatalf("a newer valid catalog: sequence %d, problem %q", c.Sequence, st.Problem)
+	}
+}

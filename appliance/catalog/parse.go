@@ -93,6 +93,9 @@ func Validate(c *Catalog) error {
 	if err := checkText(c.Network, maxTitleLen, true); err != nil {
 		return bad("network: %v", err)
 	}
+	if !c.ValidUntil.IsZero() && (!c.ValidUntil.After(c.Published) || c.ValidUntil.Sub(c.Published) > MaxValidity) {
+		return bad("validUntil %s is not after published %s by at most %v", c.ValidUntil.Format(time.RFC3339), c.Published.Format(time.RFC3339), MaxValidity)
+	}
 	if c.OriginBoxRate < 0 || c.OriginBoxRate > MaxOriginBoxRate {
 		return bad("originBoxRate %d is not a rate from 0 to %d bytes/s", c.OriginBoxRate, int64(MaxOriginBoxRate))
 	}

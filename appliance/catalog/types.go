@@ -32,7 +32,14 @@ type Catalog struct {
 	Network   string    `json:"network"`   // display name, e.g. "Atomic Demo Channel"
 	Sequence  uint64    `json:"sequence"`  // strictly increases with every publication; a box refuses anything not newer than what it holds
 	Published time.Time `json:"published"` // when the publisher signed it (informational: boxes may boot with a wrong clock)
-	Trackers  []string  `json:"trackers,omitempty"`
+	// ValidUntil is when the listing goes stale: past it the box says so
+	// on the TV (it keeps playing what it has) until a newer catalog
+	// arrives, so whoever sits between a box and the origin cannot hold it
+	// on an old listing, without its embargo keys, unnoticed. After
+	// Published, at most MaxValidity later. Zero (catalogs from before the
+	// field): never stale.
+	ValidUntil time.Time `json:"validUntil,omitzero"`
+	Trackers   []string  `json:"trackers,omitempty"`
 	// OriginBoxRate is the most each box may fetch from the network's
 	// origin, in bytes/s over all episodes: the network's share of its
 	// origin's capacity for one box, so that no box's rescues crowd out
@@ -91,6 +98,10 @@ type Embargo struct {
 	KeyID  string `json:"keyID"`  // 16 lower-case hex digits naming the content key
 	Nonce  string `json:"nonce"`  // base64 (std) of the 16-byte initial counter block
 }
+
+// MaxValidity bounds ValidUntil - Published: a signed listing cannot be
+// made good forever by a slip of the publisher's finger.
+const MaxValidity = 366 * 24 * time.Hour
 
 // MaxPriority is the highest Episode.Priority.
 const MaxPriority = 1000

@@ -52,9 +52,18 @@ type Options struct {
 	// OriginBoxRate is the catalog's per-box origin budget in bytes/s
 	// (catalog.Catalog.OriginBoxRate); 0: boxes use their default.
 	OriginBoxRate int64
-	PieceLength   int64            // bytes; 0 = auto: 256 KiB up to 512 MiB files, 1 MiB up to 4 GiB, 4 MiB above
-	Now           func() time.Time // nil: time.Now
+	PieceLength   int64 // bytes; 0 = auto: 256 KiB up to 512 MiB files, 1 MiB up to 4 GiB, 4 MiB above
+	// ValidFor is how long boxes take the catalog as current
+	// (catalog.Catalog.ValidUntil = now + ValidFor): publish again within
+	// it. 0 = DefaultValidFor; at most catalog.MaxValidity.
+	ValidFor time.Duration
+	Now      func() time.Time // nil: time.Now
 }
+
+// DefaultValidFor is a catalog's validity when Options.ValidFor is 0: two
+// weeks, so a weekly republication (new episodes, embargo keys) never lets
+// a box's listing go stale.
+const DefaultValidFor = 14 * 24 * time.Hour
 
 // PieceLengthFor is the automatic piece length for a file of size bytes.
 func PieceLengthFor(size int64) int64 {
@@ -92,12 +101,13 @@ func Publish(ctx context.Context, m *Manifest, manifestDir string, opt Options) 
 		return nil, err
 	}
 	c := &catalog.Catalog{
-		Format:    catalog.FormatVersion,
-		Network:   m.Network,
-		Sequence:  prevSeq + 1,
-		Published: opt.Now().UTC().Truncate(time.Second),
-		Trackers:  opt.Trackers,
-		Shows:     make([]catalog.Show, 0, len(m.Shows)),
+		Format:     catalog.FormatVersion,
+		Network:    m.Network,
+		Sequence:   prevSeq + 1,
+		Published:  opt.Now().UTC().Truncate(time.Second),
+		ValidUntil: opt.Now().UTC().Truncate(time.Second).Add(opt.ValidFor),
+		Trackers:   opt.Trackers,
+		Shows:      make([]catalog.Show, 0, len(m.Shows)),
 
 		OriginBoxRate: opt.OriginBoxRate,
 	}
@@ -156,6 +166,12 @@ func checkOptions(opt *Options) error {
 	}
 	if opt.PieceLength < 0 || opt.PieceLength > 0 && (opt.PieceLength < 16<<10 || opt.PieceLength&(opt.PieceLength-1) != 0) {
 		return fmt.Errorf("publish: piece length %d must be 0 (auto) or a power of two of at least 16 KiB", opt.PieceLength)
+	}
+	if opt.ValidFor == 0 {
+		opt.ValidFor = DefaultValidFor
+	}
+	if opt.ValidFor < time.Minute || opt.ValidFor > catalog.MaxValidity {
+		return fmt.Errorf("publish: validity %v must be between a minute and %v", opt.ValidFor, catalog.MaxValidity)
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now

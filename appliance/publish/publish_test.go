@@ -113,6 +113,9 @@ func TestPublishTorrentsAndCatalog(t *testing.T) {
 	if got.Sequence != 1 || got.Network != "Atomic Demo Channel" || len(got.Shows) != 1 || len(got.Shows[0].Episodes) != 2 {
 		t.Fatalf("catalog = %+v", got)
 	}
+	if v := got.ValidUntil.Sub(got.Published); v != publish.DefaultValidFor {
+		t.Errorf("catalog valid for %v after publication, want the default %v", v, publish.DefaultValidFor)
+	}
 	if got.Shows[0].Poster != "posters/orbit.png" {
 		t.Errorf("show poster = %q, want posters/orbit.png", got.Shows[0].Poster)
 	}
@@ -229,6 +232,8 @@ func TestPublishRefusesBadOptions(t *testing.T) {
 		{reason: "a key is needed", opt: publish.Options{OriginDir: t.TempDir(), BaseURL: "http://127.0.0.1/"}},
 		{reason: "an origin dir is needed", opt: publish.Options{BaseURL: "http://127.0.0.1/", Key: testKey()}},
 		{reason: "piece length must be a power of two", opt: publish.Options{OriginDir: t.TempDir(), BaseURL: "http://127.0.0.1/", Key: testKey(), PieceLength: 100000}},
+		{reason: "a catalog cannot be valid for two years", opt: publish.Options{OriginDir: t.TempDir(), BaseURL: "http://127.0.0.1/", Key: testKey(), ValidFor: 2 * 366 * 24 * time.Hour}},
+		{reason: "a negative validity", opt: publish.Options{OriginDir: t.TempDir(), BaseURL: "http://127.0.0.1/", Key: testKey(), ValidFor: -time.Hour}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.reason, func(t *testing.T) {

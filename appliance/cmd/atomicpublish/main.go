@@ -87,16 +87,21 @@ func publishCmd(ctx context.Context, args []string) error {
 	keyPath := fs.String("key", defaultKeyPath(), "network signing key (created on first use)")
 	pieceLen := fs.Int64("piece-length", 0, "torrent piece length in bytes (0: automatic)")
 	originBoxRate := fs.Int64("origin-box-rate", 0, "the most each box may fetch from the origin, bytes/s (a share of the origin's capacity; 0: the boxes' default, 4 MB/s)")
+	validFor := fs.Duration("valid-for", publish.DefaultValidFor, "how long boxes take this catalog as current; publish again within it (at most 8784h)")
 	var trackers repeated
 	fs.Var(&trackers, "tracker", "tracker announce URL (repeatable)")
 	fs.Parse(args)
 	if *manifest == "" || *origin == "" || *baseURL == "" || *keyPath == "" {
 		return errors.New("publish needs -manifest, -origin, -base-url and -key")
 	}
-	return runPublish(ctx, *manifest, *origin, *baseURL, *keyPath, trackers, *pieceLen, *originBoxRate)
+	return runPublish(ctx, *manifest, *keyPath, publish.Options{
+		OriginDir: *origin, BaseURL: *baseURL, Trackers: trackers, PieceLength: *pieceLen,
+		OriginBoxRate: *originBoxRate, ValidFor: *validFor,
+	})
 }
 
-func runPublish(ctx context.Context, manifestPath, origin, baseURL, keyPath string, trackers []string, pieceLen, originBoxRate int64) error {
+// runPublish publishes manifestPath with opt, the key loaded from keyPath.
+func runPublish(ctx context.Context, manifestPath, keyPath string, opt publish.Options) error {
 	key, created, err := publish.LoadOrCreateKey(keyPath)
 	if err != nil {
 		return err
@@ -108,15 +113,8 @@ func runPublish(ctx context.Context, manifestPath, origin, baseURL, keyPath stri
 	if err != nil {
 		return err
 	}
-	c, err := publish.Publish(ctx, m, filepath.Dir(manifestPath), publish.Options{
-		OriginDir:   origin,
-		BaseURL:     baseURL,
-		Key:         key,
-		Trackers:    trackers,
-		PieceLength: pieceLen,
-
-		OriginBoxRate: originBoxRate,
-	})
+	opt.Key = key
+	c, err := publish.Publish(ctx, m, filepath.Dir(manifestPath), opt)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func TestPublishThenServe(t *testing.T) {
 	base := "http://" + ln.Addr().String() + "/"
 	origin := filepath.Join(dir, "origin")
 	keyPath := filepath.Join(dir, "config", "network.key")
-	if err := runPublish(context.Background(), manifest, origin, base, keyPath, nil, 0, 500_000); err != nil {
+	if err := runPublish(context.Background(), manifest, keyPath, publish.Options{OriginDir: origin, BaseURL: base, OriginBoxRate: 500_000}); err != nil {
 		t.Fatalf("runPublish: %v", err)
 	}
 	key, created, err := publish.LoadOrCreateKey(keyPath)
