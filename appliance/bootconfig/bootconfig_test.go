@@ -137,6 +137,32 @@ func TestImport(t *testing.T) {
 	}
 }
 
+// TestStoredConfigIsPrivate: the stored config may hold the Wi-Fi
+// passphrase, so it is the owner's only as Import writes it, and a file
+// stored readable by all (before this rule) is made private by Load.
+func TestStoredConfigIsPrivate(t *testing.T) {
+	boot, data := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(boot, FileName), []byte("wifi_ssid=Home\nwifi_psk=correct horse battery\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, imported, err := Import(boot, data, nil); err != nil || !imported {
+		t.Fatalf("Import: imported %v, %v", imported, err)
+	}
+	statePath := filepath.Join(data, StateFile)
+	if fi, err := os.Stat(statePath); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("stored config mode %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+	if err := os.Chmod(statePath, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := Load(data, nil); err != nil || c.WifiPSK != "correct horse battery" {
+		t.Fatalf("Load: %+v, %v", c, err)
+	}
+	if fi, err := os.Stat(statePath); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("after Load of a 0644 file: mode %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+}
+
 func TestBootPartition(t *testing.T) {
 	for _, tt := range []struct {
 		reason, mountinfo, want string

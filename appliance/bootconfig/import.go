@@ -51,7 +51,8 @@ func Import(bootDir, dataDir string, log *slog.Logger) (c Config, imported bool,
 		return stored, false, nil
 	}
 	merged := stored.Merge(fresh)
-	if err := state.WriteJSON(filepath.Join(dataDir, StateFile), merged); err != nil {
+	// 0600: it may hold the Wi-Fi passphrase.
+	if err := state.WriteJSONPrivate(filepath.Join(dataDir, StateFile), merged); err != nil {
 		return stored, false, fmt.Errorf("bootconfig: save: %w", err)
 	}
 	if err := os.Remove(path); err != nil {
@@ -65,7 +66,14 @@ func Import(bootDir, dataDir string, log *slog.Logger) (c Config, imported bool,
 // treated as none (start fresh) and logged to log (may be nil).
 func Load(dataDir string, log *slog.Logger) (Config, error) {
 	var c Config
-	ok, err := state.ReadJSON(filepath.Join(dataDir, StateFile), &c, log)
+	path := filepath.Join(dataDir, StateFile)
+	// Boxes from before WriteJSONPrivate stored it readable by all.
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(path, 0o600); err != nil {
+			return Config{}, fmt.Errorf("bootconfig: make %s private: %w", path, err)
+		}
+	}
+	ok, err := state.ReadJSON(path, &c, log)
 	if err != nil {
 		return Config{}, fmt.Errorf("bootconfig: %w", err)
 	}

@@ -58,13 +58,23 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 }
 
 // WriteJSON marshals v (indented, for people reading bug reports) and writes
-// it with WriteFileAtomic.
+// it with WriteFileAtomic, readable by all (0644).
 func WriteJSON(path string, v any) error {
+	return writeJSON(path, v, 0o644)
+}
+
+// WriteJSONPrivate is WriteJSON for files that hold secrets (a Wi-Fi
+// passphrase, keys): readable by the owner only (0600).
+func WriteJSONPrivate(path string, v any) error {
+	return writeJSON(path, v, 0o600)
+}
+
+func writeJSON(path string, v any, perm fs.FileMode) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("state: encode %s: %w", path, err)
 	}
-	return WriteFileAtomic(path, append(data, '\n'), 0o644)
+	return WriteFileAtomic(path, append(data, '\n'), perm)
 }
 
 // ReadJSON loads path into v. It returns found=false with a nil error when
