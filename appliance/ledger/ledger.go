@@ -30,6 +30,12 @@ import (
 // zone (Options.Location, SetLocation).
 const DateFormat = "2006-01-02"
 
+// MaxPeersPerDay bounds the distinct peers remembered for a day and for
+// each torrent on it: peers that rotate their IDs cannot grow the ledger
+// (memory, and the file rewritten every minute) without bound. Beyond it a
+// day's count stays at MaxPeersPerDay, which then reads "at least".
+const MaxPeersPerDay = 4096
+
 // DefaultKeep is how many days the ledger keeps.
 const DefaultKeep = 400
 
@@ -49,6 +55,13 @@ func (a *agg) peerCount() int {
 		return len(a.peers)
 	}
 	return a.count
+}
+
+// addPeer remembers h while the day is open and under MaxPeersPerDay.
+func (a *agg) addPeer(h peerHash) {
+	if a.peers != nil && len(a.peers) < MaxPeersPerDay {
+		a.peers[h] = struct{}{}
+	}
 }
 
 func (a *agg) close() {
@@ -75,10 +88,11 @@ type Options struct {
 // Ledger aggregates uploads in memory and writes them to its file on Flush.
 // Its methods are safe for concurrent use.
 type Ledger struct {
-	path string
-	now  func() time.Time
-	keep int
-	log  *slog.Logger
+	path    string
+	seqPath string // the next report sequence, kept apart (sequenceRecord)
+	now     func() time.Time
+	keep    int
+	log     *slog.Logger
 
 	mu      sync.Mutex
 	loc     *time.Location
@@ -90,7 +104,7 @@ type Ledger struct {
 
 // Open loads the ledger at path (missing or corrupt: start empty, and log).
 func Open(path string, opts Options) (*Ledger, error) {
-	l := &Ledger{path: path, now: opts.Now, keep: opts.Keep, log: opts.Log, loc: opts.Location, days: map[string]*day{}}
+	l := &Ledger{path: path, seqPath: path + sequenceSuffix, now: opts.Now, keep: opts.Keep, log: opts.Log, loc: opts.Location, days: map[string]*day{}}
 	if l.loc == nil {
 		l.loc = time.UTC
 	}
@@ -122,9 +136,13 @@ func Open(path string, opts Options) (*Ledger, error) {
 		}
 		l.dirty = true
 	}
-	if l.nextSeq == 0 {
-		l.nextSeq = 1
+	// The sequence survives a corrupt ledger: a verifier must never see two
+	// reports with one number.
+	var rec sequenceRecord
+	if _, err := state.ReadJSON(l.seqPath, &rec, l.log); err != nil {
+		l.log.Warn("cannot read the report sequence record", "path", l.seqPath, "err", err)
 	}
+	l.nextSeq = max(l.nextSeq, rec.NextSequence, 1)
 	return l, nil
 }
 
@@ -151,12 +169,8 @@ func (l *Ledger) Record(infoHash, peerID [20]byte, bytes int64) {
 	}
 	a.bytes += bytes
 	d.all.bytes += bytes
-	if a.peers != nil {
-		a.peers[h] = struct{}{}
-	}
-	if d.all.peers != nil {
-		d.all.peers[h] = struct{}{}
-	}
+	a.addPeer(h)
+	d.all.addPeer(h)
 	l.dirty = true
 }
 
@@ -246,6 +260,15 @@ func (l *Ledger) Run(ctx context.Context, every time.Duration) error {
 
 // Close flushes.
 func (l *Ledger) Close() error { return l.Flush() }
+
+// sequenceSuffix names the sequence record beside the ledger file.
+const sequenceSuffix = ".sequence"
+
+// sequenceRecord is the next report sequence, written before a report with
+// the number is handed out, in a file of its own.
+type sequenceRecord struct {
+	NextSequence uint64 `json:"nextSequence"`
+}
 
 // fileV1 is the ledger file.
 type fileV1 struct {

@@ -433,3 +433,66 @@ func report(t *testing.T, l *Ledger, key ed25519.PrivateKey, from, to time.Time)
 	}
 	return r
 }
+
+// TestRotatingPeerIDsAreBounded: a peer that takes a new ID for every
+// request cannot grow the ledger without bound: a day remembers at most
+// MaxPeersPerDay peers (then reads "at least" that many) and the file that
+// is rewritten every minute stays small.
+func TestRotatingPeerIDsAreBounded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.json")
+	clock := &fakeNow{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	l, err := Open(path, Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ids = 50_000
+	for i := range ids {
+		var p [20]byte
+		p[0], p[1], p[2] = byte(i), byte(i>>8), byte(i>>16)
+		l.Record(torrentX, p, 10)
+	}
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two sets (the day's, the torrent's) of 32 hex digits, indented: under 50
+	// bytes a peer.
+	if limit := int64(2*MaxPeersPerDay*50 + 8192); fi.Size() > limit {
+		t.Errorf("after %d rotating peer IDs the ledger file is %d bytes, want at most %d", ids, fi.Size(), limit)
+	}
+	r := report(t, l, ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32)), clock.Now(), clock.Now())
+	if len(r.Days) != 1 || r.Days[0].Peers != MaxPeersPerDay || r.Days[0].BytesUploaded != 10*ids {
+		t.Errorf("report %+v, want %d peers (the bound) and all %d bytes", r.Days, MaxPeersPerDay, 10*ids)
+	}
+}
+
+// TestSequenceSurvivesACorruptLedger: after three reports the ledger file is
+// damaged (power cut, card): the box starts a fresh ledger, but its next
+// report is number 4, never 1 again, so a verifier sees no duplicates.
+func TestSequenceSurvivesACorruptLedger(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.json")
+	clock := &fakeNow{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{2}, 32))
+	l, err := Open(path, Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for want := uint64(1); want <= 3; want++ {
+		if r := report(t, l, key, clock.Now(), clock.Now()); r.Sequence != want {
+			t.Fatalf("report %d has sequence %d", want, r.Sequence)
+		}
+	}
+	if err := os.WriteFile(path, []byte(`{"format":1,"salt":`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l2, err := Open(path, Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := report(t, l2, key, clock.Now(), clock.Now()); r.Sequence != 4 {
+		t.Errorf("first report after the ledger was lost: sequence %d, want 4", r.Sequence)
+	}
+}

@@ -148,10 +148,16 @@ func (l *Ledger) Report(from, to time.Time, key ed25519.PrivateKey) ([]byte, err
 		r.Days = append(r.Days, rd)
 	}
 	r.Totals = totalsOf(r.Days)
+	// The record first: if the ledger file is lost later, the number is
+	// still used up.
+	if err := state.WriteJSON(l.seqPath, sequenceRecord{NextSequence: l.nextSeq + 1}); err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
 	l.nextSeq++
 	l.dirty = true
 	if err := l.flushLocked(); err != nil {
-		l.nextSeq--
+		// The number stays used (the record has it): skipping one is
+		// harmless, repeating one is not.
 		return nil, err
 	}
 	body, err := json.Marshal(r)
