@@ -40,7 +40,7 @@ const (
 // Size limits for what the origin sends.
 const (
 	MaxTorrentBytes = 4 << 20
-	MaxPosterBytes  = 4 << 20
+	MaxPosterBytes  = catalog.MaxPosterBytes
 )
 
 // ErrHashMismatch means a .torrent does not match the signed catalog.
@@ -174,11 +174,11 @@ func (b *Box) Sync(ctx context.Context, c *catalog.Catalog) {
 	added := 0
 	for _, sh := range c.Shows {
 		if sh.Poster != "" {
-			b.cachePoster(ctx, "show", sh.ID, sh.Poster)
+			b.cachePoster(ctx, "show", sh.ID, sh.Poster, sh.PosterSHA256)
 		}
 		for _, ep := range sh.Episodes {
 			if ep.Poster != "" {
-				b.cachePoster(ctx, "episode", ep.ID, ep.Poster)
+				b.cachePoster(ctx, "episode", ep.ID, ep.Poster, ep.PosterSHA256)
 			}
 			err := b.addEpisode(ctx, ep)
 			b.mu.Lock()
@@ -289,20 +289,34 @@ func (b *Box) getType(ctx context.Context, rel string, limit int64, check func(c
 
 var imageExt = map[string]string{"image/png": ".png", "image/jpeg": ".jpg"}
 
-// cachePoster keeps a poster in the data dir, named by its catalog path so
-// a changed path is fetched again. Failures are logged: a missing poster
-// is not worth more.
-func (b *Box) cachePoster(ctx context.Context, kind, id, rel string) {
+// cachePoster keeps a poster in the data dir, named by the SHA-256 the
+// signed catalog gives for it (by its catalog path in catalogs without
+// one), so a changed poster is fetched again. Only bytes that pass
+// catalog.CheckPoster are kept or served, a cached copy included: a poster
+// bomb cached before this check is dropped, not served after every
+// restart. Failures are logged: a missing poster is not worth more.
+func (b *Box) cachePoster(ctx context.Context, kind, id, rel, wantSHA string) {
 	key := kind + "/" + id
-	sum := sha256.Sum256([]byte(rel))
-	base := filepath.Join(b.cfg.DataDir, PostersDir, hex.EncodeToString(sum[:12]))
+	name := wantSHA
+	if name == "" {
+		sum := sha256.Sum256([]byte(rel))
+		name = hex.EncodeToString(sum[:12])
+	}
+	base := filepath.Join(b.cfg.DataDir, PostersDir, name)
 	for _, ext := range imageExt {
-		if _, err := os.Stat(base + ext); err == nil {
-			b.mu.Lock()
-			b.posters[key] = base + ext
-			b.mu.Unlock()
-			return
+		data, err := os.ReadFile(base + ext)
+		if err != nil {
+			continue
 		}
+		if _, err := catalog.CheckPoster(data, wantSHA); err != nil {
+			b.log.Warn("cached poster refused; fetching it again", "poster", key, "err", err)
+			os.Remove(base + ext)
+			continue
+		}
+		b.mu.Lock()
+		b.posters[key] = base + ext
+		b.mu.Unlock()
+		return
 	}
 	data, err := b.getType(ctx, rel, MaxPosterBytes, func(ctype string) error {
 		ct := strings.TrimSpace(strings.SplitN(ctype, ";", 2)[0])
@@ -315,12 +329,12 @@ func (b *Box) cachePoster(ctx context.Context, kind, id, rel string) {
 		b.log.Warn("poster not cached", "poster", key, "err", err)
 		return
 	}
-	sniffed := http.DetectContentType(data)
-	ext, ok := imageExt[sniffed]
-	if !ok {
-		b.log.Warn("poster not cached: not an image", "poster", key, "sniffed", sniffed)
+	sniffed, err := catalog.CheckPoster(data, wantSHA)
+	if err != nil {
+		b.log.Warn("poster not cached", "poster", key, "err", err)
 		return
 	}
+	ext := imageExt[sniffed]
 	if err := state.WriteFileAtomic(base+ext, data, 0o644); err != nil {
 		b.log.Warn("poster not cached", "poster", key, "err", err)
 		return

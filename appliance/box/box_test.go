@@ -2,8 +2,12 @@ package box_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
+	"image"
+	"image/png"
 	"io"
 	"net/http"
 	"os"
@@ -13,6 +17,7 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"github.com/atomicnetwork/atomicbox/appliance/box"
 	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testbox"
 )
 
@@ -348,4 +353,81 @@ func TestOriginBudgetFromCatalog(t *testing.T) {
 	if took < least {
 		t.Errorf("streamed %d bytes in %v: faster than the catalog's budget of %d bytes/s allows (%v)", len(got), took, budget, least)
 	}
+}
+
+// TestPosterOnlyAsSigned: the box serves a poster only when its bytes are
+// the ones the signed catalog names. An origin that swaps a poster for
+// another (harmless-looking) PNG gets nothing cached or served, and a
+// poster bomb already in the cache (a PNG declaring 60000x60000 pixels,
+// cached before the check) is dropped and the signed poster fetched.
+func TestPosterOnlyAsSigned(t *testing.T) {
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{Posters: true})
+	show := ch.Catalog.Shows[0]
+	if show.PosterSHA256 == "" {
+		t.Fatalf("the publisher signed no poster hash: %+v", show)
+	}
+	good, err := os.ReadFile(filepath.Join(ch.OriginDir, filepath.FromSlash(show.Poster)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bomb := pngBomb(t)
+	posterStatus := func(d *testbox.Daemon) (int, []byte) {
+		resp, err := http.Get(d.URL + "/api/poster/show/" + show.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, data
+	}
+
+	// A bomb already cached under the signed name: dropped, and the signed
+	// poster served.
+	dir := t.TempDir()
+	cached := filepath.Join(dir, box.PostersDir, show.PosterSHA256+".png")
+	if err := os.MkdirAll(filepath.Dir(cached), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cached, bomb, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := testbox.StartDaemon(t, ch, testbox.DaemonOptions{DataDir: dir})
+	d.WaitEpisodes(t, ch.Episodes(), false, 30*time.Second)
+	if status, data := posterStatus(d); status != http.StatusOK || !bytes.Equal(data, good) {
+		t.Errorf("a bomb in the cache: poster answered %d with %d bytes, want 200 with the %d signed bytes", status, len(data), len(good))
+	}
+	d.Close(t)
+
+	// The origin swaps the poster: a fresh box caches and serves nothing.
+	var other bytes.Buffer
+	if err := png.Encode(&other, image.NewRGBA(image.Rect(0, 0, 64, 36))); err != nil {
+		t.Fatal(err)
+	}
+	// Replaced, not written through: the publisher hard-links posters from
+	// the shared test media cache.
+	swapped := filepath.Join(ch.OriginDir, filepath.FromSlash(show.Poster))
+	if err := os.Remove(swapped); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(swapped, other.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d2 := testbox.StartDaemon(t, ch, testbox.DaemonOptions{})
+	d2.WaitEpisodes(t, ch.Episodes(), false, 30*time.Second)
+	if status, data := posterStatus(d2); status != http.StatusNotFound {
+		t.Errorf("a swapped poster at the origin: answered %d with %d bytes, want 404", status, len(data))
+	}
+}
+
+// pngBomb is a 1x1 PNG whose header declares 60000x60000 pixels.
+func pngBomb(t *testing.T) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewRGBA(image.Rect(0, 0, 1, 1))); err != nil {
+		t.Fatal(err)
+	}
+	data := b.Bytes()
+	binary.BigEndian.PutUint32(data[16:], 60000)
+	binary.BigEndian.PutUint32(data[20:], 60000)
+	binary.BigEndian.PutUint32(data[29:], crc32.ChecksumIEEE(data[12:29]))
+	return data
 }

@@ -137,6 +137,9 @@ func Validate(c *Catalog) error {
 				return bad("%s: poster: %v", where, err)
 			}
 		}
+		if err := checkPosterHash(s.Poster, s.PosterSHA256); err != nil {
+			return bad("%s: %v", where, err)
+		}
 		if s.Episodes == nil {
 			return bad("%s: episodes is missing", where)
 		}
@@ -183,6 +186,9 @@ func checkEpisode(e *Episode) error {
 		if err := CheckRelPath(e.Poster); err != nil {
 			return fmt.Errorf("poster: %v", err)
 		}
+	}
+	if err := checkPosterHash(e.Poster, e.PosterSHA256); err != nil {
+		return err
 	}
 	if math.IsNaN(e.DurationSeconds) || math.IsInf(e.DurationSeconds, 0) || e.DurationSeconds <= 0 || e.DurationSeconds > maxDurationSeconds {
 		return fmt.Errorf("durationSeconds %v must be more than 0 and at most %d", e.DurationSeconds, maxDurationSeconds)

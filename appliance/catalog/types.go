@@ -52,11 +52,15 @@ type Catalog struct {
 
 // Show is one programme with its episodes in viewing order.
 type Show struct {
-	ID       string    `json:"id"` // URL-safe, unique in the catalog: [a-z0-9-]+
-	Title    string    `json:"title"`
-	Synopsis string    `json:"synopsis,omitempty"`
-	Poster   string    `json:"poster,omitempty"` // path relative to the channel base URL (JPEG or PNG)
-	Episodes []Episode `json:"episodes"`
+	ID       string `json:"id"` // URL-safe, unique in the catalog: [a-z0-9-]+
+	Title    string `json:"title"`
+	Synopsis string `json:"synopsis,omitempty"`
+	Poster   string `json:"poster,omitempty"` // path relative to the channel base URL (JPEG or PNG)
+	// PosterSHA256 is the lower-case hex SHA-256 of the poster's bytes:
+	// the box keeps only the bytes the network signed. Empty in catalogs
+	// from before the field (the box then checks the image alone).
+	PosterSHA256 string    `json:"posterSHA256,omitempty"`
+	Episodes     []Episode `json:"episodes"`
 }
 
 // Episode is one video, delivered as a single-file torrent whose BEP 19 web
@@ -67,7 +71,8 @@ type Episode struct {
 	Number          int     `json:"episode"`
 	Title           string  `json:"title"`
 	Synopsis        string  `json:"synopsis,omitempty"`
-	Poster          string  `json:"poster,omitempty"` // relative path, as Show.Poster
+	Poster          string  `json:"poster,omitempty"`       // relative path, as Show.Poster
+	PosterSHA256    string  `json:"posterSHA256,omitempty"` // as Show.PosterSHA256
 	DurationSeconds float64 `json:"durationSeconds"`
 	Torrent         string  `json:"torrent"`  // relative path of the .torrent on the origin
 	InfoHash        string  `json:"infoHash"` // lower-case hex v1 info hash; the box refuses a .torrent that does not match

@@ -114,7 +114,7 @@ func Publish(ctx context.Context, m *Manifest, manifestDir string, opt Options) 
 	for _, ms := range m.Shows {
 		s := catalog.Show{ID: ms.ID, Title: ms.Title, Synopsis: ms.Synopsis, Episodes: make([]catalog.Episode, 0, len(ms.Episodes))}
 		if ms.Poster != "" {
-			if s.Poster, err = placePoster(ResolvePath(manifestDir, ms.Poster), opt.OriginDir, ms.ID); err != nil {
+			if s.Poster, s.PosterSHA256, err = placePoster(ResolvePath(manifestDir, ms.Poster), opt.OriginDir, ms.ID); err != nil {
 				return nil, fmt.Errorf("publish show %s: %w", ms.ID, err)
 			}
 		}
@@ -282,23 +282,45 @@ func publishEpisode(ctx context.Context, me ManifestEpisode, manifestDir string,
 		}
 	}
 	if me.Poster != "" {
-		if e.Poster, err = placePoster(ResolvePath(manifestDir, me.Poster), opt.OriginDir, me.ID); err != nil {
+		if e.Poster, e.PosterSHA256, err = placePoster(ResolvePath(manifestDir, me.Poster), opt.OriginDir, me.ID); err != nil {
 			return catalog.Episode{}, err
 		}
 	}
 	return e, nil
 }
 
-// placePoster puts a poster at posters/<id><ext> and returns that path.
-func placePoster(src, originDir, id string) (string, error) {
-	if _, err := imageType(src); err != nil {
-		return "", err
+// placePoster puts a poster at posters/<id><ext> and returns that path and
+// the SHA-256 the catalog signs. It refuses what boxes would refuse
+// (catalog.CheckPoster: not PNG or JPEG by content, or too many pixels).
+func placePoster(src, originDir, id string) (rel, sum string, err error) {
+	want, err := imageType(src)
+	if err != nil {
+		return "", "", err
 	}
-	rel := PostersDir + "/" + id + strings.ToLower(filepath.Ext(src))
+	f, err := os.Open(src)
+	if err != nil {
+		return "", "", err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, catalog.MaxPosterBytes+1))
+	f.Close()
+	if err != nil {
+		return "", "", fmt.Errorf("poster %s: %w", src, err)
+	}
+	if len(data) > catalog.MaxPosterBytes {
+		return "", "", fmt.Errorf("poster %s is larger than boxes accept (%d bytes)", src, catalog.MaxPosterBytes)
+	}
+	got, err := catalog.CheckPoster(data, "")
+	if err != nil {
+		return "", "", fmt.Errorf("poster %s: %w", src, err)
+	}
+	if got != want {
+		return "", "", fmt.Errorf("poster %s: its name says %s but it holds %s", src, want, got)
+	}
+	rel = PostersDir + "/" + id + strings.ToLower(filepath.Ext(src))
 	if err := linkOrCopy(src, filepath.Join(originDir, filepath.FromSlash(rel))); err != nil {
-		return "", err
+		return "", "", err
 	}
-	return rel, nil
+	return rel, catalog.PosterSHA256(data), nil
 }
 
 // hashFile builds the info dictionary of a single-file torrent for path,
