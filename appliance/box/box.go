@@ -86,6 +86,9 @@ func New(cfg Config) (*Box, error) {
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 30 * time.Second}
 	}
+	// Torrents and posters come from the channel's origin only, redirects
+	// included.
+	cfg.Client = catalog.OnOriginClient(cfg.Client)
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
@@ -180,7 +183,7 @@ func (b *Box) Sync(ctx context.Context, c *catalog.Catalog) {
 			if ep.Poster != "" {
 				b.cachePoster(ctx, "episode", ep.ID, ep.Poster, ep.PosterSHA256)
 			}
-			err := b.addEpisode(ctx, ep)
+			err := b.addEpisode(ctx, ep, c.Trackers)
 			b.mu.Lock()
 			if err != nil {
 				b.refused[ep.ID] = err.Error()
@@ -202,7 +205,7 @@ func (b *Box) Sync(ctx context.Context, c *catalog.Catalog) {
 	b.publish()
 }
 
-func (b *Box) addEpisode(ctx context.Context, ep catalog.Episode) error {
+func (b *Box) addEpisode(ctx context.Context, ep catalog.Episode, trackers []string) error {
 	path := filepath.Join(b.cfg.DataDir, TorrentsDir, ep.ID+".torrent")
 	mi, err := loadChecked(path, ep)
 	if err != nil {
@@ -220,7 +223,38 @@ func (b *Box) addEpisode(ctx context.Context, ep catalog.Episode) error {
 			b.log.Warn("cache torrent", "episode", ep.ID, "err", err)
 		}
 	}
-	return b.cfg.Swarm.Add(ctx, ep.ID, mi, ep.DurationSeconds)
+	return b.cfg.Swarm.Add(ctx, ep.ID, b.confine(ep.ID, mi, trackers), ep.DurationSeconds)
+}
+
+// confine returns mi with what lies outside its info hash taken from the
+// signed catalog and the channel only: the web seeds are the url-list
+// entries under the channel's base URL (others are dropped and logged), and
+// the trackers are the catalog's, without local ones unless the channel
+// itself is local. A torrent cannot send the box to 127.0.0.1 or to a
+// stranger's server.
+func (b *Box) confine(id string, mi *metainfo.MetaInfo, trackers []string) *metainfo.MetaInfo {
+	out := *mi
+	out.UrlList = nil
+	for _, u := range mi.UrlList {
+		if b.cfg.Fetcher.Within(u) {
+			out.UrlList = append(out.UrlList, u)
+		} else {
+			b.log.Warn("web seed outside the channel's origin dropped", "episode", id, "url", u)
+		}
+	}
+	out.Announce, out.AnnounceList = "", nil
+	var tier []string
+	for _, tr := range trackers {
+		if catalog.LocalHost(tr) && !b.cfg.Fetcher.BaseIsLocal() {
+			b.log.Warn("local tracker in the catalog dropped", "tracker", tr)
+			continue
+		}
+		tier = append(tier, tr)
+	}
+	if len(tier) > 0 {
+		out.AnnounceList = metainfo.AnnounceList{tier}
+	}
+	return &out
 }
 
 func loadChecked(path string, ep catalog.Episode) (*metainfo.MetaInfo, error) {
@@ -401,6 +435,14 @@ func (b *Box) hasPoster(kind, id string) bool {
 	defer b.mu.Unlock()
 	_, ok := b.posters[kind+"/"+id]
 	return ok
+}
+
+// trackers are the catalog's tracker list (nil without a catalog).
+func (b *Box) trackers() []string {
+	if c, _ := b.cfg.Fetcher.Current(); c != nil {
+		return c.Trackers
+	}
+	return nil
 }
 
 func (b *Box) find(id string) (catalog.Episode, bool) {

@@ -10,12 +10,15 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/anacrolix/torrent/metainfo"
 	"github.com/atomicnetwork/atomicbox/appliance/api"
 	"github.com/atomicnetwork/atomicbox/appliance/box"
 	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testbox"
@@ -430,4 +433,96 @@ func pngBomb(t *testing.T) []byte {
 	binary.BigEndian.PutUint32(data[20:], 60000)
 	binary.BigEndian.PutUint32(data[29:], crc32.ChecksumIEEE(data[12:29]))
 	return data
+}
+
+// trap is an HTTP server that must never be asked anything.
+func trap(t *testing.T) (url string, hits *atomic.Int64) {
+	hits = new(atomic.Int64)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Error(w, "trap", http.StatusTeapot)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, hits
+}
+
+// TestTorrentCannotSendTheBoxElsewhere: a .torrent's url-list and trackers
+// lie outside its info hash, so whoever serves it can rewrite them. One
+// whose url-list names another server on 127.0.0.1 first, then the
+// channel's own media, and whose tracker is that server too: the box
+// plays the episode from the channel's origin and never asks the other
+// server anything.
+func TestTorrentCannotSendTheBoxElsewhere(t *testing.T) {
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{})
+	id := ch.Episodes()[0]
+	trapURL, hits := trap(t)
+	torrentPath := filepath.Join(ch.OriginDir, filepath.FromSlash(ch.Catalog.Shows[0].Episodes[0].Torrent))
+	mi, err := metainfo.LoadFromFile(torrentPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mi.UrlList = append(metainfo.UrlList{trapURL + "/media/"}, mi.UrlList...)
+	mi.Announce = trapURL + "/announce"
+	var b bytes.Buffer
+	if err := mi.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(torrentPath); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(torrentPath, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	d := testbox.StartDaemon(t, ch, testbox.DaemonOptions{})
+	d.WaitEpisodes(t, []string{id}, false, 30*time.Second)
+	want, err := os.ReadFile(ch.Files[id])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Bounded: a box that took the other server as its origin would wait
+	// for bytes that never come.
+	client := &http.Client{Timeout: 20 * time.Second}
+	resp, err := client.Get(d.URL + "/api/stream/" + id)
+	var got []byte
+	if err == nil {
+		got, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the box asked the server named only in the torrent %d times", n)
+	}
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("stream: %d bytes, %v; want the %d bytes of the episode", len(got), err, len(want))
+	}
+}
+
+// TestRedirectOffTheOriginRefused: the channel's origin answers the
+// torrent's path with a redirect to another server: the box does not
+// follow it, says the episode is unavailable, and the other server hears
+// nothing.
+func TestRedirectOffTheOriginRefused(t *testing.T) {
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{})
+	id := ch.Episodes()[0]
+	trapURL, hits := trap(t)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/torrents/") {
+			http.Redirect(w, r, trapURL+r.URL.Path, http.StatusFound)
+			return
+		}
+		ch.Origin.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	h := startHome(t, front.URL+"/", ch.PublicKey, t.TempDir(), nil)
+	var v api.CatalogView
+	waitFor(t, "the episode reported unavailable", 30*time.Second, func() bool {
+		getJSON(t, h.URL+"/api/catalog", &v)
+		return strings.Contains(v.Problem, id)
+	})
+	if h.D.Swarm.Has(id) {
+		t.Errorf("the episode was added from a torrent fetched off the origin")
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the box followed the redirect: the other server was asked %d times", n)
+	}
 }

@@ -135,6 +135,12 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 	}
 	meter := ledger.NewMeter(led)
 	sc := cfg.Swarm
+	// The swarm's origin fetches (the episode's web seed, which confine
+	// keeps under the channel's base) follow no redirect off that origin.
+	if sc.OriginClient == nil {
+		sc.OriginClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	sc.OriginClient = catalog.OnOriginClient(sc.OriginClient)
 	sc.DataDir, sc.Log = cfg.DataDir, cfg.Log
 	userConfigure := sc.ConfigureClient
 	sc.ConfigureClient = func(tc *torrent.ClientConfig) {

@@ -131,7 +131,7 @@ func (h *Home) evict(ctx context.Context, c *catalog.Catalog) {
 		// Listed episodes stay playable: the torrent comes back empty (from
 		// the cached .torrent) and streams fetch it again from the swarm.
 		if ep, ok := b.find(e.Episode); ok {
-			if err := b.addEpisode(ctx, ep); err != nil {
+			if err := b.addEpisode(ctx, ep, b.trackers()); err != nil {
 				h.log.Warn("re-add evicted episode", "episode", e.Episode, "err", err)
 			}
 		}

@@ -106,6 +106,7 @@ func NewFetcher(cfg FetcherConfig) (*Fetcher, error) {
 	if f.client == nil {
 		f.client = &http.Client{Timeout: 30 * time.Second}
 	}
+	f.client = OnOriginClient(f.client)
 	if f.log == nil {
 		f.log = slog.New(slog.DiscardHandler)
 	}

@@ -470,3 +470,51 @@ func TestStaleCatalog(t *testing.T) {
 		t.Fatalf("a newer valid catalog: sequence %d, problem %q", c.Sequence, st.Problem)
 	}
 }
+
+// TestOriginConfinement: which URLs a box treats as its channel's, and
+// which hosts are its own machine or link.
+func TestOriginConfinement(t *testing.T) {
+	f := newFetcher(t, "https://tv.example.net:8443/channel/", t.TempDir())
+	for u, want := range map[string]bool{
+		"https://tv.example.net:8443/channel/media/a.mp4": true,
+		"https://TV.example.net:8443/channel/media/":      true,
+		"http://tv.example.net:8443/channel/media/a.mp4":  false, // scheme
+		"https://tv.example.net/channel/media/a.mp4":      false, // port
+		"https://tv.example.net:8443/other/media/a.mp4":   false, // path
+		"https://evil.example:8443/channel/media/a.mp4":   false,
+		"https://u:p@tv.example.net:8443/channel/media/":  false,
+		"https://127.0.0.1:8443/channel/media/a.mp4":      false,
+		"://bad": false,
+	} {
+		if got := f.Within(u); got != want {
+			t.Errorf("Within(%q) = %v, want %v", u, got, want)
+		}
+	}
+	for u, want := range map[string]bool{
+		"http://127.0.0.1:8080/announce":      true,
+		"udp://[::1]:6969/announce":           true,
+		"http://169.254.169.254/latest/":      true,
+		"http://[fe80::1]/":                   true,
+		"http://0.0.0.0:80/":                  true,
+		"http://localhost:6969/announce":      true,
+		"http://tracker.localhost/announce":   true,
+		"udp://tracker.example:6969/announce": false,
+		"http://192.168.1.10:6969/announce":   false,
+	} {
+		if got := catalog.LocalHost(u); got != want {
+			t.Errorf("LocalHost(%q) = %v, want %v", u, got, want)
+		}
+	}
+	first, _ := http.NewRequest("GET", "https://tv.example.net:8443/channel/torrents/a.torrent", nil)
+	same, _ := http.NewRequest("GET", "https://tv.example.net:8443/channel/torrents/b.torrent", nil)
+	away, _ := http.NewRequest("GET", "https://evil.example/a.torrent", nil)
+	down, _ := http.NewRequest("GET", "http://tv.example.net:8443/channel/torrents/b.torrent", nil)
+	if err := catalog.StayOnOrigin(same, []*http.Request{first}); err != nil {
+		t.Errorf("a redirect on the origin was refused: %v", err)
+	}
+	for _, r := range []*http.Request{away, down} {
+		if err := catalog.StayOnOrigin(r, []*http.Request{first}); !errors.Is(err, catalog.ErrOffOrigin) {
+			t.Errorf("redirect to %s: %v, want ErrOffOrigin", r.URL, err)
+		}
+	}
+}
