@@ -378,7 +378,7 @@ func (g *grid) placeData(codewords []byte) {
 		if right == 6 {
 			right = 5
 		}
-		upward := ((right+1)&2) == 0
+		upward := ((right + 1) & 2) == 0
 		for vert := 0; vert < n; vert++ {
 			y := vert
 			if upward {
