@@ -208,7 +208,7 @@ func ParseEvent(name string, data []byte) (api.Event, error) {
 		if ev.Pairing == nil || ev.Pairing.Code == "" {
 			return ev, fmt.Errorf("%w: pairing event without a code", ErrMalformed)
 		}
-	case api.EventPaired, api.EventCatalog:
+	case api.EventPaired, api.EventCatalog, api.EventNetwork:
 	default:
 		return ev, fmt.Errorf("%w: unknown type %q", ErrMalformed, ev.Type)
 	}
