@@ -364,8 +364,21 @@ func TestSetupTextReadable(t *testing.T) {
 	pages := map[string]func(m *Model){
 		"language": func(m *Model) {},
 		"zone":     func(m *Model) { m.Key(ir.KEY_OK, t0) },
-		"networks": func(m *Model) { m.Key(ir.KEY_OK, t0); m.Key(ir.KEY_OK, t0); scanDone(m); m.Key(ir.KEY_DOWN, t0); m.Key(ir.KEY_DOWN, t0); m.Key(ir.KEY_OK, t0) },
-		"keyboard": func(m *Model) { m.Key(ir.KEY_OK, t0); m.Key(ir.KEY_OK, t0); scanDone(m); m.Key(ir.KEY_OK, t0); m.Key(ir.KEY_OK, t0) },
+		"networks": func(m *Model) {
+			m.Key(ir.KEY_OK, t0)
+			m.Key(ir.KEY_OK, t0)
+			scanDone(m)
+			m.Key(ir.KEY_DOWN, t0)
+			m.Key(ir.KEY_DOWN, t0)
+			m.Key(ir.KEY_OK, t0)
+		},
+		"keyboard": func(m *Model) {
+			m.Key(ir.KEY_OK, t0)
+			m.Key(ir.KEY_OK, t0)
+			scanDone(m)
+			m.Key(ir.KEY_OK, t0)
+			m.Key(ir.KEY_OK, t0)
+		},
 		"failed": func(m *Model) {
 			m.Key(ir.KEY_OK, t0)
 			m.Key(ir.KEY_OK, t0)

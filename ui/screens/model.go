@@ -12,10 +12,10 @@ import (
 type Screen int
 
 const (
-	Home     Screen = iota // rows of shows with their episodes
-	Player                 // an episode full screen with the OSD
-	Settings               // about, seeding, bandwidth, storage, network, remote, pairing
-	FirstBoot              // language, time zone, Wi-Fi, the phone's QR code
+	Home      Screen = iota // rows of shows with their episodes
+	Player                  // an episode full screen with the OSD
+	Settings                // about, seeding, bandwidth, storage, network, remote, pairing
+	FirstBoot               // language, time zone, Wi-Fi, the phone's QR code
 )
 
 // Seek steps during playback, in seconds.
