@@ -281,3 +281,15 @@ func (b *Backoff) Next() time.Duration {
 
 // Reset starts the schedule over after a success.
 func (b *Backoff) Reset() { b.next = 0 }
+
+// Port is the daemon's TCP port as its base URL names it (80 or 443 when
+// it names none): the port phones on the LAN reach the API on.
+func (c *Client) Port() string {
+	if p := c.base.Port(); p != "" {
+		return p
+	}
+	if c.base.Scheme == "https" {
+		return "443"
+	}
+	return "80"
+}

@@ -40,7 +40,7 @@ func (SetLanguage) isAction() {}
 
 // zoneRows is how many regions or cities the time zone page shows at once.
 const (
-	zoneRows    = 9
+	zoneRows    = 7
 	networkRows = 7
 )
 
@@ -125,11 +125,13 @@ func (m *Model) SetNetwork(v api.NetworkView, err error, notAvailable bool, now 
 
 // maybeStartSetup takes the first-boot decision once both the household
 // and the network are known (or known to be unavailable):
+//   - no network endpoint (a daemon from before the contract): the home
+//     screen as before, whatever the household says;
 //   - household settings not set up: language and time zone, then Wi-Fi
 //     when the box is offline with a radio (a cable when it has none),
-//     then the phone page when the network endpoint exists;
+//     then the phone page;
 //   - set up, offline with a radio that has no stored network: Wi-Fi;
-//   - otherwise the home screen as before.
+//   - otherwise the home screen.
 func (m *Model) maybeStartSetup() []Action {
 	s := &m.Setup
 	hh, nv := m.Settings.Household, m.Settings.Net
@@ -137,8 +139,11 @@ func (m *Model) maybeStartSetup() []Action {
 		return nil
 	}
 	s.checked = true
-	offline := nv.Have && !nv.Value.Online
-	radio := nv.Have && nv.Value.Wifi != nil
+	if !nv.Have {
+		return nil
+	}
+	offline := !nv.Value.Online
+	radio := nv.Value.Wifi != nil
 	switch {
 	case hh.Have && !hh.Value.SetUp:
 		m.openSetup(StepLanguage, false)
@@ -323,7 +328,7 @@ func (m *Model) afterHousehold() []Action {
 	nv := m.Settings.Net
 	switch {
 	case !nv.Have:
-		return m.finishSetup() // no network endpoint: nothing more to ask
+		return m.finishSetup() // the endpoint went away: nothing more to ask
 	case nv.Value.Online:
 		s.Step = StepPhone
 	case nv.Value.Wifi != nil:

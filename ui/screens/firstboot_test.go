@@ -177,9 +177,8 @@ func TestFirstBoot(t *testing.T) {
 			setupPos{Screen: Home, Step: StepNetworks, Lang: 2, City: parisCity}, []Action{SetLanguage{Language: Languages[2]}, ScanWifi{}}, "the family may skip it and watch what the box holds"},
 		{"set up, online", setUp, false, onlineCable, false, nil, setupPos{Screen: Home}, []Action{SetLanguage{Language: Languages[2]}}, "nothing to ask"},
 		{"older daemon", notSetUp, true, api.NetworkView{}, true, nil, setupPos{Screen: Home}, nil, "404 everywhere: the home screen as before"},
-		{"household only", notSetUp, false, api.NetworkView{}, true, langZone, setupPos{Screen: Home, Step: StepTimeZone, Lang: 1, Region: berlin, City: berlinCity, InCities: true},
-			[]Action{setDE, putDE, PutSettings{Update: api.SettingsUpdate{Household: hh(api.HouseholdSettings{TimeZone: "Europe/Berlin", Language: "de", SetUp: true})}}},
-			"no network endpoint: language and zone, then home"},
+		{"household only", notSetUp, false, api.NetworkView{}, true, nil, setupPos{Screen: Home}, nil,
+			"no network endpoint: the daemon predates the contract, the home screen as before"},
 	}
 	for _, tt := range tests {
 		var m Model
@@ -312,13 +311,13 @@ func TestKeyboard(t *testing.T) {
 		show   string
 		reason string
 	}{
-		{"letters", keys(ir.KEY_OK, ir.KEY_DOWN, ir.KEY_OK), "ak", "••", "hidden by default"},
-		{"shift", keys(ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_OK, ir.KEY_UP, ir.KEY_UP, ir.KEY_UP, ir.KEY_UP, ir.KEY_OK, ir.KEY_RIGHT, ir.KEY_OK), "AB", "••", "shift stays on"},
-		{"symbols", keys(ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_RIGHT, ir.KEY_OK, ir.KEY_UP, ir.KEY_UP, ir.KEY_UP, ir.KEY_UP, ir.KEY_LEFT, ir.KEY_OK), "!", "•", "the symbols page"},
-		{"space and backspace", keys(ir.KEY_OK, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_OK, ir.KEY_OK, ir.KEY_RIGHT, ir.KEY_OK), "a ", "••", "space twice, backspace once"},
+		{"letters", keys(ir.KEY_OK, ir.KEY_DOWN, ir.KEY_OK), "ak", "●●", "hidden by default"},
+		{"shift", keys(ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_OK, ir.KEY_UP, ir.KEY_UP, ir.KEY_UP, ir.KEY_UP, ir.KEY_OK, ir.KEY_RIGHT, ir.KEY_OK), "AB", "●●", "shift stays on"},
+		{"symbols", keys(ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_RIGHT, ir.KEY_OK, ir.KEY_UP, ir.KEY_UP, ir.KEY_UP, ir.KEY_UP, ir.KEY_LEFT, ir.KEY_OK), "!", "●", "the symbols page"},
+		{"space and backspace", keys(ir.KEY_OK, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_OK, ir.KEY_OK, ir.KEY_RIGHT, ir.KEY_OK), "a ", "●●", "space twice, backspace once"},
 		{"show", keys(ir.KEY_OK, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_OK), "a", "a", "Show reveals the text"},
-		{"clamps", keys(ir.KEY_LEFT, ir.KEY_UP, ir.KEY_OK, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_UP, ir.KEY_OK), "a9", "••", "no wrap; Up from Done lands on its first column"},
-		{"usb backspace", keys(ir.KEY_OK, ir.KEY_OK, ir.KEY_BACKSPACE), "a", "•", "a keyboard's Backspace deletes"},
+		{"clamps", keys(ir.KEY_LEFT, ir.KEY_UP, ir.KEY_OK, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_UP, ir.KEY_OK), "a9", "●●", "no wrap; Up from Done lands on its first column"},
+		{"usb backspace", keys(ir.KEY_OK, ir.KEY_OK, ir.KEY_BACKSPACE), "a", "●", "a keyboard's Backspace deletes"},
 	}
 	for _, tt := range tests {
 		var k Keyboard

@@ -157,7 +157,7 @@ func (k *Keyboard) Shown() string {
 	if k.Show {
 		return k.Text
 	}
-	return strings.Repeat("•", len([]rune(k.Text)))
+	return strings.Repeat("●", len([]rune(k.Text)))
 }
 
 // PassphraseProblem says what is wrong with p as a WPA passphrase (8..63
