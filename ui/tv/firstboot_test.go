@@ -4,6 +4,7 @@ import (
 	"context"
 	"image"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -357,5 +358,98 @@ func TestFirstBootGolden(t *testing.T) {
 	d.mu.Unlock()
 	if final != (api.HouseholdSettings{TimeZone: "Europe/Berlin", Language: "en", SetUp: true}) {
 		t.Errorf("household stored %+v", final)
+	}
+}
+
+// recordingPlayer passes everything to the real player and remembers the
+// properties the UI set.
+type recordingPlayer struct {
+	Player
+	mu    sync.Mutex
+	props map[string]string
+}
+
+func (p *recordingPlayer) SetProperty(name, value string) error {
+	p.mu.Lock()
+	p.props[name] = value
+	p.mu.Unlock()
+	return p.Player.SetProperty(name, value)
+}
+
+func (p *recordingPlayer) prop(name string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.props[name]
+}
+
+// TestFirstBootByCable: a fresh box online by cable asks language and time
+// zone once (no Wi-Fi pages), shows the phone page in the chosen language
+// with the pairing code in place of the QR code once a phone asks, makes
+// mpv prefer the language's tracks, and a second start goes straight home.
+func TestFirstBootByCable(t *testing.T) {
+	d := newFakeDaemon(fixedCatalog())
+	fixedSettings(d)
+	d.settings.Household = api.HouseholdSettings{}
+	d.network = &api.NetworkView{Online: true, Interfaces: []api.InterfaceView{
+		{Name: "eth0", Kind: api.InterfaceEthernet, Up: true, Addresses: []string{"192.168.1.20/24"}}}}
+	srv := startServer(t, d.Handler())
+	var rec *recordingPlayer
+	h := startUI(t, mpv.Headless, srv.URL, func(c *Config) {
+		rec = &recordingPlayer{Player: c.Player, props: map[string]string{}}
+		c.Player = rec
+		c.RemotePort = "8080"
+	})
+	h.waitState(20*time.Second, "language page", func(st probeState) bool {
+		return st.model.Screen == screens.FirstBoot && st.model.Setup.Step == screens.StepLanguage
+	})
+	h.key("DOWN")
+	h.key("ENTER") // Deutsch
+	st := h.waitState(10*time.Second, "time zone page", func(st probeState) bool { return st.model.Setup.Step == screens.StepTimeZone })
+	if z := screens.Regions[st.model.Setup.Region].Cities[st.model.Setup.City].Zone; z != "Europe/Berlin" {
+		t.Errorf("German household: zone guessed %s, want Europe/Berlin", z)
+	}
+	h.key("ENTER")
+	st = h.waitState(10*time.Second, "phone page", func(st probeState) bool { return st.model.Setup.Step == screens.StepPhone })
+	for _, want := range []string{"Per Kabel verbunden", "Willkommen bei Atomic Television", "http://192.168.1.20:8080/remote"} {
+		if !strings.Contains(st.frame.Home, want) {
+			t.Errorf("phone page lacks %q", want)
+		}
+	}
+	if rec.prop("alang") != "de,deu,ger" || rec.prop("slang") != "de,deu,ger" {
+		t.Errorf("mpv alang %q slang %q, want de,deu,ger", rec.prop("alang"), rec.prop("slang"))
+	}
+	// The phone scanned the code and asks to pair: the code replaces the QR.
+	d.events <- api.Event{Type: api.EventPairing, Pairing: &api.PairingEvent{Code: "042917", ExpiresAt: time.Now().Add(2 * time.Minute)}}
+	st = h.waitState(10*time.Second, "pairing code on the phone page", func(st probeState) bool { return st.model.Pairing != nil })
+	if !strings.Contains(st.frame.Home, "042 917") || strings.Contains(st.frame.Top, "042 917") {
+		t.Error("the pairing code is not in the phone page's card")
+	}
+	h.key("ENTER")
+	h.waitState(10*time.Second, "home", func(st probeState) bool { return st.model.Screen == screens.Home })
+	h.waitState(10*time.Second, "household stored", func(probeState) bool {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.settings.Household.SetUp
+	})
+	d.mu.Lock()
+	var households []api.HouseholdSettings
+	for _, u := range d.puts {
+		if u.Household != nil {
+			households = append(households, *u.Household)
+		}
+	}
+	d.mu.Unlock()
+	want := []api.HouseholdSettings{{TimeZone: "Europe/Berlin", Language: "de"}, {TimeZone: "Europe/Berlin", Language: "de", SetUp: true}}
+	if diff := cmp.Diff(want, households); diff != "" {
+		t.Errorf("household PUTs (-want +got):\n%s", diff)
+	}
+
+	// The next start: asked once is enough.
+	h2 := startUI(t, mpv.Headless, srv.URL, nil)
+	st = h2.waitState(20*time.Second, "decision taken", func(st probeState) bool {
+		return st.model.Loaded && st.model.Settings.Household.Have && st.model.Settings.Net.Have
+	})
+	if st.model.Screen != screens.Home {
+		t.Errorf("a set-up box started on screen %v, want home", st.model.Screen)
 	}
 }
