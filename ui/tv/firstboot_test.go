@@ -359,6 +359,35 @@ func TestFirstBootGolden(t *testing.T) {
 	if final != (api.HouseholdSettings{TimeZone: "Europe/Berlin", Language: "en", SetUp: true}) {
 		t.Errorf("household stored %+v", final)
 	}
+
+	// Settings → Language & time changes them later, one page at a time.
+	h.key("MENU")
+	for i := range int(screens.SecHousehold) {
+		h.key("DOWN") // one at a time: mpv keeps 7 unread keys
+		h.waitState(5*time.Second, "next section", func(st probeState) bool { return int(st.model.Settings.Section) == i+1 })
+	}
+	h.waitState(10*time.Second, "Language & time", func(st probeState) bool {
+		return st.model.Screen == screens.Settings && st.model.Settings.Section == screens.SecHousehold && st.model.Settings.Household.Have
+	})
+	h.key("RIGHT")
+	st = h.waitState(5*time.Second, "language row", func(st probeState) bool { return st.model.Settings.InContent })
+	if !strings.Contains(st.frame.Home, "Berlin") || !strings.Contains(st.frame.Home, "Wed 20:14") {
+		t.Error("the page lacks the zone or the clock in it")
+	}
+	h.compareScreenshot("settings-language-time.png")
+	h.key("ENTER")
+	step("language page from settings", func(s screens.SetupState) bool { return s.Step == screens.StepLanguage && s.Single })
+	h.key("DOWN")
+	h.key("DOWN")
+	h.key("ENTER") // Français
+	h.waitState(10*time.Second, "back in settings, in French", func(st probeState) bool {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return st.model.Screen == screens.Settings && d.settings.Household.Language == "fr" && strings.Contains(st.frame.Home, "Français")
+	})
+	if d.settings.Household != (api.HouseholdSettings{TimeZone: "Europe/Berlin", Language: "fr", SetUp: true}) {
+		t.Errorf("household after the change %+v", d.settings.Household)
+	}
 }
 
 // recordingPlayer passes everything to the real player and remembers the
