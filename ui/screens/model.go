@@ -1,4 +1,4 @@
-// Package screens is the TV interface's state machine (home screen, player, settings) fed by keys and player events, and its rendering to ASS overlays; it never calls mpv.
+// Package screens is the TV interface's state machine (first-boot pages, home screen, player, settings) fed by keys and player events, and its rendering to ASS overlays; it never calls mpv.
 package screens
 
 import (
