@@ -208,7 +208,7 @@ func ParseEvent(name string, data []byte) (api.Event, error) {
 		if ev.Pairing == nil || ev.Pairing.Code == "" {
 			return ev, fmt.Errorf("%w: pairing event without a code", ErrMalformed)
 		}
-	case api.EventPaired, api.EventCatalog:
+	case api.EventPaired, api.EventCatalog, api.EventNetwork:
 	default:
 		return ev, fmt.Errorf("%w: unknown type %q", ErrMalformed, ev.Type)
 	}
@@ -281,3 +281,15 @@ func (b *Backoff) Next() time.Duration {
 
 // Reset starts the schedule over after a success.
 func (b *Backoff) Reset() { b.next = 0 }
+
+// Port is the daemon's TCP port as its base URL names it (80 or 443 when
+// it names none): the port phones on the LAN reach the API on.
+func (c *Client) Port() string {
+	if p := c.base.Port(); p != "" {
+		return p
+	}
+	if c.base.Scheme == "https" {
+		return "443"
+	}
+	return "80"
+}

@@ -1,4 +1,4 @@
-// Package screens is the TV interface's state machine (home screen, player, settings) fed by keys and player events, and its rendering to ASS overlays; it never calls mpv.
+// Package screens is the TV interface's state machine (first-boot pages, home screen, player, settings) fed by keys and player events, and its rendering to ASS overlays; it never calls mpv.
 package screens
 
 import (
@@ -12,9 +12,10 @@ import (
 type Screen int
 
 const (
-	Home     Screen = iota // rows of shows with their episodes
-	Player                 // an episode full screen with the OSD
-	Settings               // about, seeding, bandwidth, storage, network, remote, pairing
+	Home      Screen = iota // rows of shows with their episodes
+	Player                  // an episode full screen with the OSD
+	Settings                // about, seeding, bandwidth, storage, network, remote, pairing
+	FirstBoot               // language, time zone, Wi-Fi, the phone's QR code
 )
 
 // Seek steps during playback, in seconds.
@@ -90,6 +91,7 @@ type Model struct {
 	Play   Playback
 
 	Settings SettingsState
+	Setup    SetupState
 }
 
 // SetCatalog replaces the catalog, keeping the focus on the same episode
@@ -167,6 +169,8 @@ func (m *Model) Key(k ir.Key, now time.Time) []Action {
 		return m.playerKey(k, now)
 	case Settings:
 		return m.settingsKey(k)
+	case FirstBoot:
+		return m.setupKey(k, now)
 	}
 	return m.homeKey(k, now)
 }

@@ -81,6 +81,8 @@ func Render(m *Model, now time.Time) Frame {
 		}
 	case Settings:
 		f.Home = renderSettings(m, now)
+	case FirstBoot:
+		f.Home = renderSetup(m, now)
 	}
 	f.Top = renderTop(m, now)
 	if m.Pairing != nil && m.Screen == Home {
@@ -263,7 +265,9 @@ func renderTop(m *Model, now time.Time) string {
 		b.text(Width/2, Height/2-20, 5, 44, colWhite, true, notice)
 		b.text(Width/2, Height/2+44, 5, 28, colDim, false, "The TV reconnects by itself.")
 	}
-	if p := m.Pairing; p != nil && m.Screen != Settings { // settings shows it on its Pairing page
+	// Settings shows the code on its Pairing page, the phone page in place
+	// of its QR code.
+	if p := m.Pairing; p != nil && m.Screen != Settings && !(m.Screen == FirstBoot && m.Setup.Step == StepPhone) {
 		x, y, w, h := heroPostX, heroPostY, heroPostW, heroPostH
 		if m.Screen == Player {
 			y = 180

@@ -18,11 +18,12 @@ const (
 	SecNetwork
 	SecRemote
 	SecPairing
+	SecHousehold
 	numSections
 )
 
 // SectionNames are the settings menu, in order.
-var SectionNames = [numSections]string{"About", "Seeding", "Bandwidth", "Storage", "Network", "Remote", "Pairing"}
+var SectionNames = [numSections]string{"About", "Seeding", "Bandwidth", "Storage", "Network", "Remote", "Pairing", "Language & time"}
 
 // NotAvailable is what a section says when the daemon does not offer its
 // endpoint (404).
@@ -94,6 +95,9 @@ type SettingsState struct {
 	Frames  []IRFrame
 	Problem string // the daemon refused the last change, in its words
 	Video   VideoInfo
+
+	Household Loaded[api.HouseholdSettings]
+	Net       Loaded[api.NetworkView]
 }
 
 // RowKind says how a row reacts to keys.
@@ -127,6 +131,9 @@ const (
 	RowLearnSkip  = "learn-skip"
 	RowLearnStop  = "learn-stop"
 	RowPair       = "pair"
+	RowWifi       = "wifi"
+	RowLanguage   = "language"
+	RowTimeZone   = "time-zone"
 )
 
 // Rows returns the focusable rows of the current section.
@@ -167,6 +174,14 @@ func (s *SettingsState) Rows() []Row {
 		return []Row{{RowLearnStart, "Learn a remote", RowAction}}
 	case SecPairing:
 		return []Row{{RowPair, "Show a pairing code", RowAction}}
+	case SecNetwork:
+		if s.Net.Have && s.Net.Value.Wifi != nil {
+			return []Row{{RowWifi, "Wi-Fi network", RowAction}}
+		}
+	case SecHousehold:
+		if s.Household.Have {
+			return []Row{{RowLanguage, "Language", RowAction}, {RowTimeZone, "Time zone", RowAction}}
+		}
 	}
 	return nil
 }
@@ -377,6 +392,12 @@ func (m *Model) activate(id string) []Action {
 		return []Action{LearnCommand{Cmd: "cancel"}}
 	case RowPair:
 		return []Action{RequestPairing{}}
+	case RowWifi:
+		return m.OpenSetupStep(StepNetworks)
+	case RowLanguage:
+		return m.OpenSetupStep(StepLanguage)
+	case RowTimeZone:
+		return m.OpenSetupStep(StepTimeZone)
 	}
 	return nil
 }

@@ -88,11 +88,13 @@ func renderSettings(m *Model, now time.Time) string {
 	case SecStorage:
 		p.storage()
 	case SecNetwork:
-		p.network()
+		p.network(m)
 	case SecRemote:
-		p.remote()
+		p.remote(m)
 	case SecPairing:
 		p.pairing(m, now)
+	case SecHousehold:
+		p.household(m, now)
 	}
 
 	// Hints along the bottom.
@@ -164,6 +166,8 @@ func (p *page) field(label, value string, kind RowKind) {
 	}
 	p.b.text(p.x, p.y+rowH/2, 4, 30, lc, focused, label)
 	switch {
+	case kind == RowAction && value != "":
+		p.b.text(valueX, p.y+rowH/2, 6, 30, colWhite, focused, ellipsize(value, panelW-520, 30)+"  ›")
 	case kind == RowAction:
 		p.b.text(valueX, p.y+rowH/2, 6, 30, colAccent, focused, "›")
 	case focused:
@@ -412,7 +416,19 @@ func (p *page) storage() {
 	p.problem()
 }
 
-func (p *page) network() {
+func (p *page) network(m *Model) {
+	if len(p.s.Rows()) > 0 { // the Wi-Fi row
+		w := p.s.Net.Value.Wifi
+		value := "Not connected"
+		switch {
+		case w.State == api.WifiJoined:
+			value = w.SSID
+		case w.SSID != "":
+			value = w.SSID + " (" + w.State + ")"
+		}
+		p.field("Wi-Fi network", value, RowAction)
+		p.y += 16
+	}
 	if p.unavailable(&p.s.View) {
 		return
 	}
@@ -435,7 +451,7 @@ func (p *page) network() {
 		p.info("Listen port", fmt.Sprint(r.ListenPort))
 	}
 	if !r.CheckedAt.IsZero() {
-		p.info("Checked", r.CheckedAt.Local().Format("Mon 15:04"))
+		p.info("Checked", r.CheckedAt.In(m.Location()).Format("Mon 15:04"))
 	}
 	p.y += 8
 	if r.Message != "" {
@@ -446,7 +462,7 @@ func (p *page) network() {
 	}
 }
 
-func (p *page) remote() {
+func (p *page) remote(m *Model) {
 	l := &p.s.Learn
 	if p.unavailable(l) {
 		return
@@ -524,7 +540,7 @@ func (p *page) remote() {
 		if key == "" {
 			key = "unknown button"
 		}
-		line := fmt.Sprintf("%s   %s %s   →   %s", f.At.Local().Format("15:04:05"), strings.ToUpper(f.Protocol), f.Scancode, strings.TrimPrefix(key, "KEY_"))
+		line := fmt.Sprintf("%s   %s %s   →   %s", f.At.In(m.Location()).Format("15:04:05"), strings.ToUpper(f.Protocol), f.Scancode, strings.TrimPrefix(key, "KEY_"))
 		p.b.text(p.x, p.y, 7, 22, colDim, false, line)
 		p.y += 32
 	}
@@ -560,6 +576,19 @@ func (p *page) pairing(m *Model, now time.Time) {
 	}
 	left := max(pe.ExpiresAt.Sub(now), 0).Round(time.Second)
 	p.b.text(p.x+w/2, p.y+h-40, 5, 24, colDim, false, "Code expires in "+clock(left.Seconds()))
+}
+
+func (p *page) household(m *Model, now time.Time) {
+	if p.unavailable(&p.s.Household) {
+		return
+	}
+	h := p.s.Household.Value
+	p.field("Language", LanguageOf(h.Language).Name, RowAction)
+	p.field("Time zone", CityOf(h.TimeZone), RowAction)
+	p.y += 8
+	p.info("Time now", now.In(m.Location()).Format("Mon 15:04"))
+	p.y += 8
+	p.note("The first-boot screens and the preferred audio and subtitle tracks follow the language; the clock, the overnight window and the seeding days follow the time zone.", colDim)
 }
 
 // humanBytes is a size in decimal units, as disks are sold: "1.4 GB".

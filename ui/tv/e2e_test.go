@@ -1,6 +1,7 @@
 package tv
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/atomicnetwork/atomicbox/appliance/api"
 	"github.com/atomicnetwork/atomicbox/appliance/remotes/faketv"
 	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testbox"
+	"github.com/atomicnetwork/atomicbox/ui/daemon"
 	"github.com/atomicnetwork/atomicbox/ui/mpv"
 	"github.com/atomicnetwork/atomicbox/ui/screens"
 )
@@ -37,6 +39,10 @@ func TestPlaybackFromSwarm(t *testing.T) {
 	box := testbox.StartDaemon(t, ch, testbox.DaemonOptions{Peers: peers, Remote: tv.Remote()})
 	box.WaitEpisodes(t, ch.Episodes(), false, 30*time.Second)
 
+	// A household that went through the first-boot screens once: those
+	// are TestFirstBoot*'s subject, not this test's. (A daemon that does
+	// not store household settings yet ignores this.)
+	setUpHousehold(t, box.URL)
 	h := startUI(t, mpv.Headless, box.URL, func(c *Config) { c.ResumeEvery = 2 * time.Second })
 	h.waitState(20*time.Second, "catalog from the daemon", func(st probeState) bool {
 		return st.model.Loaded && len(st.model.Catalog.Shows) == 1
@@ -102,4 +108,18 @@ func getJSON[T any](t *testing.T, url string) T {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 	return v
+}
+
+// setUpHousehold marks the daemon's household settings as set up.
+func setUpHousehold(t *testing.T, apiURL string) {
+	t.Helper()
+	c, err := daemon.New(apiURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.PutHousehold(ctx, api.HouseholdSettings{Language: "en", SetUp: true}); err != nil {
+		t.Fatalf("set up the household: %v", err)
+	}
 }

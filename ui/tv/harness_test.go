@@ -47,6 +47,12 @@ type fakeDaemon struct {
 	puts      []api.SettingsUpdate
 	learnCmds []string
 	pairReqs  int
+
+	// Network and Wi-Fi endpoints (appliance/api/network_types.go), for
+	// the Wi-Fi radio this machine lacks; nil network answers 404.
+	network  *api.NetworkView
+	wifiNets []api.WifiNetwork
+	joins    []api.WifiJoin
 }
 
 // throttled slows reads down to rate bytes per second (a slow swarm).
@@ -139,6 +145,7 @@ func (d *fakeDaemon) Handler() http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	d.settingsHandlers(mux)
+	d.networkHandlers(mux)
 	mux.HandleFunc("GET /api/events", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.WriteHeader(http.StatusOK)
@@ -424,6 +431,9 @@ func (d *fakeDaemon) settingsHandlers(mux *http.ServeMux) {
 		if u.Video != nil {
 			d.settings.Video = *u.Video
 		}
+		if u.Household != nil {
+			d.settings.Household = *u.Household
+		}
 		writeJSON(w, 200, d.settings)
 	})
 	mux.HandleFunc("GET /api/seeding", func(w http.ResponseWriter, r *http.Request) {
@@ -497,3 +507,57 @@ func (d *fakeDaemon) settingsHandlers(mux *http.ServeMux) {
 
 // learnKeys are the steps the daemon's learn mode names (gpio/keymap.LearnKeys).
 var learnKeys = []ir.Key{ir.KEY_OK, ir.KEY_UP, ir.KEY_DOWN, ir.KEY_LEFT, ir.KEY_RIGHT, ir.KEY_BACK, ir.KEY_PLAYPAUSE, ir.KEY_HOME}
+
+// networkHandlers serves the network contract the way the daemon will:
+// a join answers 202 and enters the joining state; the test moves the
+// state on with setWifi.
+func (d *fakeDaemon) networkHandlers(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/network", func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.network == nil {
+			http.NotFound(w, r)
+			return
+		}
+		writeJSON(w, 200, d.network)
+	})
+	mux.HandleFunc("GET /api/wifi/networks", func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.network == nil || d.network.Wifi == nil {
+			http.NotFound(w, r)
+			return
+		}
+		writeJSON(w, 200, d.wifiNets)
+	})
+	mux.HandleFunc("POST /api/wifi/join", func(w http.ResponseWriter, r *http.Request) {
+		var j api.WifiJoin
+		if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&j); err != nil {
+			writeJSON(w, 400, map[string]string{"error": err.Error()})
+			return
+		}
+		d.mu.Lock()
+		if d.network == nil || d.network.Wifi == nil {
+			d.mu.Unlock()
+			http.NotFound(w, r)
+			return
+		}
+		d.joins = append(d.joins, j)
+		d.network.Wifi = &api.WifiState{State: api.WifiJoining, SSID: j.SSID, Since: time.Now()}
+		d.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+		d.events <- api.Event{Type: api.EventNetwork}
+	})
+}
+
+// setWifi moves the fake radio to a state and announces it.
+func (d *fakeDaemon) setWifi(online bool, ws api.WifiState, ifcs ...api.InterfaceView) {
+	d.mu.Lock()
+	ws.Since = time.Now()
+	d.network.Online, d.network.Wifi = online, &ws
+	if ifcs != nil {
+		d.network.Interfaces = ifcs
+	}
+	d.mu.Unlock()
+	d.events <- api.Event{Type: api.EventNetwork}
+}

@@ -58,10 +58,16 @@ func (a *App) refreshSettings(ctx context.Context, full bool) {
 			learnErr  error
 			frames    []daemon.RemoteFrame
 			framesErr error
+			hh        api.HouseholdSettings
+			hhErr     error
+			nv        api.NetworkView
+			nvErr     error
 		)
 		if full {
 			sv, svErr = d.Settings(rctx)
 			seed, seedErr = d.Seeding(rctx)
+			hh, hhErr = d.Household(rctx)
+			nv, nvErr = d.Network(rctx)
 		}
 		learn, learnErr = d.Learn(rctx)
 		if !notAvailable(learnErr) {
@@ -74,6 +80,10 @@ func (a *App) refreshSettings(ctx context.Context, full bool) {
 			}
 			if full {
 				m.SetSeeding(seed, seedErr, notAvailable(seedErr))
+				if a.putsPending == 0 {
+					a.do(ctx, m.SetHousehold(hh, hhErr, notAvailable(hhErr)))
+				}
+				a.do(ctx, m.SetNetwork(nv, nvErr, notAvailable(nvErr), a.now()))
 			}
 			m.SetLearn(learn, learnErr, notAvailable(learnErr))
 			if framesErr == nil && learnErr == nil {
@@ -113,6 +123,9 @@ func (a *App) queuePut(u api.SettingsUpdate) {
 	}
 	if u.Uplink != nil {
 		a.putNext.Uplink = u.Uplink
+	}
+	if u.Household != nil {
+		a.putNext.Household = u.Household
 	}
 	a.putMu.Unlock()
 	select {

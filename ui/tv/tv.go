@@ -47,6 +47,9 @@ type Config struct {
 	// SettingsEvery is how often the settings screen refreshes what it
 	// shows (learn mode polls four times as often); 0 means 3 s.
 	SettingsEvery time.Duration
+	// RemotePort is the port phones reach the daemon's web remote on, for
+	// the QR code; "" means the port of the Daemon client's URL.
+	RemotePort string
 }
 
 // App is a running interface. Create it with New, then call Run.
@@ -79,6 +82,10 @@ type App struct {
 	putMu       sync.Mutex
 	putNext     *api.SettingsUpdate // merged updates not sent yet
 	putWake     chan struct{}
+
+	// First-boot screens (loop-owned).
+	networkBusy bool      // a GET /api/network is on its way
+	lastNetwork time.Time // when the last one started (monotonic)
 
 	catalogReq chan struct{}
 	catalogRes chan catalogResult
@@ -158,6 +165,10 @@ func New(cfg Config) (*App, error) {
 		putWake:    make(chan struct{}, 1),
 	}
 	a.model.SetVideo(cfg.Video)
+	a.model.Setup.APIPort = cfg.RemotePort
+	if a.model.Setup.APIPort == "" {
+		a.model.Setup.APIPort = cfg.Daemon.Port()
+	}
 	return a, nil
 }
 
@@ -241,6 +252,7 @@ func (a *App) Run(ctx context.Context) error {
 			a.model.Tick(now)
 			a.maybePutResume(ctx, now)
 			a.maybeRefreshSettings(ctx)
+			a.maybePollNetwork(ctx)
 		}
 		a.render()
 	}
@@ -322,6 +334,7 @@ func (a *App) eventsLoop(ctx context.Context) {
 			failures = 0
 			b.Reset()
 			a.requestCatalog()
+			a.fetchSetup(ctx) // the daemon may have restarted set up, or moved
 		}, func(ev api.Event) {
 			select {
 			case a.daemonEv <- ev:
@@ -359,6 +372,8 @@ func (a *App) onDaemonEvent(ctx context.Context, ev api.Event) {
 		a.model.Paired()
 	case api.EventCatalog:
 		a.requestCatalog()
+	case api.EventNetwork:
+		a.fetchNetwork(ctx)
 	}
 }
 
@@ -460,6 +475,12 @@ func (a *App) do(ctx context.Context, actions []screens.Action) {
 			a.learnCommand(ctx, act.Cmd)
 		case screens.RequestPairing:
 			a.requestPairing(ctx)
+		case screens.ScanWifi:
+			a.scanWifi(ctx)
+		case screens.JoinWifi:
+			a.joinWifi(ctx, act.Join)
+		case screens.SetLanguage:
+			a.setLanguage(act.Language)
 		}
 		if err != nil {
 			a.log.Warn("player", "action", fmt.Sprintf("%T", act), "err", err)

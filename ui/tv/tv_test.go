@@ -136,7 +136,9 @@ const (
 	maxBigDiffShare = 0.002 // share of pixels allowed to differ (0.2 %, about 4000 pixels)
 )
 
-func (h *harness) compareScreenshot(name string) {
+// compareScreenshot takes a window screenshot, compares it with the golden
+// (or rewrites it with -update) and returns the screenshot's path.
+func (h *harness) compareScreenshot(name string) string {
 	t := h.t
 	t.Helper()
 	// Let mpv draw the overlays just sent before reading the window back.
@@ -160,7 +162,7 @@ func (h *harness) compareScreenshot(name string) {
 			t.Fatal(err)
 		}
 		t.Logf("updated %s", golden)
-		return
+		return got
 	}
 	mean, share, err := diffPNG(golden, got)
 	if err != nil {
@@ -174,6 +176,7 @@ func (h *harness) compareScreenshot(name string) {
 		t.Errorf("%s differs from the golden: mean %.3f (max %.1f), %.4f%% pixels off by > %d (max %.2f%%); got is in %s",
 			name, mean, maxMeanDiff, share*100, bigDiffLevels, maxBigDiffShare*100, keep)
 	}
+	return got
 }
 
 func readPNG(path string) (image.Image, error) {

@@ -1,5 +1,5 @@
 // Command atomictv is the TV interface: it reads the daemon's API (-api),
-// draws the home screen and settings and plays episodes in one libmpv
+// draws the first-boot pages, the home screen and settings and plays episodes in one libmpv
 // window, and writes only its cache dir (backdrop, scaled posters, mpv
 // config). On a bare console (-profile tv, or auto without a display) it
 // probes /dev and /sys for the video path and logs the choice.
