@@ -73,7 +73,7 @@ func FuzzParseExt4Super(f *testing.F) {
 	sb := make([]byte, 1024)
 	sb[0x38], sb[0x39] = 0x53, 0xEF
 	sb[0x04], sb[0x05] = 0x00, 0x10 // 4096 blocks
-	sb[0x18] = 2                     // 4 KiB
+	sb[0x18] = 2                    // 4 KiB
 	f.Add(bytes.Clone(sb))
 	sb[0x60] = 0x80 // 64bit
 	sb[0x150] = 1
