@@ -187,12 +187,12 @@ type Config struct {
 	Dev   string // device nodes (/dev)
 	// Logf reports each step; nil: silent.
 	Logf func(format string, args ...any)
-	// PauseAfterTable, when non-zero, waits this long (or until ctx is done)
-	// after this run made the on-disk table final and before the kernel and
-	// the file system follow it. Only the power-cut test sets it (the
-	// kernel argument atomicbox.permgrow.pause): a cut then lands inside the
-	// grow.
-	PauseAfterTable time.Duration
+	// PauseAfterPartition, when non-zero, waits this long (or until ctx is
+	// done) after this run grew the partition (on disk and in the kernel)
+	// and before the file system follows. Only the power-cut test sets it
+	// (the kernel argument atomicbox.permgrow.pause): a cut then lands
+	// inside the grow.
+	PauseAfterPartition time.Duration
 }
 
 // Result says what Grow did.
@@ -240,14 +240,6 @@ func Grow(ctx context.Context, cfg Config) (Result, error) {
 	}
 	if tr.Wrote {
 		logf("%s: partition %d now sectors %d..%d on disk (was ..%d)", t.Disk, t.Partition, tr.FirstLBA, tr.NewLastLBA, tr.OldLastLBA)
-		if cfg.PauseAfterTable > 0 {
-			logf("pausing %v before the kernel and the file system follow (atomicbox.permgrow.pause)", cfg.PauseAfterTable)
-			select {
-			case <-ctx.Done():
-				return res, ctx.Err()
-			case <-time.After(cfg.PauseAfterTable):
-			}
-		}
 	}
 	size := tr.NewLastLBA - tr.FirstLBA + 1
 	if t.Size < size {
@@ -256,6 +248,14 @@ func Grow(ctx context.Context, cfg Config) (Result, error) {
 		}
 		res.KernelGrown = true
 		logf("%s: kernel's partition %d grown from %d to %d sectors", t.Disk, t.Partition, t.Size, size)
+		if cfg.PauseAfterPartition > 0 {
+			logf("pausing %v before the file system follows (atomicbox.permgrow.pause)", cfg.PauseAfterPartition)
+			select {
+			case <-ctx.Done():
+				return res, ctx.Err()
+			case <-time.After(cfg.PauseAfterPartition):
+			}
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err

@@ -5,8 +5,9 @@
 // the disk's device node, and writes the disk's partition table. It logs to
 // stderr and to the kernel log (-kmsg), which the serial console shows.
 //
-// It exits 0 when /perm fills the disk or when it cannot grow it (logged;
-// the next boot tries again): gokrazy must not restart it every second.
+// It exits 0 when /perm fills the disk, and 125 (gokrazy: do not restart)
+// when it cannot grow it: the reason is logged and the next boot tries
+// again, rather than gokrazy every second.
 package main
 
 import (
@@ -34,6 +35,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, *mount, *sys, *dev, *cmdline, *kmsg); err != nil {
 		log.Printf("permgrow: %v", err)
+		os.Exit(125)
 	}
 }
 
@@ -50,7 +52,7 @@ func run(ctx context.Context, mount, sys, dev, cmdline, kmsg string) error {
 	log.SetFlags(0)
 	cfg := permgrow.Config{Mount: mount, Sys: sys, Dev: dev, Logf: logger.Printf}
 	if b, err := os.ReadFile(cmdline); err == nil {
-		if cfg.PauseAfterTable, err = permgrow.PauseFromCmdline(string(b)); err != nil {
+		if cfg.PauseAfterPartition, err = permgrow.PauseFromCmdline(string(b)); err != nil {
 			return err
 		}
 	}
@@ -67,12 +69,13 @@ func run(ctx context.Context, mount, sys, dev, cmdline, kmsg string) error {
 	return nil
 }
 
-// kmsgWriter writes each line as one kernel log record at level info.
+// kmsgWriter writes each line as one kernel log record at level notice
+// (shown on the console at the default log level).
 type kmsgWriter struct{ w io.Writer }
 
 func (k kmsgWriter) Write(p []byte) (int, error) {
 	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
-		if _, err := fmt.Fprintf(k.w, "<6>%s\n", line); err != nil {
+		if _, err := fmt.Fprintf(k.w, "<5>%s\n", line); err != nil {
 			return 0, err
 		}
 	}
