@@ -67,6 +67,10 @@ type TableOptions struct {
 //  3. the new entry array into its home (LBA 2..33; the header points
 //     elsewhere meanwhile), then the final primary header pointing at it.
 //
+// gokrazy's init finds /perm by reading the entries at LBA 2 without
+// looking at the header; LBA 2 holds the same partitions (only an end
+// differs) in every state.
+//
 // A run on a disk left in any of these states (a power cut) finishes the
 // job; a run on a finished disk writes nothing unless the backup needs
 // repair. It never moves a partition's start and never shrinks one.

@@ -370,6 +370,12 @@ func TestGrowTablePowerCut(t *testing.T) {
 					t.Fatalf("cut at op %d (%s): the primary's backup: %v", k, mode, err)
 				}
 			}
+			// gokrazy's rootdev reads the entries at LBA 2 whatever the
+			// header says (to find /perm by PARTUUID): they must name the
+			// same partitions at every moment.
+			if !bytes.Equal(guids(d.sector(2)), guids(loadFixture(t, size).sector(2))) {
+				t.Fatalf("cut at op %d (%s): LBA 2 names other partitions", k, mode)
+			}
 			if cmp.Diff(orig, ps) != "" && cmp.Diff(grown, ps) != "" {
 				t.Fatalf("cut at op %d (%s): partitions are neither the old nor the grown ones:\n%s", k, mode, cmp.Diff(orig, ps))
 			}
@@ -417,4 +423,14 @@ func TestGrowTableSteps(t *testing.T) {
 	if diff := cmp.Diff([]Step{StepBackup, StepShadow, StepTable}, seen); diff != "" {
 		t.Errorf("steps (-want +got):\n%s", diff)
 	}
+}
+
+// guids returns the type and partition GUIDs of the 4 entries in an entry
+// sector.
+func guids(sector []byte) []byte {
+	var b []byte
+	for i := 0; i < SectorSize; i += 128 {
+		b = append(b, sector[i:i+32]...)
+	}
+	return b
 }
