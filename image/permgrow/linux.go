@@ -222,6 +222,10 @@ func Grow(ctx context.Context, cfg Config) (Result, error) {
 		return res, err
 	}
 	res.Target = t
+	// Only ext4 can follow: leave the table alone for anything else.
+	if _, err := readSuper(t.PartDev); err != nil {
+		return res, fmt.Errorf("not growing %s: %w", cfg.Mount, err)
+	}
 	f, err := os.OpenFile(t.Disk, os.O_RDWR, 0)
 	if err != nil {
 		return res, err
