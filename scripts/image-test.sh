@@ -32,6 +32,11 @@
 #      same QEMU run, the same channel baked in), and checks after the reboot
 #      that /perm kept the library (no new download), the resume position
 #      and the pairing;
+#   5b. writes that box to a 16 GiB card (sparse file) and boots it with
+#      permgrow paused inside the grow, kills QEMU there (a power cut),
+#      checks the partition table (sgdisk), boots again and checks that
+#      /perm grew to the end of the disk (the daemon's budget sees it) and
+#      kept pairing, library and resume position (perm_gib=, perm_grow=);
 #   6. boots the bare gokrazy image and prints both boot times.
 # Fails (exit 1) on the first check that does not hold, after printing the
 # box's service logs.
@@ -247,6 +252,58 @@ why=$(boottest kept "$work/stats-after.json" "$episode" "$work/resume-before.jso
 log "after the update: pairing, library and resume position kept"
 halt
 
+# --- 5b. a larger card: /perm grows to the end of the disk ---------------------------
+# The same box (pairing, library, resume position on /perm) written to a
+# 16 GiB card; permgrow (image/permgrow) grows partition 4 and its ext4 at
+# boot. The first boot carries the test-only kernel argument
+# atomicbox.permgrow.pause, so permgrow stops once the partition grew (on
+# disk and in the kernel) and before the file system: QEMU is killed there,
+# a power cut in the middle of the grow. The table must then be valid and
+# grown (Debian's sgdisk) and the file system still at its old size; a
+# normal boot must finish the grow, the daemon's disk budget must see it,
+# and pairing, library and resume position must be kept.
+big=$work/big.img
+big_bytes=$((16 << 30))
+t_big=$(date +%s.%N)
+cp --sparse=always "$work/box.img" "$big"
+truncate -s "$big_bytes" "$big"
+fs_blocks() { debugfs -R stats "$big?offset=$perm_offset" 2>/dev/null | sed -n 's/^Block count: *//p'; }
+fs_bsize=$(debugfs -R stats "$big?offset=$perm_offset" 2>/dev/null | sed -n 's/^Block size: *//p')
+blocks_before=$(fs_blocks)
+mtype -i "$big@@$boot_offset" ::cmdline.txt >"$work/cmdline.txt"
+boottest kernel-arg "$big" "$work/cmdline.txt" atomicbox.permgrow.pause=600s >/dev/null || fail "kernel-arg"
+mtype -i "$big@@$boot_offset" ::cmdline.txt | grep -q 'atomicbox.permgrow.pause=600s' || fail "cmdline.txt has no pause argument"
+log "16 GiB card: booting with the grow paused after the partition"
+boot "$big"
+wait_for 240 "permgrow pausing inside the grow (serial console)" console "$work/serial-big.img.log" 'permgrow: pausing' >/dev/null
+kill -9 "$qemu_pid"; wait "$qemu_pid" 2>/dev/null || true; qemu_pid=
+want_last=$((big_bytes / 512 - 34))
+sgdisk -v "$big" >"$work/sgdisk.txt" 2>&1 && grep -q "No problems found" "$work/sgdisk.txt" ||
+  { cat "$work/sgdisk.txt" >&2; fail "partition table after the power cut (sgdisk -v)"; }
+last=$(sgdisk -i 4 "$big" | sed -n 's/^Last sector: \([0-9]*\).*/\1/p')
+[[ $last == "$want_last" ]] || fail "after the power cut partition 4 ends at sector $last, want $want_last"
+blocks_cut=$(fs_blocks)
+[[ $blocks_cut == "$blocks_before" ]] || fail "the file system grew before the power cut ($blocks_before -> $blocks_cut blocks): the cut missed the grow"
+log "power cut (QEMU killed) inside the grow: table valid and grown to sector $last, file system still $blocks_cut blocks"
+
+boottest kernel-arg "$big" "$work/cmdline.txt" >/dev/null || fail "kernel-arg (restore)"
+rm -f "$work/serial-big.img.log"
+boot "$big"
+wait_for 240 "atomicboxd API on the 16 GiB card" status http://127.0.0.1:8080/api/stats 200 >/dev/null
+perm_grow=$(wait_for 120 "permgrow finishing the grow after the power cut (serial console)" console "$work/serial-big.img.log" 'permgrow: .*file system grown .* in ([0-9.]+[a-zµ]*s)')
+perm_gib=$(wait_for 60 "the daemon's disk budget seeing the grown /perm" storage http://127.0.0.1:8080/api/settings $((14 << 30)))
+api /api/resume/"$episode" >"$work/resume-big.json" || fail "GET resume on the 16 GiB card (pairing lost?)"
+wait_for 60 "$episode complete on the 16 GiB card (library kept)" complete http://127.0.0.1:8080/api/stats "$episode"
+api /api/stats >"$work/stats-big.json"
+why=$(boottest kept "$work/stats-big.json" "$episode" "$work/resume-before.json" "$work/resume-big.json" 2>&1) ||
+  fail "on the 16 GiB card: $why"
+halt
+blocks_after=$(fs_blocks)
+want_blocks=$(( (want_last - perm_offset / 512 + 1) * 512 / fs_bsize ))
+[[ $blocks_after == "$want_blocks" ]] || fail "file system of $blocks_after blocks after the grow, want $want_blocks (to the end of the disk)"
+t_big=$(echo "$(date +%s.%N) - $t_big" | bc)
+log "16 GiB card: /perm $perm_gib GiB for the daemon ($blocks_before -> $blocks_after blocks of $fs_bsize bytes; resize took $perm_grow); pairing, library and resume position kept (${t_big} s)"
+
 # --- 6. baseline: a bare gokrazy image ------------------------------------------
 cp --sparse=always "$hello" "$work/hello.img"
 t_hboot=$(date +%s.%N)
@@ -254,7 +311,7 @@ boot "$work/hello.img"
 wait_for 240 "gokrazy web UI of the hello image" status http://127.0.0.1/ 401 >/dev/null
 t_hello=$(echo "$(date +%s.%N) - $t_hboot" | bc)
 halt
-echo "image-test: baked_channel=$baked_channel boot_to_api_s=$t_api boot_to_home_s=$t_home play_s=$t_play hello_boot_s=$t_hello update_s=$t_upd total_s=$(elapsed)"
+echo "image-test: baked_channel=$baked_channel boot_to_api_s=$t_api boot_to_home_s=$t_home play_s=$t_play hello_boot_s=$t_hello update_s=$t_upd perm_gib=$perm_gib perm_grow=$perm_grow big_card_s=$t_big total_s=$(elapsed)"
 if [[ ${IMAGE_TEST_SCREEN:-1} == 0 ]]; then
   log "INCOMPLETE: everything but the TV picture held (IMAGE_TEST_SCREEN=0)"
   exit 3

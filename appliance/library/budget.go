@@ -55,7 +55,9 @@ type BudgetOptions struct {
 }
 
 // Budget watches the file system that holds the episodes. Safe for
-// concurrent use (it holds no state beyond its settings).
+// concurrent use (it holds no state beyond its settings). Every call reads
+// the file system's size afresh: /perm grows under a running daemon on the
+// first boot from a larger card (image/permgrow).
 type Budget struct {
 	dir      string
 	fs       StatFS

@@ -188,3 +188,31 @@ func TestGuardRefusesBeforeDiskIsFull(t *testing.T) {
 		t.Errorf("state write after the guard refused: %v", err)
 	}
 }
+
+// TestBudgetFollowsGrownFileSystem grows a real file system under a Budget
+// (a tmpfs remounted larger, as permgrow grows /perm at boot while the
+// daemon runs): the Budget must read the size each time, not once.
+func TestBudgetFollowsGrownFileSystem(t *testing.T) {
+	dir := mountTmpfs(t, 8*mib)
+	if err := os.WriteFile(filepath.Join(dir, "episode.bin"), bytes.Repeat([]byte{1}, 7*mib+mib/2), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := NewBudget(dir, BudgetOptions{})
+	before, err := b.ToFree()
+	if err != nil || before == 0 {
+		t.Fatalf("on the full 8 MiB file system ToFree = %d, %v; want something to free", before, err)
+	}
+	if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_REMOUNT, fmt.Sprintf("size=%d,mode=0755", 64*mib)); err != nil {
+		t.Fatalf("remount tmpfs larger: %v", err)
+	}
+	u, err := b.Usage()
+	if err != nil || u.Total != 64*mib {
+		t.Fatalf("after the grow Usage = %+v, %v; want a total of %d", u, err, 64*mib)
+	}
+	if after, err := b.ToFree(); err != nil || after != 0 {
+		t.Errorf("after the grow ToFree = %d, %v; want 0 (was %d)", after, err, before)
+	}
+	if err := b.Reserve(32 * mib); err != nil {
+		t.Errorf("after the grow Reserve(32 MiB) = %v; want room", err)
+	}
+}

@@ -19,10 +19,13 @@
 //	  settled SOCK DIR CONSOLE.png OUT.png        the TV left the console and held still 10 s
 //	  playing SOCK DIR HOME.png OUT.png           the TV left the home screen and its picture moves
 //	  resume URL                /api/resume/{episode}: the TV reported its playback (prints it)
+//	  storage URL MIN_BYTES     /api/settings: the data file system holds at least MIN_BYTES (prints GiB)
 //	boottest shot SOCK DIR OUT.png             one picture of the TV
 //	boottest catalog-info CATALOG.json         prints the first episode's id and duration
 //	boottest seeded LEECHER-STATS.json BOX-STATS.json ID   prints the box's bytes uploaded
 //	boottest kept STATS.json ID RESUME-BEFORE.json RESUME-AFTER.json
+//	boottest kernel-arg IMG CMDLINE.txt [ARG]  sets the one extra kernel argument in
+//	                            IMG's boot partition (CMDLINE.txt: gok's cmdline.txt); no ARG: none
 package main
 
 import (
@@ -127,6 +130,29 @@ func run(ctx context.Context, mode string, args []string, c *boottest.Client, ti
 			return "", err
 		}
 		return strconv.FormatInt(box.Total.BytesUploaded, 10), nil
+	case "kernel-arg":
+		if len(args) != 2 && len(args) != 3 {
+			return "", errors.New("usage: kernel-arg IMG CMDLINE.txt [ARG]")
+		}
+		base, err := os.ReadFile(args[1])
+		if err != nil {
+			return "", err
+		}
+		f, err := os.OpenFile(args[0], os.O_RDWR, 0)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		arg := ""
+		if len(args) == 3 {
+			arg = args[2]
+		}
+		// gok's boot partition is the first 100 MB after sector 8192.
+		n, err := boottest.SetKernelArg(f, f, 8192*512+100e6, string(base), arg)
+		if err != nil {
+			return "", err
+		}
+		return strconv.Itoa(n), f.Sync()
 	case "kept":
 		if len(args) != 4 {
 			return "", errors.New("usage: kept STATS.json ID RESUME-BEFORE.json RESUME-AFTER.json")
@@ -153,7 +179,7 @@ func run(ctx context.Context, mode string, args []string, c *boottest.Client, ti
 
 // probe builds the check that wait polls.
 func probe(name string, args []string, c *boottest.Client) (boottest.Check, error) {
-	n := map[string]int{"status": 2, "catalog": 1, "has-episode": 2, "complete": 2, "console": 2, "screen": 5, "settled": 4, "playing": 4, "resume": 1}
+	n := map[string]int{"status": 2, "catalog": 1, "has-episode": 2, "complete": 2, "console": 2, "screen": 5, "settled": 4, "playing": 4, "resume": 1, "storage": 2}
 	if want, ok := n[name]; ok && len(args) != want {
 		return nil, fmt.Errorf("probe %s: %d arguments, want %d", name, len(args), want)
 	}
@@ -200,6 +226,12 @@ func probe(name string, args []string, c *boottest.Client) (boottest.Check, erro
 		return boottest.Screen{Monitor: args[0], Dir: args[1]}.Playing(home, time.Second, args[3]), nil
 	case "resume":
 		return boottest.JSON(c, args[0], boottest.Resume.Stored), nil
+	case "storage":
+		min, err := strconv.ParseInt(args[1], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("probe storage: MIN_BYTES %q", args[1])
+		}
+		return boottest.JSON(c, args[0], func(s boottest.Settings) (string, error) { return s.AtLeast(min) }), nil
 	case "settled":
 		console, err := boottest.ReadImage(args[2])
 		if err != nil {
