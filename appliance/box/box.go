@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/anacrolix/torrent/metainfo"
@@ -60,7 +61,9 @@ type Config struct {
 	// Watching is told whether any stream is open (true on the first open,
 	// false when the last one closes); nil = nobody listens.
 	Watching func(bool)
-	Log      *slog.Logger
+	// SyncBudget bounds one Sync, all fetches included; 0 = 2 minutes.
+	SyncBudget time.Duration
+	Log        *slog.Logger
 }
 
 // Box implements api.Backend. Safe for concurrent use.
@@ -91,6 +94,9 @@ func New(cfg Config) (*Box, error) {
 	cfg.Client = catalog.OnOriginClient(cfg.Client)
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.SyncBudget <= 0 {
+		cfg.SyncBudget = defaultSyncBudget
 	}
 	if cfg.Trusted == nil {
 		cfg.Trusted = embargo.NewTrustedClock(embargo.SystemMonotonic())
@@ -166,43 +172,111 @@ func (b *Box) publish() {
 	b.cfg.Hub.Publish(api.Event{Type: api.EventCatalog, Catalog: &api.CatalogEvent{Sequence: v.Sequence, Problem: v.Problem}})
 }
 
+// Sync bounds: a slow or hostile origin must not hold catalog updates (the
+// fetcher waits for Sync) for longer than syncBudget, and fetches run
+// syncWorkers at a time.
+const (
+	defaultSyncBudget = 2 * time.Minute
+	syncWorkers       = 4
+)
+
 // Sync brings the swarm in line with c: every episode's torrent is fetched
 // (or taken from the cache), checked against the signed info hash and size,
-// and added; posters are cached. Failures are per episode: logged, kept for
-// the catalog view, and retried on the next Sync. Nothing is removed.
+// and added; posters are cached. Fetches run syncWorkers at a time and the
+// whole Sync ends within Config.SyncBudget: what is not done by then is
+// left for retryRefused. Failures are per episode: logged, kept for the
+// catalog view, and retried later. Episodes and posters that left the
+// catalog are forgotten (refusals, poster paths); nothing is removed from
+// the swarm or the disk here.
 func (b *Box) Sync(ctx context.Context, c *catalog.Catalog) {
 	b.syncMu.Lock()
 	defer b.syncMu.Unlock()
 	b.cfg.Swarm.SetOriginRate(c.OriginBoxRate)
-	added := 0
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.SyncBudget)
+	defer cancel()
+
+	var jobs []func()
+	var added atomic.Int64
+	listed := map[string]bool{}
 	for _, sh := range c.Shows {
 		if sh.Poster != "" {
-			b.cachePoster(ctx, "show", sh.ID, sh.Poster, sh.PosterSHA256)
+			listed["show/"+sh.ID] = true
+			jobs = append(jobs, func() { b.cachePoster(ctx, "show", sh.ID, sh.Poster, sh.PosterSHA256) })
 		}
 		for _, ep := range sh.Episodes {
+			listed[ep.ID] = true
 			if ep.Poster != "" {
-				b.cachePoster(ctx, "episode", ep.ID, ep.Poster, ep.PosterSHA256)
+				listed["episode/"+ep.ID] = true
+				jobs = append(jobs, func() { b.cachePoster(ctx, "episode", ep.ID, ep.Poster, ep.PosterSHA256) })
 			}
-			err := b.addEpisode(ctx, ep, c.Trackers)
-			b.mu.Lock()
-			if err != nil {
-				b.refused[ep.ID] = err.Error()
-			} else {
-				delete(b.refused, ep.ID)
-				added++
-			}
-			b.mu.Unlock()
-			if err != nil {
-				if errors.Is(err, ErrHashMismatch) {
-					b.log.Error("REFUSED torrent: info hash differs from the signed catalog", "episode", ep.ID, "err", err)
-				} else {
-					b.log.Warn("episode not added", "episode", ep.ID, "err", err)
+			jobs = append(jobs, func() {
+				if b.syncEpisode(ctx, ep, c.Trackers) {
+					added.Add(1)
 				}
-			}
+			})
 		}
 	}
-	b.log.Info("catalog synced", "sequence", c.Sequence, "episodes", added)
+	work := make(chan func())
+	var wg sync.WaitGroup
+	for range min(syncWorkers, len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range work {
+				job()
+			}
+		}()
+	}
+	for _, job := range jobs {
+		work <- job
+	}
+	close(work)
+	wg.Wait()
+
+	b.mu.Lock()
+	for id := range b.refused {
+		if !listed[id] {
+			delete(b.refused, id)
+		}
+	}
+	for key := range b.posters {
+		if !listed[key] {
+			delete(b.posters, key)
+		}
+	}
+	for id, at := range b.closed {
+		if time.Since(at) >= playingGrace {
+			delete(b.closed, id)
+		}
+	}
+	b.mu.Unlock()
+	if ctx.Err() != nil && !errors.Is(context.Cause(ctx), context.Canceled) {
+		b.log.Warn("catalog sync ran out of time; the rest is retried", "budget", b.cfg.SyncBudget)
+	}
+	b.log.Info("catalog synced", "sequence", c.Sequence, "episodes", added.Load())
 	b.publish()
+}
+
+// syncEpisode adds one episode and records the outcome for the catalog
+// view; it reports whether the episode is in the swarm.
+func (b *Box) syncEpisode(ctx context.Context, ep catalog.Episode, trackers []string) bool {
+	err := b.addEpisode(ctx, ep, trackers)
+	b.mu.Lock()
+	if err != nil {
+		b.refused[ep.ID] = err.Error()
+	} else {
+		delete(b.refused, ep.ID)
+	}
+	b.mu.Unlock()
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, ErrHashMismatch):
+		b.log.Error("REFUSED torrent: info hash differs from the signed catalog", "episode", ep.ID, "err", err)
+	default:
+		b.log.Warn("episode not added", "episode", ep.ID, "err", err)
+	}
+	return false
 }
 
 func (b *Box) addEpisode(ctx context.Context, ep catalog.Episode, trackers []string) error {

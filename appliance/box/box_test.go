@@ -526,3 +526,52 @@ func TestRedirectOffTheOriginRefused(t *testing.T) {
 		t.Errorf("the box followed the redirect: the other server was asked %d times", n)
 	}
 }
+
+// TestSlowOriginCannotHoldTheCatalog: an origin that never answers for one
+// episode's torrent (a slow or hostile server) holds a sync for at most its
+// budget: the other episodes are added meanwhile (fetches run in
+// parallel), the stuck one is reported unavailable, and a new catalog that
+// arrives during the stall is taken up within about one budget.
+func TestSlowOriginCannotHoldTheCatalog(t *testing.T) {
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{EpisodesPerShow: 3})
+	ids := ch.Episodes()
+	stuck := ch.Catalog.Shows[0].Episodes[0]
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/"+stuck.Torrent {
+			select { // hang until the test ends
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		ch.Origin.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	const budget = 2 * time.Second
+	start := time.Now()
+	h := startHome(t, front.URL+"/", ch.PublicKey, t.TempDir(), func(c *box.DaemonConfig) {
+		c.SyncBudget = budget
+		c.Refresh = 200 * time.Millisecond
+		c.HTTPClient = &http.Client{Timeout: time.Minute} // longer than the budget: the budget must cut it
+	})
+	waitFor(t, "the other episodes added", 20*time.Second, func() bool {
+		return h.D.Swarm.Has(ids[1]) && h.D.Swarm.Has(ids[2])
+	})
+	var v api.CatalogView
+	waitFor(t, "the stuck episode reported unavailable", 20*time.Second, func() bool {
+		getJSON(t, h.URL+"/api/catalog", &v)
+		return strings.Contains(v.Problem, stuck.ID)
+	})
+	if took := time.Since(start); took > 10*budget {
+		t.Errorf("the first sync's outcome took %v with a budget of %v", took, budget)
+	}
+
+	// A new catalog while the stuck torrent still hangs: taken up.
+	next := ch.Republish(t)
+	waitFor(t, "the new catalog taken up", 10*budget, func() bool {
+		getJSON(t, h.URL+"/api/catalog", &v)
+		return v.Sequence == next.Sequence
+	})
+}

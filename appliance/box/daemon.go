@@ -37,6 +37,7 @@ type DaemonConfig struct {
 	Refresh    time.Duration     // catalog refresh interval; 0 = 5 min
 	Swarm      swarm.Config      // DataDir and Log are filled in
 	HTTPClient *http.Client      // catalog, torrents, posters; nil = 30 s timeout
+	SyncBudget time.Duration     // bounds one catalog sync (Config.SyncBudget); 0 = 2 minutes
 	Keys       *api.KeyBus       // nil = a new bus
 	Now        func() time.Time  // nil = time.Now
 	Heartbeat  time.Duration     // SSE keep-alive; 0 = 15 s
@@ -169,7 +170,7 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 		mounts["/api/remote/"] = rem.Handler()
 	}
 	hub := api.NewHub()
-	b, err := New(Config{DataDir: cfg.DataDir, Fetcher: fetcher, Swarm: sw, Resume: rs, Hub: hub, Client: cfg.HTTPClient,
+	b, err := New(Config{DataDir: cfg.DataDir, Fetcher: fetcher, Swarm: sw, Resume: rs, Hub: hub, Client: cfg.HTTPClient, SyncBudget: cfg.SyncBudget,
 		Trusted: embargo.NewTrustedClock(cfg.Monotonic), Watching: sched.Watching, Log: cfg.Log})
 	if err != nil {
 		sw.Close(ctx)
