@@ -392,8 +392,8 @@ func (m *Manager) attempt(ctx context.Context, n Network, fresh bool) (joined bo
 			return joined, errLost
 		case err := <-dhcpDone:
 			dhcpDone <- err // for the deferred wait
-			if err == nil {
-				err = ErrNoAddress
+			if !errors.Is(err, ErrNoAddress) {
+				err = fmt.Errorf("%w: %w", ErrNoAddress, err)
 			}
 			return joined, interrupted(err)
 		case cidr := <-bound:
