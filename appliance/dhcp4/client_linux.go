@@ -329,3 +329,14 @@ func routeMsg(c *netlink.Conn, typ netlink.HeaderType, flags netlink.HeaderFlags
 	_, err = c.Execute(netlink.Message{Header: netlink.Header{Type: typ, Flags: netlink.Request | netlink.Acknowledge | flags}, Data: append(b, attrs...)})
 	return err
 }
+
+// SetAddress adds a to the interface with index ifindex and sets it up,
+// for a router's side of a test link (a DHCP server's own address).
+func SetAddress(ifindex int, a net.IPNet) error {
+	c, err := netlink.Dial(unix.NETLINK_ROUTE, nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return addrMsg(c, unix.RTM_NEWADDR, netlink.Create|netlink.Replace, ifindex, a)
+}
