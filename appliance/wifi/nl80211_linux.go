@@ -278,12 +278,12 @@ func (r *NL80211) Join(ctx context.Context, n Network, bss BSS) (<-chan struct{}
 	r.drainEvents()
 	psk := n.Passphrase != ""
 	var (
-		pmk  []byte
-		eap  *eapolSocket
-		sup  *Supplicant
-		rsn  = RSN{Group: CipherCCMP, Pairwise: []uint32{CipherCCMP}, AKMs: []uint32{AKMPSK}}.Marshal()
-		sec  = Security(bss.RSN, bss.Privacy)
-		err  error
+		pmk []byte
+		eap *eapolSocket
+		sup *Supplicant
+		rsn = RSN{Group: CipherCCMP, Pairwise: []uint32{CipherCCMP}, AKMs: []uint32{AKMPSK}}.Marshal()
+		sec = Security(bss.RSN, bss.Privacy)
+		err error
 	)
 	switch {
 	case psk && (sec == "wpa2" || sec == "wpa2/wpa3"):
