@@ -10,7 +10,8 @@
 #                            through the same kernel and initramfs, up to atomicboxd's API
 #   make image-test-wifi     Wi-Fi joining for real: Debian's amd64 kernel with
 #                            mac80211_hwsim, hostapd and dnsmasq in QEMU (TCG), the
-#                            daemon's Wi-Fi code on the other radio (scripts/wifi-test.sh)
+#                            daemon's Wi-Fi code on the other radio (scripts/wifi-test.sh,
+#                            about 2 min)
 
 KERNEL_RPI := $(IMAGE_BUILD)/kernel-rpi
 KERNEL_RPI_INPUTS := $(shell find image/kernel image/initramfs image/kernelbuild -type f -not -path 'image/kernel/qemu-arm64/*' 2>/dev/null) scripts/kernel-build.sh

@@ -405,7 +405,9 @@ func (r *NL80211) handshake(ctx context.Context, pmk, aa, rsn []byte, eap *eapol
 	defer cancel()
 	dropped := make(chan struct{})
 	stopWatch := make(chan struct{})
+	watchDone := make(chan struct{})
 	go func() {
+		defer close(watchDone)
 		for {
 			m, err := r.nextEventOr(ctx, stopWatch)
 			if err != nil {
@@ -421,6 +423,14 @@ func (r *NL80211) handshake(ctx context.Context, pmk, aa, rsn []byte, eap *eapol
 	s := &Supplicant{PMK: pmk, AA: aa, SPA: r.ifi.HardwareAddr, RSN: rsn, Rand: rand.Reader}
 	keys, err := s.Handshake(ctx, eap)
 	close(stopWatch)
+	<-watchDone
+	if err == nil {
+		select {
+		case <-dropped: // dropped right after message 4
+			return nil, fmt.Errorf("%w: dropped after the handshake", ErrNotFound)
+		default:
+		}
+	}
 	if err != nil {
 		select {
 		case <-dropped:

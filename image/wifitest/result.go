@@ -50,6 +50,7 @@ var want = []struct{ key, value, why string }{
 	{"address", "192.168.77.*", "DHCP gave an address from the router"},
 	{"stored", "1", "the joined network was stored"},
 	{"http", "1", "HTTP worked over the link"},
+	{"renew", "1", "the DHCP lease was renewed before it ran out"},
 	{"lost", "lost", "stopping the access point was noticed"},
 	{"rejoin", "1", "the box rejoined when it came back"},
 	{"http2", "1", "HTTP worked after the rejoin"},

@@ -223,6 +223,32 @@ func run(put func(k, v string)) error {
 	}
 	put("http", "1")
 
+	// dnsmasq's shortest lease is 2 minutes: the client renews at T1 (1
+	// minute), which moves the lease's expiry in dnsmasq's lease file.
+	first, err := leaseExpiry()
+	if err != nil {
+		return err
+	}
+	t0 = time.Now()
+	for {
+		e, err := leaseExpiry()
+		if err == nil && e > first {
+			break
+		}
+		if time.Since(t0) > 90*time.Second {
+			return fmt.Errorf("the lease was not renewed within 90 s (expiry %d)", first)
+		}
+		time.Sleep(time.Second)
+	}
+	put("renew", "1")
+	put("renew_s", fmt.Sprintf("%.0f", time.Since(t0).Seconds()))
+	if s := m.State(); s.State != api.WifiJoined {
+		return fmt.Errorf("after the renewal: %+v", s)
+	}
+	if err := get(ctx); err != nil {
+		return fmt.Errorf("after the renewal: %w", err)
+	}
+
 	io.WriteString(ctl, "stop\n")
 	s, err = until("access point gone", 30*time.Second, func(s api.WifiState) bool { return s.State == api.WifiFailed && s.Problem == api.WifiProblemLost })
 	if err != nil {
@@ -243,6 +269,20 @@ func run(put func(k, v string)) error {
 	}
 	put("http2", "1")
 	return nil
+}
+
+// leaseExpiry is the expiry (Unix seconds) of the one lease in dnsmasq's
+// lease file, which the access point's side writes on the shared /tmp.
+func leaseExpiry() (int64, error) {
+	b, err := os.ReadFile("/tmp/leases")
+	if err != nil {
+		return 0, err
+	}
+	var e int64
+	if _, err := fmt.Sscan(string(b), &e); err != nil {
+		return 0, fmt.Errorf("lease file %q: %w", b, err)
+	}
+	return e, nil
 }
 
 func get(ctx context.Context) error {
