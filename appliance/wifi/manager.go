@@ -52,6 +52,7 @@ type Manager struct {
 	st      api.WifiState
 	stored  *Network
 	pending *Network           // asked for through Join, not yet joined
+	forgot  bool               // Forget was called: show idle, not the last failure
 	kick    chan struct{}      // a command arrived
 	cancel  context.CancelFunc // ends the current attempt
 }
@@ -157,16 +158,19 @@ func (m *Manager) Join(n Network) error {
 	return nil
 }
 
-// Forget deletes the stored network and leaves the current one.
+// Forget deletes the stored network and leaves the current one; the
+// state becomes idle once it has left.
 func (m *Manager) Forget() error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.pending = nil
 	if err := m.save(nil); err != nil {
+		m.mu.Unlock()
 		return fmt.Errorf("forget Wi-Fi network: %w", err)
 	}
 	m.stored = nil
+	m.forgot = true
 	m.interruptLocked()
+	m.mu.Unlock()
 	return nil
 }
 
@@ -274,7 +278,15 @@ func (m *Manager) Run(ctx context.Context) error {
 		}
 		if n == nil {
 			cancel()
-			m.set(api.WifiState{State: api.WifiIdle})
+			// A failed request stays on show (the TV says why) until the
+			// next request or Forget.
+			m.mu.Lock()
+			idle := m.st.State != api.WifiFailed || m.forgot
+			m.forgot = false
+			m.mu.Unlock()
+			if idle {
+				m.set(api.WifiState{State: api.WifiIdle})
+			}
 			select {
 			case <-ctx.Done():
 			case <-m.kick:

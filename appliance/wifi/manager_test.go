@@ -137,6 +137,13 @@ func TestJoinOutcomes(t *testing.T) {
 			if diff := cmp.Diff(tt.wantStored, g.stored()); diff != "" {
 				t.Errorf("stored network (-want +got):\n%s", diff)
 			}
+			if got.State == api.WifiFailed {
+				// Nothing stored to fall back to: the failure stays on show.
+				time.Sleep(200 * time.Millisecond)
+				if s := g.m.State(); s.State != api.WifiFailed || s.Problem != tt.want.Problem {
+					t.Errorf("200 ms after the failure: %+v, want it still shown", s)
+				}
+			}
 		})
 	}
 }
