@@ -121,7 +121,7 @@ func TestHandshake(t *testing.T) {
 				apDone <- res{p, err}
 			}()
 			s := &Supplicant{PMK: staPMK, AA: apMAC, SPA: staMAC, RSN: staRSN(), Rand: rand.Reader}
-			hctx, hcancel := context.WithTimeout(ctx, 2*time.Second)
+			hctx, hcancel := context.WithTimeout(ctx, 500*time.Millisecond)
 			keys, err := s.Handshake(hctx, sta)
 			hcancel()
 			if !errors.Is(err, tt.wantErr) {
