@@ -31,15 +31,23 @@ type Keys struct {
 // passphrase) differs from its own.
 var ErrWrongPassphrase = errors.New("4-way handshake failed: wrong passphrase")
 
+// ErrRSNMismatch means message 3 describes other security than the
+// access point announced: someone may be forcing a weaker choice.
+var ErrRSNMismatch = errors.New("4-way handshake: message 3's RSN element differs from the beacon's")
+
 // Supplicant is the station's side of the WPA2-Personal 4-way handshake
 // and the group key handshake (IEEE 802.11-2020 12.7.6 and 12.7.7), CCMP
 // with HMAC-SHA1 MICs (AKM 00-0F-AC:2). Not safe for concurrent use.
 type Supplicant struct {
-	PMK  []byte
-	AA   net.HardwareAddr // the access point's MAC address
-	SPA  net.HardwareAddr // ours
-	RSN  []byte           // the RSN element we sent in the association request
-	Rand io.Reader        // the SNonce's source (crypto/rand in production)
+	PMK []byte
+	AA  net.HardwareAddr // the access point's MAC address
+	SPA net.HardwareAddr // ours
+	RSN []byte           // the RSN element we sent in the association request
+	// APRSN is the RSN element of the access point's beacon or probe
+	// response; message 3 must carry the same (a downgrade attack
+	// otherwise, IEEE 802.11-2020 12.7.6.4). nil skips the check.
+	APRSN []byte
+	Rand  io.Reader // the SNonce's source (crypto/rand in production)
 
 	keys   Keys
 	replay uint64 // last replay counter accepted from the authenticator
@@ -103,9 +111,12 @@ func (s *Supplicant) Handshake(ctx context.Context, conn EAPOLConn) (Keys, error
 			if err != nil {
 				return Keys{}, fmt.Errorf("message 3 key data: %w", err)
 			}
-			_, gtk, err := ParseKeyData(data)
+			ie, gtk, err := ParseKeyData(data)
 			if err != nil {
 				return Keys{}, fmt.Errorf("message 3 key data: %w", err)
+			}
+			if s.APRSN != nil && !bytes.Equal(ie, s.APRSN) {
+				return Keys{}, ErrRSNMismatch
 			}
 			if gtk == nil {
 				return Keys{}, errors.New("message 3 carries no GTK")

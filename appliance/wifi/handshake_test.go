@@ -40,6 +40,12 @@ var (
 	staMAC = net.HardwareAddr{0x02, 0, 0, 0, 0, 2}
 )
 
+// beaconRSN is what the access point announces (with capabilities, as
+// hostapd's beacons carry them).
+func beaconRSN() []byte {
+	return RSN{Group: CipherCCMP, Pairwise: []uint32{CipherCCMP}, AKMs: []uint32{AKMPSK}, Capabilities: 0x000c}.Marshal()
+}
+
 func staRSN() []byte {
 	return RSN{Group: CipherCCMP, Pairwise: []uint32{CipherCCMP}, AKMs: []uint32{AKMPSK}}.Marshal()
 }
@@ -47,7 +53,7 @@ func staRSN() []byte {
 // authenticator plays the access point's side of the 4-way handshake, as
 // hostapd does: message 1 up to three times while message 2's MIC is
 // wrong, then gives up. It reports the TK it derived, or an error.
-func authenticator(ctx context.Context, c *pipeConn, pmk []byte, gtk GTK) (PTK, error) {
+func authenticator(ctx context.Context, c *pipeConn, pmk []byte, gtk GTK, apRSN []byte) (PTK, error) {
 	var anonce [32]byte
 	rand.Read(anonce[:])
 	replay := uint64(1)
@@ -72,7 +78,7 @@ func authenticator(ctx context.Context, c *pipeConn, pmk []byte, gtk GTK) (PTK, 
 		if !bytes.Equal(m2.Data, staRSN()) {
 			return PTK{}, errors.New("message 2 carries another RSN element")
 		}
-		kd, err := KeyWrap(ptk.KEK[:], PadKeyData(append(staRSN(), GTKKDE(gtk)...)))
+		kd, err := KeyWrap(ptk.KEK[:], PadKeyData(append(append([]byte(nil), apRSN...), GTKKDE(gtk)...)))
 		if err != nil {
 			return PTK{}, err
 		}
@@ -97,10 +103,13 @@ func TestHandshake(t *testing.T) {
 	for _, tt := range []struct {
 		reason      string
 		apPass, sta string
+		msg3RSN     []byte // the RSN element the authenticator puts in message 3
 		wantErr     error
 	}{
-		{"same passphrase: keys agree", "correct horse", "correct horse", nil},
-		{"other passphrase: wrong-passphrase", "correct horse", "battery staple", ErrWrongPassphrase},
+		{"same passphrase: keys agree", "correct horse", "correct horse", beaconRSN(), nil},
+		{"other passphrase: wrong-passphrase", "correct horse", "battery staple", beaconRSN(), ErrWrongPassphrase},
+		{"message 3 offers other security than the beacon: refused", "correct horse", "correct horse",
+			RSN{Group: CipherTKIP, Pairwise: []uint32{CipherCCMP, CipherTKIP}, AKMs: []uint32{AKMPSK}}.Marshal(), ErrRSNMismatch},
 	} {
 		t.Run(tt.reason, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -117,15 +126,18 @@ func TestHandshake(t *testing.T) {
 			}
 			apDone := make(chan res, 1)
 			go func() {
-				p, err := authenticator(ctx, ap, apPMK, gtk)
+				p, err := authenticator(ctx, ap, apPMK, gtk, tt.msg3RSN)
 				apDone <- res{p, err}
 			}()
-			s := &Supplicant{PMK: staPMK, AA: apMAC, SPA: staMAC, RSN: staRSN(), Rand: rand.Reader}
+			s := &Supplicant{PMK: staPMK, AA: apMAC, SPA: staMAC, RSN: staRSN(), APRSN: beaconRSN(), Rand: rand.Reader}
 			hctx, hcancel := context.WithTimeout(ctx, 500*time.Millisecond)
 			keys, err := s.Handshake(hctx, sta)
 			hcancel()
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Handshake: %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantErr != nil {
+				cancel() // the authenticator waits for a message 4 that will not come
 			}
 			a := <-apDone
 			if tt.wantErr != nil {

@@ -371,7 +371,7 @@ func (r *NL80211) Join(ctx context.Context, n Network, bss BSS) (<-chan struct{}
 			if err := r.waitAuthorized(hctx); err != nil {
 				return fail(err)
 			}
-		} else if sup, err = r.handshake(hctx, pmk, bss.BSSID, rsn, eap); err != nil {
+		} else if sup, err = r.handshake(hctx, pmk, bss.BSSID, rsn, bss.RSN, eap); err != nil {
 			return fail(err)
 		}
 	}
@@ -400,7 +400,7 @@ func (r *NL80211) Join(ctx context.Context, n Network, bss BSS) (<-chan struct{}
 // handshake runs the 4-way handshake while watching for the access point
 // dropping us (a wrong passphrase ends in a deauthentication), installs the
 // keys and opens the port; group rekeys are served until the link goes.
-func (r *NL80211) handshake(ctx context.Context, pmk, aa, rsn []byte, eap *eapolSocket) (*Supplicant, error) {
+func (r *NL80211) handshake(ctx context.Context, pmk, aa, rsn, apRSN []byte, eap *eapolSocket) (*Supplicant, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	dropped := make(chan struct{})
@@ -420,7 +420,7 @@ func (r *NL80211) handshake(ctx context.Context, pmk, aa, rsn []byte, eap *eapol
 			}
 		}
 	}()
-	s := &Supplicant{PMK: pmk, AA: aa, SPA: r.ifi.HardwareAddr, RSN: rsn, Rand: rand.Reader}
+	s := &Supplicant{PMK: pmk, AA: aa, SPA: r.ifi.HardwareAddr, RSN: rsn, APRSN: apRSN, Rand: rand.Reader}
 	keys, err := s.Handshake(ctx, eap)
 	close(stopWatch)
 	<-watchDone
