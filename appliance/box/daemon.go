@@ -57,7 +57,11 @@ type DaemonConfig struct {
 	// Wifi turns on the Wi-Fi client; nil = none (GET /api/network still
 	// lists the interfaces; the Wi-Fi endpoints answer 404).
 	Wifi *WifiConfig
-	Log  *slog.Logger
+	// WatchNetwork publishes api.EventNetwork when links, addresses or
+	// routes change (atomicboxd sets it; tests leave it off, since other
+	// processes' interfaces would announce themselves).
+	WatchNetwork bool
+	Log          *slog.Logger
 }
 
 // Daemon is a running box: swarm, catalog follower and API server.
@@ -214,6 +218,13 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 	bg(func() { reach.Run(runCtx, time.Hour) })
 	if cfg.Wifi != nil {
 		bg(func() { netw.runWifi(runCtx, *cfg.Wifi, cfg.DataDir, hub, cfg.Log) })
+	}
+	if cfg.WatchNetwork {
+		bg(func() {
+			if err := watchLinks(runCtx, 0, hub, time.Second); err != nil {
+				cfg.Log.Warn("network changes are not announced", "err", err)
+			}
+		})
 	}
 	if rem != nil {
 		// Inputs are degradable: a missing device is logged by remote and

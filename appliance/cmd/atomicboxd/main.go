@@ -179,7 +179,7 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 	}
 	d, err := box.StartDaemon(ctx, box.DaemonConfig{
 		DataDir: f.data, ChannelURL: f.channel, PublicKey: pub, Listener: ln, Refresh: f.refresh, Policy: f.policyEvery, Log: log, Remote: rc,
-		Location: loc, Version: version, Hostname: host, Wifi: wifiConfig(f, host, seed, fresh, log),
+		Location: loc, Version: version, Hostname: host, Wifi: wifiConfig(f, host, seed, fresh, log), WatchNetwork: true,
 		Swarm: swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers, UTP: f.utp, Push: f.push},
 	})
 	if err != nil {
