@@ -252,6 +252,9 @@ func (m *Manager) set(s api.WifiState) {
 	}
 }
 
+// signalEvery is how often the joined network's signal strength is read.
+const signalEvery = 30 * time.Second
+
 // errInterrupted: Join or Forget ended the attempt.
 var errInterrupted = errors.New("interrupted by a new request")
 
@@ -396,8 +399,16 @@ func (m *Manager) attempt(ctx context.Context, n Network, fresh bool) (joined bo
 		})
 	}()
 	defer func() { dcancel(); <-dhcpDone }()
+	var addr string
 	for {
 		select {
+		case <-m.cfg.After(signalEvery):
+			// Refresh the signal strength the TV shows (no event: it is
+			// read with the next /api/network).
+			if joined {
+				dbm, _ := m.cfg.Radio.Signal(ctx)
+				m.set(api.WifiState{State: api.WifiJoined, SSID: n.SSID, Address: addr, SignalDBm: dbm})
+			}
 		case <-ctx.Done():
 			return joined, errInterrupted
 		case <-lost:
@@ -421,7 +432,7 @@ func (m *Manager) attempt(ctx context.Context, n Network, fresh bool) (joined bo
 				}
 				m.mu.Unlock()
 			}
-			joined = true
+			joined, addr = true, cidr
 			dbm, _ := m.cfg.Radio.Signal(ctx)
 			m.set(api.WifiState{State: api.WifiJoined, SSID: n.SSID, Address: cidr, SignalDBm: dbm})
 		}

@@ -242,3 +242,28 @@ func TestScanList(t *testing.T) {
 		t.Errorf("scan (-want +got):\n%s", diff)
 	}
 }
+
+// TestSignalRefresh: while joined, the signal strength shown follows the
+// radio's (read every 30 s).
+func TestSignalRefresh(t *testing.T) {
+	r := fakeradio.New(fakeradio.WPA2("Home", "correct horse", -50))
+	tick := make(chan time.Time)
+	dir := t.TempDir()
+	m := wifi.New(wifi.Config{Radio: r, DHCP: r, Dir: dir, Log: slog.New(slog.DiscardHandler),
+		After: func(d time.Duration) <-chan time.Time {
+			if d == 30*time.Second {
+				return tick
+			}
+			return time.After(d)
+		}})
+	m.Seed(wifi.Network{SSID: "Home", Passphrase: "correct horse"}, false)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { m.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	g := &rig{t: t, m: m, wake: make(chan struct{}, 1)}
+	g.until("joined at -50 dBm", func(s api.WifiState) bool { return s.State == api.WifiJoined && s.SignalDBm == -50 })
+	r.Add(fakeradio.WPA2("Home", "correct horse", -67))
+	tick <- time.Now()
+	g.until("-67 dBm after the refresh", func(s api.WifiState) bool { return s.State == api.WifiJoined && s.SignalDBm == -67 })
+}
