@@ -36,11 +36,13 @@ vet:
 
 # Every test, fuzz seed corpora included (-p 2 matches the 2-core CI
 # machine), then the amd64 image boot test in QEMU (image/image.mk) and the
-# Pi kernel + initramfs boot in qemu-system-aarch64 (image/kernel.mk).
+# Pi kernel + initramfs boot in qemu-system-aarch64 and the Wi-Fi join test
+# (mac80211_hwsim in QEMU) (image/kernel.mk).
 test: setup-test vet
 	CGO_ENABLED=0 $(GO) test -tags nocgo -p 2 -timeout 15m ./...
 	$(MAKE) image-test
 	$(MAKE) image-test-arm64
+	$(MAKE) image-test-wifi
 
 # The seeding memory benchmark, then the flash-crowd benchmark (30 boxes;
 # BOXES=60 for more) with its HTTP-only baseline and the seek benchmark, so

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages a make target needs, only those missing.
-# Usage: scripts/setup-debian.sh GROUP...   (groups: run test image bench)
+# Usage: scripts/setup-debian.sh GROUP...   (groups: run test image wifi bench)
 # Runs apt-get only when something is missing, so repeated make calls are fast.
 set -euo pipefail
 
@@ -8,6 +8,7 @@ declare -A groups=(
   [run]="ffmpeg libmpv-dev mpv xvfb xauth fonts-dejavu-core fontconfig curl"
   [test]="ffmpeg libmpv-dev mpv xvfb xauth fonts-dejavu-core fontconfig transmission-cli aria2 iproute2 nftables zbar-tools gdisk e2fsprogs"
   [image]="qemu-system-x86 qemu-system-arm qemu-user qemu-utils e2fsprogs mtools dosfstools xz-utils zstd device-tree-compiler cpio kmod python3 curl bc ffmpeg util-linux binutils gdisk"
+  [wifi]="qemu-system-x86 cpio kmod hostapd dnsmasq-base"
   [bench]="iproute2 ffmpeg nftables"
 )
 

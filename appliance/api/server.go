@@ -71,7 +71,9 @@ type ServerConfig struct {
 	// Home serves settings, seeding and the ledger report; nil = those
 	// endpoints answer 404.
 	Home Home
-	Log  *slog.Logger
+	// Network serves /api/network and the Wi-Fi endpoints; nil = 404.
+	Network Network
+	Log     *slog.Logger
 }
 
 // Body limits, bytes.
@@ -118,6 +120,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	m.HandleFunc("POST /api/pair/request", s.pairRequest)
 	m.HandleFunc("POST /api/pair", s.pair)
 	s.routeHome()
+	s.routeNetwork()
 	for prefix, h := range cfg.Mounts {
 		m.Handle(prefix, h)
 	}

@@ -55,7 +55,14 @@ type DaemonConfig struct {
 	Meter     time.Duration     // ledger poll interval of peer upload counters; 0 = 10 s
 	Version   string            // shown in settings
 	Hostname  string            // shown in settings
-	Log       *slog.Logger
+	// Wifi turns on the Wi-Fi client; nil = none (GET /api/network still
+	// lists the interfaces; the Wi-Fi endpoints answer 404).
+	Wifi *WifiConfig
+	// WatchNetwork publishes api.EventNetwork when links, addresses or
+	// routes change (atomicboxd sets it; tests leave it off, since other
+	// processes' interfaces would announce themselves).
+	WatchNetwork bool
+	Log          *slog.Logger
 }
 
 // Daemon is a running box: swarm, catalog follower and API server.
@@ -72,6 +79,7 @@ type Daemon struct {
 	Bandwidth *bandwidth.Scheduler
 	Ledger    *ledger.Ledger
 	Reach     *Reacher
+	Network   *Network
 	// UploadLimiter and DownloadLimiter are the limiters anacrolix uses;
 	// Bandwidth sets them.
 	UploadLimiter, DownloadLimiter *rate.Limiter
@@ -189,7 +197,8 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 		sw.Close(ctx)
 		return nil, err
 	}
-	srv, err := api.NewServer(api.ServerConfig{Backend: b, Resume: rs, Keys: cfg.Keys, Hub: hub, Pairer: pairer, Heartbeat: cfg.Heartbeat, Mounts: mounts, Home: home, Log: cfg.Log})
+	netw := NewNetwork("", "")
+	srv, err := api.NewServer(api.ServerConfig{Backend: b, Resume: rs, Keys: cfg.Keys, Hub: hub, Pairer: pairer, Heartbeat: cfg.Heartbeat, Mounts: mounts, Home: home, Network: netw, Log: cfg.Log})
 	if err != nil {
 		sw.Close(ctx)
 		return nil, err
@@ -197,7 +206,7 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 	runCtx, cancel := context.WithCancel(context.Background())
 	d := &Daemon{
 		Swarm: sw, Box: b, Server: srv, Keys: cfg.Keys, Hub: hub, Resume: rs, log: cfg.Log,
-		Home: home, Bandwidth: sched, Ledger: led, Reach: reach, UploadLimiter: up, DownloadLimiter: down,
+		Home: home, Bandwidth: sched, Ledger: led, Reach: reach, Network: netw, UploadLimiter: up, DownloadLimiter: down,
 		http:   &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return runCtx }},
 		cancel: cancel, runDone: make(chan struct{}), srvDone: make(chan error, 1),
 	}
@@ -214,6 +223,16 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 	bg(func() { led.Run(runCtx, time.Minute) })
 	bg(func() { home.Run(runCtx, cfg.Policy) })
 	bg(func() { reach.Run(runCtx, time.Hour) })
+	if cfg.Wifi != nil {
+		bg(func() { netw.runWifi(runCtx, *cfg.Wifi, cfg.DataDir, hub, cfg.Log) })
+	}
+	if cfg.WatchNetwork {
+		bg(func() {
+			if err := watchLinks(runCtx, 0, hub, time.Second); err != nil {
+				cfg.Log.Warn("network changes are not announced", "err", err)
+			}
+		})
+	}
 	if rem != nil {
 		// Inputs are degradable: a missing device is logged by remote and
 		// skipped, so an error here never stops the seeder.

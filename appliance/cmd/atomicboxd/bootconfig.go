@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/atomicnetwork/atomicbox/appliance/bootconfig"
+	"github.com/atomicnetwork/atomicbox/appliance/wifi"
 )
 
 // bootMountDir is where the FAT boot partition is mounted for the moment it
@@ -23,9 +24,11 @@ const bootMountDir = "/run/atomicbox-boot"
 // f.bootConfig is "" (off: a desktop), "auto" (find the boot partition of
 // the disk that holds /perm, mount it, import, unmount) or a directory that
 // holds the file. Every failure is logged and degrades to the other layers:
-// a bad file never stops a box that worked before.
-func applyBootConfig(f *flags, log *slog.Logger) {
-	cfg := bootConfig(f.bootConfig, f.data, log)
+// a bad file never stops a box that worked before. It returns the Wi-Fi
+// network atomicbox.txt names (nil when none) and whether the file was
+// imported on this boot (then it replaces the network the box stored).
+func applyBootConfig(f *flags, log *slog.Logger) (seed *wifi.Network, fresh bool) {
+	cfg, fresh := bootConfig(f.bootConfig, f.data, log)
 	if f.baked != "" {
 		baked, err := bootconfig.ReadBaked(f.baked)
 		if err != nil {
@@ -39,17 +42,22 @@ func applyBootConfig(f *flags, log *slog.Logger) {
 	if f.key == "" && f.keyFile == "" && cfg.NetworkKey != "" {
 		f.key = cfg.NetworkKey
 	}
+	if cfg.WifiSSID != "" {
+		seed = &wifi.Network{SSID: cfg.WifiSSID, Passphrase: cfg.WifiPSK}
+	}
+	return seed, fresh
 }
 
 // bootConfig returns what atomicbox.txt set, now or on an earlier boot
-// (mode as f.bootConfig above); the zero Config when mode is off.
-func bootConfig(mode, data string, log *slog.Logger) bootconfig.Config {
+// (mode as f.bootConfig above), and whether the file was imported now;
+// the zero Config when mode is off.
+func bootConfig(mode, data string, log *slog.Logger) (_ bootconfig.Config, imported bool) {
 	if mode == "" {
-		return bootconfig.Config{}
+		return bootconfig.Config{}, false
 	}
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		log.Warn("boot config: data dir", "err", err)
-		return bootconfig.Config{}
+		return bootconfig.Config{}, false
 	}
 	dir := mode
 	if mode == "auto" {
@@ -69,7 +77,6 @@ func bootConfig(mode, data string, log *slog.Logger) bootconfig.Config {
 	var cfg bootconfig.Config
 	var err error
 	if dir != "" {
-		var imported bool
 		cfg, imported, err = bootconfig.Import(dir, data, log)
 		if imported {
 			log.Info("boot config imported into the data dir", "file", filepath.Join(dir, bootconfig.FileName))
@@ -80,7 +87,7 @@ func bootConfig(mode, data string, log *slog.Logger) bootconfig.Config {
 	if err != nil {
 		log.Warn("boot config: using stored settings", "err", err)
 	}
-	return cfg
+	return cfg, imported
 }
 
 // mountBootPartition mounts partition 1 of the disk whose partition is

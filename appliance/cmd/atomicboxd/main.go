@@ -17,13 +17,16 @@
 //	bandwidth.json      upload/download caps and the overnight window
 //	ledger.json         contribution ledger (per UTC day and torrent)
 //	boxkey              the box's ed25519 key signing ledger reports (0600)
+//	wifi.json           the Wi-Fi network joined last, with its passphrase (0600)
 //
 // It also reads atomicbox.txt on the boot partition (-boot-config, moved
 // into the data dir as bootconfig.json) and the settings baked into the
 // image (-baked-config): the channel and key come from the flags, else
 // atomicbox.txt, else the image. It serves the API on -listen and
 // BitTorrent on -bt-port. Missing channel or network key exits 125 so
-// gokrazy does not restart it.
+// gokrazy does not restart it. With -wifi it joins the Wi-Fi network that
+// atomicbox.txt (wifi_ssid, wifi_psk) or the API names, runs DHCP on it and
+// writes the DNS servers to -wifi-resolv-conf.
 package main
 
 import (
@@ -45,8 +48,10 @@ import (
 
 	"github.com/atomicnetwork/atomicbox/appliance/box"
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
+	"github.com/atomicnetwork/atomicbox/appliance/dhcp4"
 	"github.com/atomicnetwork/atomicbox/appliance/remotes"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
+	"github.com/atomicnetwork/atomicbox/appliance/wifi"
 )
 
 // exitConfig tells gokrazy not to restart a daemon that cannot work.
@@ -68,6 +73,7 @@ type flags struct {
 	grabInput                           bool
 	bootConfig, baked                   string
 	timezone                            string
+	wifi, wifiResolvConf                string
 }
 
 // version is set at build time: -ldflags "-X main.version=2026.11.25-abc1234".
@@ -99,6 +105,8 @@ func main() {
 	flag.StringVar(&f.baked, "baked-config", "", "file of settings built into the image (atomicbox.txt format, written by make image CHANNEL=… NETWORK_KEY=…): used where the flags and atomicbox.txt leave a value unset")
 	flag.BoolVar(&f.grabInput, "grab-input", false, "grab input devices exclusively (on the box; never on a desktop)")
 	flag.StringVar(&f.timezone, "timezone", "", "household time zone for the overnight window, e.g. Europe/Berlin (default: $TZ, else UTC)")
+	flag.StringVar(&f.wifi, "wifi", "", `Wi-Fi station interface: "" = no Wi-Fi (desktop), "auto" = the first one the kernel has (the Pi image), or a name such as wlan0`)
+	flag.StringVar(&f.wifiResolvConf, "wifi-resolv-conf", "/tmp/resolv.conf", "where the Wi-Fi DHCP lease's DNS servers are written (gokrazy's /etc/resolv.conf points there); empty = nowhere")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile (pprof) to this file until the daemon stops (the benchmark profiles a box with it)")
 	memLimit := flag.Int64("memory-limit", 100<<20, "soft memory limit in bytes for the Go runtime (GOMEMLIMIT in the environment wins): the daemon shares a 1 GiB Pi with the UI; seeding 100 torrents peaked at 159 MiB without it, 103 MiB with 100 MiB")
 	flag.Parse()
@@ -128,7 +136,7 @@ func main() {
 }
 
 func run(ctx context.Context, f flags, log *slog.Logger) error {
-	applyBootConfig(&f, log)
+	seed, fresh := applyBootConfig(&f, log)
 	if f.channel == "" {
 		return fmt.Errorf("%w: no -channel given; set the channel base URL", errConfig)
 	}
@@ -171,7 +179,7 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 	}
 	d, err := box.StartDaemon(ctx, box.DaemonConfig{
 		DataDir: f.data, ChannelURL: f.channel, PublicKey: pub, Listener: ln, Refresh: f.refresh, Policy: f.policyEvery, Log: log, Remote: rc,
-		Location: loc, Version: version, Hostname: host,
+		Location: loc, Version: version, Hostname: host, Wifi: wifiConfig(f, host, seed, fresh, log), WatchNetwork: true,
 		Swarm: swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers, UTP: f.utp, Push: f.push},
 	})
 	if err != nil {
@@ -183,6 +191,26 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 	cctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return d.Close(cctx)
+}
+
+// wifiConfig is the daemon's Wi-Fi client as the flags ask for it (nil
+// when -wifi is empty).
+func wifiConfig(f flags, host string, seed *wifi.Network, fresh bool, log *slog.Logger) *box.WifiConfig {
+	if f.wifi == "" {
+		if seed != nil {
+			log.Warn("atomicbox.txt names a Wi-Fi network but -wifi is off", "ssid", seed.SSID)
+		}
+		return nil
+	}
+	name := f.wifi
+	if name == "auto" {
+		name = ""
+	}
+	return &box.WifiConfig{
+		Open: func(ctx context.Context) (wifi.Radio, error) { return wifi.OpenNL80211(name, log) },
+		DHCP: &dhcp4.Client{Log: log, Hostname: host, ResolvConf: f.wifiResolvConf},
+		Seed: seed, SeedOverride: fresh,
+	}
 }
 
 // stopProfileBeforeExit is set while a CPU profile is written: os.Exit

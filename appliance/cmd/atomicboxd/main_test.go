@@ -131,3 +131,29 @@ func writeFile(t *testing.T, name, s string) {
 		t.Fatal(err)
 	}
 }
+
+// TestBootConfigWifiSeed: atomicbox.txt's wifi_ssid and wifi_psk become
+// the Wi-Fi client's seed, marked fresh on the boot that imports the file
+// (so they replace a network stored through the API) and not afterwards.
+func TestBootConfigWifiSeed(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	boot, data := t.TempDir(), t.TempDir()
+	file := "wifi_ssid=Home Net\nwifi_psk=correct horse\n"
+	if err := os.WriteFile(filepath.Join(boot, "atomicbox.txt"), []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	seed, fresh := applyBootConfig(&flags{data: data, bootConfig: boot}, log)
+	if seed == nil || seed.SSID != "Home Net" || seed.Passphrase != "correct horse" || !fresh {
+		t.Errorf("import: seed %+v fresh %v, want Home Net, fresh", seed, fresh)
+	}
+	seed, fresh = applyBootConfig(&flags{data: data, bootConfig: boot}, log)
+	if seed == nil || seed.SSID != "Home Net" || fresh {
+		t.Errorf("next boot: seed %+v fresh %v, want Home Net from the stored copy, not fresh", seed, fresh)
+	}
+	if w := wifiConfig(flags{wifi: "auto"}, "tv", seed, fresh, log); w == nil || w.Seed != seed || w.Open == nil || w.DHCP == nil {
+		t.Errorf("wifiConfig with -wifi=auto: %+v", w)
+	}
+	if w := wifiConfig(flags{}, "tv", seed, fresh, log); w != nil {
+		t.Errorf("wifiConfig without -wifi: %+v, want nil", w)
+	}
+}

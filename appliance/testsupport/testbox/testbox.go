@@ -188,6 +188,7 @@ type DaemonOptions struct {
 	Now          func() time.Time
 	Log          *slog.Logger    // nil = test log at Info
 	Remote       *remotes.Config // remote inputs (fake CEC/IR devices in tests); nil = none
+	Wifi         *box.WifiConfig // the Wi-Fi client (a fake radio in tests); nil = none
 }
 
 // Daemon is a running in-process box.
@@ -225,7 +226,7 @@ func StartDaemon(t testing.TB, ch *Channel, o DaemonOptions) *Daemon {
 	defer cancel()
 	bd, err := box.StartDaemon(ctx, box.DaemonConfig{
 		DataDir: o.DataDir, ChannelURL: ch.URL, PublicKey: ch.PublicKey, Listener: ln,
-		Refresh: o.Refresh, Heartbeat: o.Heartbeat, Now: o.Now, Log: o.Log, Remote: o.Remote,
+		Refresh: o.Refresh, Heartbeat: o.Heartbeat, Now: o.Now, Log: o.Log, Remote: o.Remote, Wifi: o.Wifi,
 		Swarm: swarm.Config{ListenHost: "127.0.0.1", Peers: o.Peers, DisableDHT: true, DisableTrackers: true},
 	})
 	if err != nil {

@@ -1,0 +1,713 @@
+package wifi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mdlayher/genetlink"
+	"github.com/mdlayher/netlink"
+	"github.com/mdlayher/packet"
+	mwifi "github.com/mdlayher/wifi"
+	"golang.org/x/sys/unix"
+)
+
+const ethPAE = 0x888e // EAPOL's EtherType
+
+// NL80211 is a Radio on one station interface through the kernel's nl80211
+// (any cfg80211 driver). WPA2-Personal runs the 4-way handshake in Go over
+// an AF_PACKET socket and installs the keys with NL80211_CMD_NEW_KEY, unless
+// the driver advertises NL80211_EXT_FEATURE_4WAY_HANDSHAKE_STA_PSK (as
+// brcmfmac does), in which case the PMK is handed to the firmware.
+// Safe for concurrent use; one Join at a time.
+type NL80211 struct {
+	log    *slog.Logger
+	ifi    *net.Interface
+	wc     *mwifi.Client
+	wifi   *mwifi.Interface
+	c      *genetlink.Conn // requests
+	ev     *genetlink.Conn // the "mlme" multicast group
+	family genetlink.Family
+
+	offload bool // the driver does the 4-way handshake itself
+
+	events chan genetlink.Message // mlme events for our interface
+
+	mu       sync.Mutex
+	linkStop context.CancelFunc // stops the current link's watcher
+	bssid    net.HardwareAddr
+}
+
+// OpenNL80211 opens the station interface named ifname, or the first
+// station interface when ifname is empty. It returns ErrNoRadio when there
+// is none. Close releases it.
+func OpenNL80211(ifname string, log *slog.Logger) (*NL80211, error) {
+	wc, err := mwifi.New()
+	if err != nil {
+		return nil, fmt.Errorf("nl80211: %w: %w", ErrNoRadio, err)
+	}
+	ifis, err := wc.Interfaces()
+	if err != nil {
+		wc.Close()
+		return nil, fmt.Errorf("nl80211 interfaces: %w", err)
+	}
+	var w *mwifi.Interface
+	for _, i := range ifis {
+		if i.Type == mwifi.InterfaceTypeStation && i.Name != "" && (ifname == "" || i.Name == ifname) {
+			w = i
+			break
+		}
+	}
+	if w == nil {
+		wc.Close()
+		return nil, ErrNoRadio
+	}
+	r := &NL80211{log: log, wc: wc, wifi: w, events: make(chan genetlink.Message, 32)}
+	if r.ifi, err = net.InterfaceByIndex(w.Index); err != nil {
+		wc.Close()
+		return nil, err
+	}
+	if err := r.open(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	go r.readEvents()
+	return r, nil
+}
+
+func (r *NL80211) open() error {
+	var err error
+	if r.c, err = genetlink.Dial(nil); err != nil {
+		return err
+	}
+	if r.family, err = r.c.GetFamily(unix.NL80211_GENL_NAME); err != nil {
+		return err
+	}
+	if r.ev, err = genetlink.Dial(nil); err != nil {
+		return err
+	}
+	for _, g := range r.family.Groups {
+		if g.Name == unix.NL80211_MULTICAST_GROUP_MLME {
+			if err := r.ev.JoinGroup(g.ID); err != nil {
+				return fmt.Errorf("join nl80211 mlme group: %w", err)
+			}
+		}
+	}
+	if r.offload, err = r.extFeature(unix.NL80211_EXT_FEATURE_4WAY_HANDSHAKE_STA_PSK); err != nil {
+		return fmt.Errorf("nl80211 wiphy features: %w", err)
+	}
+	if err := linkUp(r.ifi.Index); err != nil {
+		return fmt.Errorf("bring %s up: %w", r.ifi.Name, err)
+	}
+	r.log.Info("wifi radio", "interface", r.ifi.Name, "phy", r.wifi.PHY, "handshake_offload", r.offload)
+	return nil
+}
+
+// Interface is the network interface's name ("wlan0").
+func (r *NL80211) Interface() string { return r.ifi.Name }
+
+// Close releases the netlink sockets.
+func (r *NL80211) Close() error {
+	r.mu.Lock()
+	if r.linkStop != nil {
+		r.linkStop()
+	}
+	r.mu.Unlock()
+	if r.ev != nil {
+		r.ev.Close()
+	}
+	if r.c != nil {
+		r.c.Close()
+	}
+	return r.wc.Close()
+}
+
+func (r *NL80211) readEvents() {
+	for {
+		msgs, _, err := r.ev.Receive()
+		if err != nil {
+			close(r.events)
+			return
+		}
+		for _, m := range msgs {
+			if ifindex(m.Data) != r.ifi.Index {
+				continue
+			}
+			select {
+			case r.events <- m:
+			default:
+				r.log.Warn("wifi: nl80211 event dropped", "cmd", m.Header.Command)
+			}
+		}
+	}
+}
+
+func ifindex(data []byte) int {
+	ad, err := netlink.NewAttributeDecoder(data)
+	if err != nil {
+		return -1
+	}
+	for ad.Next() {
+		if ad.Type() == unix.NL80211_ATTR_IFINDEX {
+			return int(ad.Uint32())
+		}
+	}
+	return -1
+}
+
+func (r *NL80211) execute(cmd uint8, flags netlink.HeaderFlags, enc func(ae *netlink.AttributeEncoder)) ([]genetlink.Message, error) {
+	ae := netlink.NewAttributeEncoder()
+	ae.Uint32(unix.NL80211_ATTR_IFINDEX, uint32(r.ifi.Index))
+	if enc != nil {
+		enc(ae)
+	}
+	b, err := ae.Encode()
+	if err != nil {
+		return nil, err
+	}
+	return r.c.Execute(genetlink.Message{Header: genetlink.Header{Command: cmd, Version: r.family.Version}, Data: b},
+		r.family.ID, netlink.Request|flags)
+}
+
+func (r *NL80211) extFeature(f int) (bool, error) {
+	ae := netlink.NewAttributeEncoder()
+	ae.Uint32(unix.NL80211_ATTR_WIPHY, uint32(r.wifi.PHY))
+	ae.Flag(unix.NL80211_ATTR_SPLIT_WIPHY_DUMP, true)
+	b, err := ae.Encode()
+	if err != nil {
+		return false, err
+	}
+	msgs, err := r.c.Execute(genetlink.Message{Header: genetlink.Header{Command: unix.NL80211_CMD_GET_WIPHY, Version: r.family.Version}, Data: b},
+		r.family.ID, netlink.Request|netlink.Dump)
+	if err != nil {
+		return false, err
+	}
+	for _, m := range msgs {
+		ad, err := netlink.NewAttributeDecoder(m.Data)
+		if err != nil {
+			return false, err
+		}
+		for ad.Next() {
+			if ad.Type() == unix.NL80211_ATTR_EXT_FEATURES {
+				fs := ad.Bytes()
+				return f/8 < len(fs) && fs[f/8]&(1<<(f%8)) != 0, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// Scan asks the radio for a fresh scan (blocking until the results are in
+// or ctx ends) and returns every BSS it saw. A busy radio is retried.
+func (r *NL80211) Scan(ctx context.Context) ([]BSS, error) {
+	for {
+		err := r.triggerScan(ctx)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, unix.EBUSY) {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	msgs, err := r.execute(unix.NL80211_CMD_GET_SCAN, netlink.Dump, nil)
+	if err != nil {
+		return nil, fmt.Errorf("scan results: %w", err)
+	}
+	var out []BSS
+	for _, m := range msgs {
+		if b, ok := parseScanMessage(m.Data); ok {
+			out = append(out, b)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].SignalDBm > out[j].SignalDBm })
+	return out, nil
+}
+
+// triggerScan asks for an active scan of every channel (wildcard SSID)
+// that first flushes the kernel's cached results, so that an access point
+// that went away and came back is seen at once rather than when its old
+// entry expires (30 s: measured in the QEMU test), and waits for the
+// results or ctx.
+func (r *NL80211) triggerScan(ctx context.Context) error {
+	c, err := genetlink.Dial(nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	for _, g := range r.family.Groups {
+		if g.Name == unix.NL80211_MULTICAST_GROUP_SCAN {
+			if err := c.JoinGroup(g.ID); err != nil {
+				return fmt.Errorf("join nl80211 scan group: %w", err)
+			}
+		}
+	}
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	ae := netlink.NewAttributeEncoder()
+	ae.Uint32(unix.NL80211_ATTR_IFINDEX, uint32(r.ifi.Index))
+	ae.Nested(unix.NL80211_ATTR_SCAN_SSIDS, func(nae *netlink.AttributeEncoder) error {
+		nae.Bytes(1, []byte{}) // one wildcard SSID
+		return nil
+	})
+	ae.Uint32(unix.NL80211_ATTR_SCAN_FLAGS, unix.NL80211_SCAN_FLAG_FLUSH)
+	b, err := ae.Encode()
+	if err != nil {
+		return err
+	}
+	if _, err := c.Send(genetlink.Message{Header: genetlink.Header{Command: unix.NL80211_CMD_TRIGGER_SCAN, Version: r.family.Version}, Data: b},
+		r.family.ID, netlink.Request|netlink.Acknowledge); err != nil {
+		return err
+	}
+	for {
+		msgs, _, err := c.Receive() // the acknowledgement (or its error), then events
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		}
+		for _, m := range msgs {
+			if ifindex(m.Data) != r.ifi.Index {
+				continue
+			}
+			switch m.Header.Command {
+			case unix.NL80211_CMD_NEW_SCAN_RESULTS:
+				return nil
+			case unix.NL80211_CMD_SCAN_ABORTED:
+				return fmt.Errorf("%w: scan aborted", ErrRadio)
+			}
+		}
+	}
+}
+
+// parseScanMessage decodes one NL80211_CMD_NEW_SCAN_RESULTS message.
+func parseScanMessage(data []byte) (BSS, bool) {
+	var b BSS
+	ad, err := netlink.NewAttributeDecoder(data)
+	if err != nil {
+		return b, false
+	}
+	found := false
+	for ad.Next() {
+		if ad.Type() != unix.NL80211_ATTR_BSS {
+			continue
+		}
+		ad.Nested(func(nad *netlink.AttributeDecoder) error {
+			for nad.Next() {
+				switch nad.Type() {
+				case unix.NL80211_BSS_BSSID:
+					b.BSSID = net.HardwareAddr(append([]byte(nil), nad.Bytes()...))
+				case unix.NL80211_BSS_FREQUENCY:
+					b.FreqMHz = int(nad.Uint32())
+				case unix.NL80211_BSS_SIGNAL_MBM:
+					b.SignalDBm = int(int32(nad.Uint32())) / 100
+				case unix.NL80211_BSS_CAPABILITY:
+					b.Privacy = nad.Uint16()&0x10 != 0
+				case unix.NL80211_BSS_INFORMATION_ELEMENTS:
+					b.SSID, b.RSN = ParseIEs(nad.Bytes())
+				}
+			}
+			return nil
+		})
+		found = len(b.BSSID) == 6
+	}
+	return b, found && err == nil
+}
+
+// Join associates with bss and, for WPA2-Personal, runs or offloads the
+// 4-way handshake. It returns once the port is open, with a channel closed
+// when the link is lost.
+func (r *NL80211) Join(ctx context.Context, n Network, bss BSS) (<-chan struct{}, error) {
+	r.stopLink()
+	r.drainEvents()
+	psk := n.Passphrase != ""
+	var (
+		pmk []byte
+		eap *eapolSocket
+		sup *Supplicant
+		rsn = RSN{Group: CipherCCMP, Pairwise: []uint32{CipherCCMP}, AKMs: []uint32{AKMPSK}}.Marshal()
+		sec = Security(bss.RSN, bss.Privacy)
+		err error
+	)
+	switch {
+	case psk && (sec == "wpa2" || sec == "wpa2/wpa3"):
+		if ap, err := ParseRSN(bss.RSN); err == nil {
+			rsn = RSN{Group: ap.Group, Pairwise: []uint32{CipherCCMP}, AKMs: []uint32{AKMPSK}}.Marshal()
+			if ap.Group != CipherCCMP || !has(ap.Pairwise, CipherCCMP) {
+				return nil, fmt.Errorf("%w: %s offers no CCMP", ErrUnsupported, n.SSID)
+			}
+		}
+	case !psk && sec == "open":
+	default:
+		return nil, fmt.Errorf("%w: %s is %s", ErrUnsupported, n.SSID, sec)
+	}
+	if psk {
+		if pmk, err = PMK(n.SSID, n.Passphrase); err != nil {
+			return nil, err
+		}
+		if !r.offload {
+			// Listen before associating: message 1 follows at once.
+			if eap, err = listenEAPOL(r.ifi); err != nil {
+				return nil, err
+			}
+			defer func() {
+				if eap != nil {
+					eap.Close()
+				}
+			}()
+		}
+	}
+	_, err = r.execute(unix.NL80211_CMD_CONNECT, netlink.Acknowledge, func(ae *netlink.AttributeEncoder) {
+		ae.Bytes(unix.NL80211_ATTR_SSID, []byte(n.SSID))
+		ae.Bytes(unix.NL80211_ATTR_MAC, bss.BSSID)
+		ae.Uint32(unix.NL80211_ATTR_WIPHY_FREQ, uint32(bss.FreqMHz))
+		ae.Uint32(unix.NL80211_ATTR_AUTH_TYPE, unix.NL80211_AUTHTYPE_OPEN_SYSTEM)
+		if psk {
+			ae.Bytes(unix.NL80211_ATTR_IE, rsn)
+			ae.Flag(unix.NL80211_ATTR_PRIVACY, true)
+			ae.Uint32(unix.NL80211_ATTR_WPA_VERSIONS, unix.NL80211_WPA_VERSION_2)
+			ae.Uint32(unix.NL80211_ATTR_CIPHER_SUITES_PAIRWISE, CipherCCMP)
+			ae.Uint32(unix.NL80211_ATTR_CIPHER_SUITE_GROUP, CipherCCMP)
+			ae.Uint32(unix.NL80211_ATTR_AKM_SUITES, AKMPSK)
+			ae.Flag(unix.NL80211_ATTR_CONTROL_PORT, true)
+			if r.offload {
+				ae.Flag(unix.NL80211_ATTR_WANT_1X_4WAY_HS, true)
+				ae.Bytes(unix.NL80211_ATTR_PMK, pmk)
+			}
+		}
+	})
+	if err != nil {
+		if errors.Is(err, unix.EALREADY) {
+			r.Leave(ctx)
+		}
+		return nil, fmt.Errorf("%w: connect: %w", ErrRadio, err)
+	}
+	fail := func(err error) (<-chan struct{}, error) {
+		r.disconnect()
+		return nil, err
+	}
+	// Association.
+	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for connected := false; !connected; {
+		m, err := r.nextEvent(actx)
+		if err != nil {
+			return fail(fmt.Errorf("%w: no association with %s: %w", ErrNotFound, n.SSID, err))
+		}
+		switch m.Header.Command {
+		case unix.NL80211_CMD_CONNECT:
+			status, timedOut := connectStatus(m.Data)
+			if timedOut {
+				return fail(fmt.Errorf("%w: %s did not answer", ErrNotFound, n.SSID))
+			}
+			if status != 0 {
+				return fail(fmt.Errorf("%w: %s refused the association (status %d)", ErrRadio, n.SSID, status))
+			}
+			connected = true
+		case unix.NL80211_CMD_DISCONNECT:
+			return fail(fmt.Errorf("%w: %s disconnected during association", ErrNotFound, n.SSID))
+		}
+	}
+	if psk {
+		hctx, cancel := context.WithTimeout(ctx, 12*time.Second)
+		defer cancel()
+		if r.offload {
+			if err := r.waitAuthorized(hctx); err != nil {
+				return fail(err)
+			}
+		} else if sup, err = r.handshake(hctx, pmk, bss.BSSID, rsn, bss.RSN, eap); err != nil {
+			return fail(err)
+		}
+	}
+	lctx, stop := context.WithCancel(context.Background())
+	lost := make(chan struct{})
+	r.mu.Lock()
+	r.linkStop, r.bssid = stop, bss.BSSID
+	r.mu.Unlock()
+	go r.watchLink(lctx, stop, lost)
+	if sup != nil {
+		// The socket now serves group rekeys until the link ends.
+		go func(eap *eapolSocket) {
+			defer eap.Close()
+			err := sup.GroupRekey(lctx, eap, func(g GTK, rsc [6]byte) error {
+				return r.newKey(nil, g.ID, g.Key, rsc[:])
+			})
+			if lctx.Err() == nil {
+				r.log.Warn("wifi: group rekeying stopped", "err", err)
+			}
+		}(eap)
+		eap = nil
+	}
+	return lost, nil
+}
+
+// handshake runs the 4-way handshake while watching for the access point
+// dropping us (a wrong passphrase ends in a deauthentication), installs the
+// keys and opens the port; group rekeys are served until the link goes.
+func (r *NL80211) handshake(ctx context.Context, pmk, aa, rsn, apRSN []byte, eap *eapolSocket) (*Supplicant, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	dropped := make(chan struct{})
+	stopWatch := make(chan struct{})
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		for {
+			m, err := r.nextEventOr(ctx, stopWatch)
+			if err != nil {
+				return
+			}
+			if m.Header.Command == unix.NL80211_CMD_DISCONNECT {
+				close(dropped)
+				cancel()
+				return
+			}
+		}
+	}()
+	s := &Supplicant{PMK: pmk, AA: aa, SPA: r.ifi.HardwareAddr, RSN: rsn, APRSN: apRSN, Rand: rand.Reader}
+	keys, err := s.Handshake(ctx, eap)
+	close(stopWatch)
+	<-watchDone
+	if err == nil {
+		select {
+		case <-dropped: // dropped right after message 4
+			return nil, fmt.Errorf("%w: dropped after the handshake", ErrNotFound)
+		default:
+		}
+	}
+	if err != nil {
+		select {
+		case <-dropped:
+			if errors.Is(err, ErrWrongPassphrase) || errors.Is(err, context.Canceled) {
+				return nil, ErrWrongPassphrase
+			}
+		default:
+		}
+		return nil, err
+	}
+	if err := r.newKey(aa, 0, keys.PTK.TK[:], nil); err != nil {
+		return nil, fmt.Errorf("%w: install pairwise key: %w", ErrRadio, err)
+	}
+	if err := r.newKey(nil, keys.GTK.ID, keys.GTK.Key, keys.GTKRSC[:]); err != nil {
+		return nil, fmt.Errorf("%w: install group key: %w", ErrRadio, err)
+	}
+	if err := r.authorize(aa); err != nil {
+		return nil, fmt.Errorf("%w: open the port: %w", ErrRadio, err)
+	}
+	return s, nil
+}
+
+func (r *NL80211) newKey(mac []byte, idx int, key, seq []byte) error {
+	_, err := r.execute(unix.NL80211_CMD_NEW_KEY, netlink.Acknowledge, func(ae *netlink.AttributeEncoder) {
+		ae.Bytes(unix.NL80211_ATTR_KEY_DATA, key)
+		ae.Uint8(unix.NL80211_ATTR_KEY_IDX, uint8(idx))
+		ae.Uint32(unix.NL80211_ATTR_KEY_CIPHER, CipherCCMP)
+		if mac != nil {
+			ae.Bytes(unix.NL80211_ATTR_MAC, mac)
+			ae.Uint32(unix.NL80211_ATTR_KEY_TYPE, unix.NL80211_KEYTYPE_PAIRWISE)
+		} else {
+			ae.Uint32(unix.NL80211_ATTR_KEY_TYPE, unix.NL80211_KEYTYPE_GROUP)
+		}
+		if seq != nil {
+			ae.Bytes(unix.NL80211_ATTR_KEY_SEQ, seq)
+		}
+	})
+	return err
+}
+
+func (r *NL80211) authorize(mac []byte) error {
+	_, err := r.execute(unix.NL80211_CMD_SET_STATION, netlink.Acknowledge, func(ae *netlink.AttributeEncoder) {
+		ae.Bytes(unix.NL80211_ATTR_MAC, mac)
+		var upd [8]byte // struct nl80211_sta_flag_update {mask, set}
+		binary.NativeEndian.PutUint32(upd[0:], 1<<unix.NL80211_STA_FLAG_AUTHORIZED)
+		binary.NativeEndian.PutUint32(upd[4:], 1<<unix.NL80211_STA_FLAG_AUTHORIZED)
+		ae.Bytes(unix.NL80211_ATTR_STA_FLAGS2, upd[:])
+	})
+	return err
+}
+
+func (r *NL80211) waitAuthorized(ctx context.Context) error {
+	for {
+		m, err := r.nextEvent(ctx)
+		if err != nil {
+			return ErrWrongPassphrase // the firmware's handshake never finished
+		}
+		switch m.Header.Command {
+		case unix.NL80211_CMD_PORT_AUTHORIZED:
+			return nil
+		case unix.NL80211_CMD_DISCONNECT:
+			return ErrWrongPassphrase
+		}
+	}
+}
+
+func (r *NL80211) watchLink(ctx context.Context, stop context.CancelFunc, lost chan struct{}) {
+	defer close(lost)
+	defer stop()
+	for {
+		m, err := r.nextEvent(ctx)
+		if err != nil {
+			return
+		}
+		if m.Header.Command == unix.NL80211_CMD_DISCONNECT {
+			r.log.Info("wifi: disconnected", "reason", reasonCode(m.Data))
+			return
+		}
+	}
+}
+
+func (r *NL80211) stopLink() {
+	r.mu.Lock()
+	if r.linkStop != nil {
+		r.linkStop()
+		r.linkStop = nil
+	}
+	r.mu.Unlock()
+}
+
+// Leave disconnects (if connected) and stops watching the link.
+func (r *NL80211) Leave(ctx context.Context) error {
+	r.stopLink()
+	return r.disconnect()
+}
+
+func (r *NL80211) disconnect() error {
+	_, err := r.execute(unix.NL80211_CMD_DISCONNECT, netlink.Acknowledge, nil)
+	if errors.Is(err, unix.ENOTCONN) {
+		return nil
+	}
+	return err
+}
+
+// Signal is the signal strength of the access point we are joined to.
+func (r *NL80211) Signal(ctx context.Context) (int, bool) {
+	st, err := r.wc.StationInfo(r.wifi)
+	if err != nil || len(st) == 0 {
+		return 0, false
+	}
+	return st[0].Signal, true
+}
+
+func (r *NL80211) drainEvents() {
+	for {
+		select {
+		case <-r.events:
+		default:
+			return
+		}
+	}
+}
+
+func (r *NL80211) nextEvent(ctx context.Context) (genetlink.Message, error) {
+	return r.nextEventOr(ctx, nil)
+}
+
+func (r *NL80211) nextEventOr(ctx context.Context, stop <-chan struct{}) (genetlink.Message, error) {
+	select {
+	case m, ok := <-r.events:
+		if !ok {
+			return m, ErrRadio
+		}
+		return m, nil
+	case <-ctx.Done():
+		return genetlink.Message{}, ctx.Err()
+	case <-stop:
+		return genetlink.Message{}, context.Canceled
+	}
+}
+
+func connectStatus(data []byte) (status int, timedOut bool) {
+	ad, err := netlink.NewAttributeDecoder(data)
+	if err != nil {
+		return -1, false
+	}
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.NL80211_ATTR_STATUS_CODE:
+			status = int(ad.Uint16())
+		case unix.NL80211_ATTR_TIMED_OUT:
+			timedOut = true
+		}
+	}
+	return status, timedOut
+}
+
+func reasonCode(data []byte) int {
+	ad, err := netlink.NewAttributeDecoder(data)
+	if err != nil {
+		return -1
+	}
+	for ad.Next() {
+		if ad.Type() == unix.NL80211_ATTR_REASON_CODE {
+			return int(ad.Uint16())
+		}
+	}
+	return 0
+}
+
+// eapolSocket is an EAPOLConn on an AF_PACKET datagram socket.
+type eapolSocket struct{ c *packet.Conn }
+
+func listenEAPOL(ifi *net.Interface) (*eapolSocket, error) {
+	c, err := packet.Listen(ifi, packet.Datagram, ethPAE, nil)
+	if err != nil {
+		return nil, fmt.Errorf("EAPOL socket on %s: %w", ifi.Name, err)
+	}
+	return &eapolSocket{c}, nil
+}
+
+func (e *eapolSocket) Close() error { return e.c.Close() }
+
+func (e *eapolSocket) ReadFrame(ctx context.Context) (net.HardwareAddr, []byte, error) {
+	stop := context.AfterFunc(ctx, func() { e.c.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
+	buf := make([]byte, 2048)
+	n, addr, err := e.c.ReadFrom(buf)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		return nil, nil, err
+	}
+	pa, _ := addr.(*packet.Addr)
+	if pa == nil {
+		return nil, nil, errors.New("EAPOL frame without a source address")
+	}
+	return pa.HardwareAddr, buf[:n], nil
+}
+
+func (e *eapolSocket) WriteFrame(ctx context.Context, to net.HardwareAddr, b []byte) error {
+	_, err := e.c.WriteTo(b, &packet.Addr{HardwareAddr: to})
+	return err
+}
+
+// linkUp sets IFF_UP on the interface (RTM_NEWLINK).
+func linkUp(index int) error {
+	c, err := netlink.Dial(unix.NETLINK_ROUTE, nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	var ifi [unix.SizeofIfInfomsg]byte
+	binary.NativeEndian.PutUint32(ifi[4:], uint32(index))
+	binary.NativeEndian.PutUint32(ifi[8:], unix.IFF_UP)
+	binary.NativeEndian.PutUint32(ifi[12:], unix.IFF_UP)
+	_, err = c.Execute(netlink.Message{Header: netlink.Header{Type: unix.RTM_NEWLINK, Flags: netlink.Request | netlink.Acknowledge}, Data: ifi[:]})
+	if errors.Is(err, syscall.ERFKILL) {
+		return fmt.Errorf("%w: blocked by rfkill", ErrRadio)
+	}
+	return err
+}

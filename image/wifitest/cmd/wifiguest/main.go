@@ -1,0 +1,409 @@
+// Command wifiguest is the /init of the Wi-Fi boot test's initramfs
+// (scripts/wifi-test.sh): in a QEMU guest running Debian's kernel with
+// mac80211_hwsim (two radios), it moves the first radio into a network
+// namespace of its own where hostapd (WPA2-PSK), dnsmasq (DHCP) and an HTTP
+// server act as the household's router, and drives atomicbox's Wi-Fi
+// Manager on the second radio: scan, a wrong passphrase, the right one,
+// DHCP, HTTP over the link, the access point stopped and started again.
+// It prints one line "wifitest: key=value ..." and powers the guest off.
+// Reads /modules.load (module paths in load order) and /etc/wifitest/.
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"github.com/atomicnetwork/atomicbox/appliance/dhcp4"
+	"github.com/atomicnetwork/atomicbox/appliance/wifi"
+	"github.com/mdlayher/genetlink"
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+const (
+	ssid       = "atomicbox-test"
+	passphrase = "correct horse battery"
+	apAddr     = "192.168.77.1"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "ap" {
+		if err := ap(); err != nil {
+			fmt.Println("wifiguest ap:", err)
+		}
+		return
+	}
+	res := map[string]string{}
+	order := []string{}
+	put := func(k, v string) {
+		if _, ok := res[k]; !ok {
+			order = append(order, k)
+		}
+		res[k] = v
+	}
+	start := time.Now()
+	err := run(put)
+	if err != nil {
+		fmt.Println("wifiguest:", err)
+		put("error", strings.ReplaceAll(err.Error(), " ", "_"))
+	}
+	put("ok", map[bool]string{true: "1", false: "0"}[err == nil])
+	put("seconds", fmt.Sprintf("%.1f", time.Since(start).Seconds()))
+	var b strings.Builder
+	b.WriteString("wifitest:")
+	for _, k := range order {
+		b.WriteString(" " + k + "=" + res[k])
+	}
+	fmt.Println(b.String())
+	syscall.Sync()
+	unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
+}
+
+func setup() error {
+	for _, m := range []struct{ src, dst, fs string }{
+		{"proc", "/proc", "proc"}, {"sysfs", "/sys", "sysfs"}, {"devtmpfs", "/dev", "devtmpfs"},
+		{"tmpfs", "/tmp", "tmpfs"}, {"tmpfs", "/run", "tmpfs"},
+	} {
+		os.MkdirAll(m.dst, 0o755)
+		if err := unix.Mount(m.src, m.dst, m.fs, 0, ""); err != nil && err != unix.EBUSY {
+			return fmt.Errorf("mount %s: %w", m.dst, err)
+		}
+	}
+	b, err := os.ReadFile("/modules.load")
+	if err != nil {
+		return err
+	}
+	for _, p := range strings.Fields(string(b)) {
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		params := ""
+		if strings.HasSuffix(p, "/mac80211_hwsim.ko") {
+			params = "radios=2"
+		}
+		err = unix.FinitModule(int(f.Fd()), params, 0)
+		f.Close()
+		if err != nil && err != unix.EEXIST {
+			return fmt.Errorf("load %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+func run(put func(k, v string)) error {
+	if err := setup(); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	wait := func(name string) error {
+		for i := 0; i < 100; i++ {
+			if _, err := net.InterfaceByName(name); err == nil {
+				return nil
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return fmt.Errorf("no interface %s", name)
+	}
+	if err := wait("wlan1"); err != nil {
+		return err
+	}
+
+	// The access point's side in its own network namespace.
+	apCmd := exec.Command("/init", "ap")
+	apCmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET}
+	apCmd.Stdout, apCmd.Stderr = os.Stdout, os.Stdout
+	ctl, err := apCmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	if err := apCmd.Start(); err != nil {
+		return fmt.Errorf("start the access point's side: %w", err)
+	}
+	if err := movePhy("wlan0", apCmd.Process.Pid); err != nil {
+		return fmt.Errorf("move wlan0 into the access point's namespace: %w", err)
+	}
+	io.WriteString(ctl, "start\n")
+
+	radio, err := wifi.OpenNL80211("wlan1", log)
+	if err != nil {
+		return err
+	}
+	defer radio.Close()
+	var mu sync.Mutex
+	changed := sync.NewCond(&mu)
+	m := wifi.New(wifi.Config{
+		Radio: radio, DHCP: &dhcp4.Client{Log: log, Timeout: 30 * time.Second}, Dir: "/tmp", Log: log,
+		MinBackoff: time.Second, MaxBackoff: 4 * time.Second,
+		OnChange: func() { mu.Lock(); changed.Broadcast(); mu.Unlock() },
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go m.Run(ctx)
+	go func() { // wake waiters now and then so that their deadlines count
+		for range time.Tick(500 * time.Millisecond) {
+			mu.Lock()
+			changed.Broadcast()
+			mu.Unlock()
+		}
+	}()
+	until := func(what string, d time.Duration, ok func(api.WifiState) bool) (api.WifiState, error) {
+		end := time.Now().Add(d)
+		mu.Lock()
+		defer mu.Unlock()
+		for {
+			s := m.State()
+			if ok(s) {
+				fmt.Printf("wifiguest: %s after %s: %+v\n", what, time.Since(end.Add(-d)).Round(100*time.Millisecond), s)
+				return s, nil
+			}
+			if time.Now().After(end) {
+				return s, fmt.Errorf("%s: still %s/%s after %v", what, s.State, s.Problem, d)
+			}
+			changed.Wait()
+		}
+	}
+
+	// Scan until hostapd's beacons show up.
+	var found *api.WifiNetwork
+	for i := 0; i < 15 && found == nil; i++ {
+		nets, err := m.Scan(ctx)
+		if err != nil {
+			return fmt.Errorf("scan: %w", err)
+		}
+		for _, n := range nets {
+			if n.SSID == ssid {
+				found = &n
+			}
+		}
+		if found == nil {
+			time.Sleep(time.Second)
+		}
+	}
+	if found == nil {
+		return fmt.Errorf("scan never found %s", ssid)
+	}
+	put("scan", "1")
+	put("security", found.Security)
+
+	m.Join(wifi.Network{SSID: ssid, Passphrase: "not the passphrase"})
+	s, err := until("wrong passphrase", 60*time.Second, func(s api.WifiState) bool { return s.State == api.WifiFailed })
+	put("wrong", s.Problem)
+	if err != nil {
+		return err
+	}
+
+	t0 := time.Now()
+	m.Join(wifi.Network{SSID: ssid, Passphrase: passphrase})
+	s, err = until("join", 60*time.Second, func(s api.WifiState) bool { return s.State == api.WifiJoined })
+	if err != nil {
+		return err
+	}
+	put("join", "1")
+	put("join_s", fmt.Sprintf("%.1f", time.Since(t0).Seconds()))
+	put("address", s.Address)
+	if _, err := os.Stat("/tmp/" + wifi.StoreFile); err != nil {
+		return fmt.Errorf("joined network not stored: %w", err)
+	}
+	put("stored", "1")
+	if err := get(ctx); err != nil {
+		return err
+	}
+	put("http", "1")
+
+	// dnsmasq's shortest lease is 2 minutes: the client renews at T1 (1
+	// minute), which moves the lease's expiry in dnsmasq's lease file.
+	first, err := leaseExpiry()
+	if err != nil {
+		return err
+	}
+	t0 = time.Now()
+	for {
+		e, err := leaseExpiry()
+		if err == nil && e > first {
+			break
+		}
+		if time.Since(t0) > 90*time.Second {
+			return fmt.Errorf("the lease was not renewed within 90 s (expiry %d)", first)
+		}
+		time.Sleep(time.Second)
+	}
+	put("renew", "1")
+	put("renew_s", fmt.Sprintf("%.0f", time.Since(t0).Seconds()))
+	if s := m.State(); s.State != api.WifiJoined {
+		return fmt.Errorf("after the renewal: %+v", s)
+	}
+	if err := get(ctx); err != nil {
+		return fmt.Errorf("after the renewal: %w", err)
+	}
+
+	io.WriteString(ctl, "stop\n")
+	s, err = until("access point gone", 30*time.Second, func(s api.WifiState) bool { return s.State == api.WifiFailed && s.Problem == api.WifiProblemLost })
+	if err != nil {
+		return err
+	}
+	put("lost", s.Problem)
+	time.Sleep(2 * time.Second)
+	t0 = time.Now()
+	io.WriteString(ctl, "start\n")
+	s, err = until("rejoin", 90*time.Second, func(s api.WifiState) bool { return s.State == api.WifiJoined })
+	if err != nil {
+		return err
+	}
+	put("rejoin", "1")
+	put("rejoin_s", fmt.Sprintf("%.1f", time.Since(t0).Seconds()))
+	if err := get(ctx); err != nil {
+		return fmt.Errorf("after the rejoin: %w", err)
+	}
+	put("http2", "1")
+	return nil
+}
+
+// leaseExpiry is the expiry (Unix seconds) of the one lease in dnsmasq's
+// lease file, which the access point's side writes on the shared /tmp.
+func leaseExpiry() (int64, error) {
+	b, err := os.ReadFile("/tmp/leases")
+	if err != nil {
+		return 0, err
+	}
+	var e int64
+	if _, err := fmt.Sscan(string(b), &e); err != nil {
+		return 0, fmt.Errorf("lease file %q: %w", b, err)
+	}
+	return e, nil
+}
+
+func get(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+apAddr+"/", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("HTTP over Wi-Fi: %w", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if strings.TrimSpace(string(b)) != "hello from the access point" {
+		return fmt.Errorf("HTTP over Wi-Fi: got %q", b)
+	}
+	return nil
+}
+
+// movePhy moves the wiphy of interface name into the network namespace
+// of process pid (NL80211_CMD_SET_WIPHY_NETNS, like "iw phy X set netns").
+func movePhy(name string, pid int) error {
+	ifi, err := net.InterfaceByName(name)
+	if err != nil {
+		return err
+	}
+	c, err := genetlink.Dial(nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	fam, err := c.GetFamily(unix.NL80211_GENL_NAME)
+	if err != nil {
+		return err
+	}
+	ae := netlink.NewAttributeEncoder()
+	ae.Uint32(unix.NL80211_ATTR_IFINDEX, uint32(ifi.Index))
+	ae.Uint32(unix.NL80211_ATTR_PID, uint32(pid))
+	b, _ := ae.Encode()
+	_, err = c.Execute(genetlink.Message{Header: genetlink.Header{Command: unix.NL80211_CMD_SET_WIPHY_NETNS, Version: fam.Version}, Data: b},
+		fam.ID, netlink.Request|netlink.Acknowledge)
+	return err
+}
+
+// ap is the router: it waits for "start" on stdin (its radio has arrived),
+// then serves DHCP and HTTP and runs hostapd while told "start" until told
+// "stop".
+func ap() error {
+	in := bufio.NewScanner(os.Stdin)
+	var hostapd *exec.Cmd
+	started := false
+	for in.Scan() {
+		switch in.Text() {
+		case "start":
+			if !started {
+				if err := apUp(); err != nil {
+					return err
+				}
+				started = true
+			}
+			hostapd = exec.Command("/usr/sbin/hostapd", "/etc/wifitest/hostapd.conf")
+			hostapd.Stdout, hostapd.Stderr = os.Stdout, os.Stdout
+			if err := hostapd.Start(); err != nil {
+				return err
+			}
+		case "stop":
+			if hostapd != nil {
+				hostapd.Process.Signal(syscall.SIGTERM)
+				hostapd.Wait()
+				hostapd = nil
+			}
+		}
+	}
+	return nil
+}
+
+func apUp() error {
+	for _, name := range []string{"lo", "wlan0"} {
+		ifi, err := net.InterfaceByName(name)
+		if err != nil {
+			return err
+		}
+		if err := up(ifi.Index); err != nil {
+			return fmt.Errorf("%s up: %w", name, err)
+		}
+		if name == "wlan0" {
+			if err := dhcp4.SetAddress(ifi.Index, net.IPNet{IP: net.ParseIP(apAddr).To4(), Mask: net.CIDRMask(24, 32)}); err != nil {
+				return err
+			}
+		}
+	}
+	dns := exec.Command("/usr/sbin/dnsmasq", "--keep-in-foreground", "--port=0", "--interface=wlan0", "--bind-interfaces",
+		"--dhcp-range=192.168.77.10,192.168.77.50,2m", "--dhcp-option=3,"+apAddr, "--dhcp-leasefile=/tmp/leases",
+		"--user=root", "--group=root", "--pid-file=", "--log-dhcp", "--conf-file=/dev/null")
+	dns.Stdout, dns.Stderr = os.Stdout, os.Stdout
+	if err := dns.Start(); err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", apAddr+":80")
+	if err != nil {
+		return err
+	}
+	go http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello from the access point\n")
+	}))
+	return nil
+}
+
+func up(index int) error {
+	c, err := netlink.Dial(unix.NETLINK_ROUTE, nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	b := make([]byte, unix.SizeofIfInfomsg)
+	nativePut(b[4:], uint32(index))
+	nativePut(b[8:], unix.IFF_UP)
+	nativePut(b[12:], unix.IFF_UP)
+	_, err = c.Execute(netlink.Message{Header: netlink.Header{Type: unix.RTM_NEWLINK, Flags: netlink.Request | netlink.Acknowledge}, Data: b})
+	return err
+}
+
+func nativePut(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24) // amd64 is little-endian
+}

@@ -1,0 +1,49 @@
+package wifitest
+
+import (
+	"strings"
+	"testing"
+)
+
+const passing = "wifitest: scan=1 security=wpa2 wrong=wrong-passphrase join=1 join_s=7.2 address=192.168.77.17/24 stored=1 http=1 renew=1 renew_s=60 lost=lost rejoin=1 rejoin_s=2.5 http2=1 ok=1 seconds=28.6"
+
+func TestCheck(t *testing.T) {
+	for _, tt := range []struct {
+		reason, log string
+		ok          bool
+	}{
+		{"every step worked", "[ 1.0] boot\r\n" + passing + "\r\n", true},
+		{"no line: the guest died", "[ 1.0] Kernel panic\n", false},
+		{"a wrong passphrase was taken for a missing network", strings.Replace(passing, "wrong=wrong-passphrase", "wrong=not-found", 1), false},
+		{"the lease was not renewed", strings.Replace(passing, "renew=1", "renew=0", 1), false},
+		{"no address from DHCP", strings.Replace(passing, "address=192.168.77.17/24", "address=", 1), false},
+		{"the guest gave up", "wifitest: scan=1 error=scan_never_found ok=0", false},
+		{"the last line counts", passing + "\nwifitest: ok=0\n", false},
+	} {
+		res, err := ParseResult(strings.NewReader(tt.log))
+		if err == nil {
+			err = Check(res)
+		}
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: %v, want ok=%v", tt.reason, err, tt.ok)
+		}
+	}
+}
+
+// FuzzParseResult: never panics; every pair it returns has a key.
+func FuzzParseResult(f *testing.F) {
+	f.Add(passing)
+	f.Add("x\nwifitest: a= =b\n")
+	f.Fuzz(func(t *testing.T, log string) {
+		res, err := ParseResult(strings.NewReader(log))
+		if err != nil {
+			return
+		}
+		for k := range res {
+			if k == "" {
+				t.Fatal("empty key")
+			}
+		}
+		Check(res)
+	})
+}
