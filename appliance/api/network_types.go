@@ -88,7 +88,8 @@ const (
 
 // WifiJoin is POST /api/wifi/join. Passphrase is 8..63 characters or 64 hex
 // digits (the same rule as atomicbox.txt's wifi_psk); empty for an open
-// network. The daemon stores it only once the join succeeded.
+// network, or to rejoin the stored network (same SSID) with its stored
+// passphrase. The daemon stores it only once the join succeeded.
 type WifiJoin struct {
 	SSID       string `json:"ssid"`
 	Passphrase string `json:"passphrase,omitempty"`

@@ -148,6 +148,13 @@ func (m *Manager) Seed(n Network, override bool) error {
 // Join asks to join n; it returns at once after checking n (progress is in
 // State). The network is stored only once joined.
 func (m *Manager) Join(n Network) error {
+	// The TV offers "join" on a known network without asking again: an
+	// empty passphrase for the stored network's SSID means its stored one.
+	m.mu.Lock()
+	if n.Passphrase == "" && m.stored != nil && m.stored.SSID == n.SSID {
+		n.Passphrase = m.stored.Passphrase
+	}
+	m.mu.Unlock()
 	if err := CheckNetwork(n); err != nil {
 		return err
 	}

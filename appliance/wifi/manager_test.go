@@ -178,6 +178,33 @@ func TestFailedRequestKeepsStoredNetwork(t *testing.T) {
 	}
 }
 
+// TestRejoinStoredWithoutPassphrase: the TV's network list offers a known
+// network without asking its passphrase again; the join request then
+// carries none, and the stored one is used (for that SSID only).
+func TestRejoinStoredWithoutPassphrase(t *testing.T) {
+	r := fakeradio.New(fakeradio.WPA2("Home", "correct horse", -50), fakeradio.WPA2("Cafe", "espresso!", -70))
+	g := start(t, r, nil, &wifi.Network{SSID: "Home", Passphrase: "correct horse"})
+	g.until("joined Home", is(api.WifiJoined, ""))
+	g.m.Join(wifi.Network{SSID: "Cafe"})
+	g.until("Cafe needs its passphrase", is(api.WifiFailed, api.WifiProblemWrongPassphrase))
+	g.until("back on Home", is(api.WifiJoined, ""))
+	asked := time.Now()
+	if err := g.m.Join(wifi.Network{SSID: "Home"}); err != nil {
+		t.Fatal(err)
+	}
+	// The first outcome of this request: a failure would be followed by
+	// the manager going back to the stored network on its own.
+	s := g.until("the request's outcome", func(s api.WifiState) bool {
+		return s.Since.After(asked) && (s.State == api.WifiJoined || s.State == api.WifiFailed)
+	})
+	if s.State != api.WifiJoined || s.SSID != "Home" {
+		t.Errorf("rejoining the stored network without a passphrase: %+v", s)
+	}
+	if got := g.stored(); got != `{"ssid":"Home","passphrase":"correct horse"}` {
+		t.Errorf("stored %s after the rejoin", got)
+	}
+}
+
 func TestForget(t *testing.T) {
 	r := fakeradio.New(fakeradio.WPA2("Home", "correct horse", -50))
 	g := start(t, r, nil, &wifi.Network{SSID: "Home", Passphrase: "correct horse"})
