@@ -110,9 +110,14 @@ fi
 token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 hash=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
 printf '{"tokens":[{"hash":"%s","created":"%s"}]}\n' "$hash" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$work/pairing.json"
+# The household finished the first-boot pages (language, time zone, phone)
+# once: the TV goes straight home. Those pages have their own screenshot
+# tests (ui/tv TestFirstBootGolden, TestFirstBootByCable).
+printf '{"keepFreePercent":10,"household":{"timeZone":"","language":"en","setUp":true}}\n' >"$work/settings.json"
 debugfs -w -f - "$work/box.img?offset=$perm_offset" >/dev/null 2>&1 <<EOF
 mkdir atomicbox
 write $work/pairing.json atomicbox/pairing.json
+write $work/settings.json atomicbox/settings.json
 EOF
 
 # --- helpers --------------------------------------------------------------------
