@@ -30,7 +30,7 @@ func FuzzNewPairer(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok, _, _, err := p.Pair(code)
+		tok, _, _, err := p.Pair("192.0.2.1", code)
 		if err != nil || !p.Valid(tok) {
 			t.Fatalf("pairing after load: %v", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"net"
 	"path/filepath"
 	"sync"
 	"time"
@@ -17,15 +18,24 @@ import (
 	"github.com/atomicnetwork/atomicbox/appliance/state"
 )
 
-// Pairing rules.
+// Pairing rules. Guessing is bounded per source (an IPv4 address, or an
+// IPv6 /64): after its n-th wrong code a source waits PairRetryDelay x
+// 2^(n-1), at most PairMaxBackoff, and its count only resets when it pairs
+// (or the daemon restarts). A code dies after PairMaxTries wrong codes from
+// all sources, but one source may spend at most PairMaxTriesPerSource of
+// them, so no single host can kill the code someone else is typing. At the
+// maximum rate a source gets about 1,500 guesses a year at a million codes:
+// TestPairingGuessesAreHopeless computes the figure.
 const (
-	PairCodeDigits   = 6
-	PairCodeLifetime = 2 * time.Minute
-	PairMaxTries     = 5           // wrong codes before the code is replaced
-	PairRetryDelay   = time.Second // after a wrong code, further tries are refused this long (bounds guessing to 1/s)
-	PairCookie       = "atomicbox_pair"
-	PairingFile      = "pairing.json" // in the data dir: hashes of the paired tokens
-	maxPairedDevices = 32             // oldest forgotten beyond this
+	PairCodeDigits        = 6
+	PairCodeLifetime      = 2 * time.Minute
+	PairMaxTries          = 6             // wrong codes, all sources, before the code is replaced
+	PairMaxTriesPerSource = 3             // wrong codes one source may try on one code
+	PairRetryDelay        = time.Second   // a source's wait after its first wrong code; doubles with each
+	PairMaxBackoff        = 6 * time.Hour // the longest wait between one source's guesses
+	PairCookie            = "atomicbox_pair"
+	PairingFile           = "pairing.json" // in the data dir: hashes of the paired tokens
+	maxPairedDevices      = 32             // oldest forgotten beyond this
 )
 
 // Pairing errors, as POST /api/pair reports them.
@@ -34,8 +44,19 @@ var (
 	ErrCodeStale = errors.New("the pairing code has expired: ask for a new one")
 	ErrWrongCode = errors.New("wrong pairing code")
 	ErrTooMany   = errors.New("too many wrong codes: a new code is showing on the TV")
-	ErrSlowDown  = errors.New("too fast: wait a second before trying another code")
+	ErrSlowDown  = errors.New("too many wrong codes from this device: wait before trying again")
+	ErrSpent     = errors.New("this device has used its tries on this code: ask for a new code")
 )
+
+// maxPairSources bounds the per-source records (oldest dropped beyond).
+const maxPairSources = 1024
+
+type pairSource struct {
+	misses   int       // wrong codes, across codes, since it last paired
+	onCode   int       // wrong codes on the current code
+	nextTry  time.Time // no tries before this
+	lastMiss time.Time
+}
 
 // Pairer holds the current pairing code and the paired tokens (only their
 // SHA-256 hashes are kept, in PairingFile). Safe for concurrent use.
@@ -47,8 +68,8 @@ type Pairer struct {
 	mu      sync.Mutex
 	code    string
 	expires time.Time
-	wrong   int
-	nextTry time.Time // no tries before this (after a wrong code)
+	wrong   int // wrong codes on the current code, all sources
+	sources map[string]*pairSource
 	tokens  []pairedToken
 }
 
@@ -69,7 +90,7 @@ func NewPairer(dataDir string, now func() time.Time, log *slog.Logger) (*Pairer,
 	if log == nil {
 		log = slog.Default()
 	}
-	p := &Pairer{path: filepath.Join(dataDir, PairingFile), now: now, log: log}
+	p := &Pairer{path: filepath.Join(dataDir, PairingFile), now: now, log: log, sources: map[string]*pairSource{}}
 	var f pairingFile
 	if _, err := state.ReadJSON(p.path, &f, log); err != nil {
 		return nil, fmt.Errorf("pairing: %w", err)
@@ -97,13 +118,65 @@ func (p *Pairer) newCodeLocked() (string, time.Time, error) {
 	p.code = fmt.Sprintf("%0*d", PairCodeDigits, n.Int64())
 	p.expires = p.now().Add(PairCodeLifetime)
 	p.wrong = 0
+	for _, src := range p.sources {
+		src.onCode = 0
+	}
 	return p.code, p.expires, nil
 }
 
-// Pair checks a code. On success it returns a new token (32 random bytes,
-// base64url) and forgets the code. After PairMaxTries wrong codes it makes
-// a new code and returns ErrTooMany with it (for the TV to show).
-func (p *Pairer) Pair(code string) (token string, newCode string, newExpires time.Time, err error) {
+// PairSource names the guesser of a request from its remote address: the
+// IP, or its /64 for IPv6 (one host holds a whole /64).
+func PairSource(remoteAddr string) string {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return host
+	}
+	if ip4 := ip.To4(); ip4 != nil {
+		return ip4.String()
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}
+
+// sourceLocked returns the record of source, making room if needed.
+func (p *Pairer) sourceLocked(source string) *pairSource {
+	if src, ok := p.sources[source]; ok {
+		return src
+	}
+	if len(p.sources) >= maxPairSources {
+		var oldest string
+		var at time.Time
+		for k, v := range p.sources {
+			if oldest == "" || v.lastMiss.Before(at) {
+				oldest, at = k, v.lastMiss
+			}
+		}
+		delete(p.sources, oldest)
+	}
+	src := &pairSource{}
+	p.sources[source] = src
+	return src
+}
+
+// backoff is a source's wait after its n-th wrong code.
+func backoff(n int) time.Duration {
+	d := PairRetryDelay
+	for i := 1; i < n && d < PairMaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, PairMaxBackoff)
+}
+
+// Pair checks a code tried by source (PairSource of the request). On
+// success it returns a new token (32 random bytes, base64url), forgets the
+// code and the source's misses. A source still waiting after a wrong code
+// gets ErrSlowDown (the code is not even compared), one that spent its
+// tries on this code ErrSpent. After PairMaxTries wrong codes in all it
+// makes a new code and returns ErrTooMany with it (for the TV to show).
+func (p *Pairer) Pair(source, code string) (token string, newCode string, newExpires time.Time, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.code == "" {
@@ -114,12 +187,19 @@ func (p *Pairer) Pair(code string) (token string, newCode string, newExpires tim
 		p.code = ""
 		return "", "", time.Time{}, ErrCodeStale
 	}
-	if now.Before(p.nextTry) {
+	src := p.sourceLocked(source)
+	if now.Before(src.nextTry) {
 		return "", "", time.Time{}, ErrSlowDown
+	}
+	if src.onCode >= PairMaxTriesPerSource {
+		return "", "", time.Time{}, ErrSpent
 	}
 	if len(code) != len(p.code) || subtle.ConstantTimeCompare([]byte(code), []byte(p.code)) != 1 {
 		p.wrong++
-		p.nextTry = now.Add(PairRetryDelay)
+		src.misses++
+		src.onCode++
+		src.lastMiss = now
+		src.nextTry = now.Add(backoff(src.misses))
 		if p.wrong >= PairMaxTries {
 			c, exp, err := p.newCodeLocked()
 			if err != nil {
@@ -143,6 +223,7 @@ func (p *Pairer) Pair(code string) (token string, newCode string, newExpires tim
 	}
 	p.tokens = tokens
 	p.code = ""
+	delete(p.sources, source)
 	return token, "", time.Time{}, nil
 }
 

@@ -405,13 +405,13 @@ func (s *Server) pair(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, maxSmallBody, &req) {
 		return
 	}
-	tok, newCode, exp, err := s.cfg.Pairer.Pair(req.Code)
+	tok, newCode, exp, err := s.cfg.Pairer.Pair(PairSource(r.RemoteAddr), req.Code)
 	switch {
 	case errors.Is(err, ErrTooMany):
 		s.showCode(r, newCode, exp)
 		writeError(w, http.StatusForbidden, err.Error())
 		return
-	case errors.Is(err, ErrWrongCode):
+	case errors.Is(err, ErrWrongCode), errors.Is(err, ErrSpent):
 		writeError(w, http.StatusForbidden, err.Error())
 		return
 	case errors.Is(err, ErrSlowDown):

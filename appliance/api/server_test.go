@@ -201,17 +201,44 @@ func TestPairing(t *testing.T) {
 
 	lan(d, "POST", "/api/pair/request", "", nil)
 	code = nextCode()
-	for i := 1; i < api.PairMaxTries; i++ {
+	// One device: each wrong code doubles its wait (its first came before
+	// the code expired, and counts across codes), and during a wait even
+	// the right code is not compared.
+	for i := 1; i <= api.PairMaxTriesPerSource; i++ {
 		if rec := pair(wrong(code)); rec.Code != 403 {
 			t.Fatalf("wrong try %d: %d", i, rec.Code)
 		}
 		if rec := pair(code); rec.Code != 429 {
-			t.Fatalf("a try right after a wrong one: %d, want 429 (guessing is bounded to one try per %v)", rec.Code, api.PairRetryDelay)
+			t.Fatalf("a try right after wrong try %d: %d, want 429", i, rec.Code)
 		}
-		clk.Add(api.PairRetryDelay)
+		wait := api.PairRetryDelay << i
+		clk.Add(wait - time.Millisecond)
+		if rec := pair(code); rec.Code != 429 {
+			t.Fatalf("a try just before the %v wait after wrong try %d ended: %d, want 429", wait, i, rec.Code)
+		}
+		clk.Add(time.Millisecond)
 	}
-	if rec := pair(wrong(code)); rec.Code != 403 || !strings.Contains(errorOf(t, rec.Body.Bytes()), "new code") {
-		t.Errorf("5th wrong try: %d %s, want 403 with a new code", rec.Code, rec.Body)
+	// It spent its tries on this code: even the right one is refused, but
+	// the code lives on for the others.
+	if rec := pair(code); rec.Code != 403 || !strings.Contains(errorOf(t, rec.Body.Bytes()), "new code") {
+		t.Fatalf("right code from a device that spent its tries: %d %s, want 403 asking for a new code", rec.Code, rec.Body)
+	}
+	other := func(code string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/api/pair", strings.NewReader(`{"code":"`+code+`"}`))
+		req.RemoteAddr, req.Host = "192.0.2.11:50001", "box.local:8080"
+		rec := httptest.NewRecorder()
+		d.D.Server.ServeHTTP(rec, req)
+		return rec
+	}
+	// A second device's wrong codes use up the code for everyone.
+	for i := 1; i < api.PairMaxTries-api.PairMaxTriesPerSource; i++ {
+		if rec := other(wrong(code)); rec.Code != 403 {
+			t.Fatalf("second device, wrong try %d: %d", i, rec.Code)
+		}
+		clk.Add(api.PairRetryDelay << (i - 1))
+	}
+	if rec := other(wrong(code)); rec.Code != 403 || !strings.Contains(errorOf(t, rec.Body.Bytes()), "new code") {
+		t.Errorf("%dth wrong try in all: %d %s, want 403 with a new code", api.PairMaxTries, rec.Code, rec.Body)
 	}
 	old := code
 	code = nextCode()
@@ -220,7 +247,7 @@ func TestPairing(t *testing.T) {
 		t.Logf("new code equals the old one")
 	}
 
-	clk.Add(api.PairRetryDelay)
+	clk.Add(api.PairRetryDelay << (api.PairMaxTriesPerSource + 1))
 	rec := pair(code)
 	if rec.Code != 200 {
 		t.Fatalf("right code: %d %s", rec.Code, rec.Body)

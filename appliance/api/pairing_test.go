@@ -1,0 +1,89 @@
+package api_test
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/atomicnetwork/atomicbox/appliance/api"
+)
+
+// TestPairingGuessesAreHopeless plays a patient attacker on the household's
+// network for a simulated year at the fastest rate the pairer allows: it
+// asks for a code whenever none is showing and tries a code it has not
+// tried on that code yet as soon as it may. Its chance of pairing is at
+// most its number of guesses over the million codes; the figure must stay
+// under 0.2% a year. Two devices of the household pair meanwhile, one after
+// mistyping twice: the attacker cannot lock them out.
+func TestPairingGuessesAreHopeless(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p, err := api.NewPairer(t.TempDir(), func() time.Time { return now }, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const attacker = "192.0.2.66"
+	end := now.AddDate(1, 0, 0)
+	guesses, next := 0, 0
+	var showing string
+	for now.Before(end) {
+		code, _, err := p.Request()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code != showing {
+			showing, next = code, 0
+		}
+		guess := fmt.Sprintf("%06d", next)
+		if guess == code { // the attacker does not know it: count it as a miss it would be
+			next++
+			guess = fmt.Sprintf("%06d", next)
+		}
+		_, _, _, err = p.Pair(attacker, guess)
+		switch {
+		case err == nil:
+			t.Fatal("the attacker paired")
+		case errors.Is(err, api.ErrWrongCode), errors.Is(err, api.ErrTooMany):
+			guesses++
+			next++
+		case errors.Is(err, api.ErrSlowDown), errors.Is(err, api.ErrSpent), errors.Is(err, api.ErrCodeStale):
+		default:
+			t.Fatalf("Pair: %v", err)
+		}
+		now = now.Add(time.Second)
+		if guesses > 0 && errors.Is(err, api.ErrSlowDown) {
+			now = now.Add(time.Minute) // nothing to do but wait; keeps the loop short
+		}
+	}
+	chance := float64(guesses) / 1e6
+	t.Logf("a patient attacker got %d guesses in a year: chance of pairing %.4f%% (before: one try a second, 31.5 million guesses)", guesses, 100*chance)
+	if chance > 0.002 {
+		t.Errorf("%d guesses a year: %.3f%% chance, want under 0.2%%", guesses, 100*chance)
+	}
+
+	// Meanwhile the household: a phone that mistypes twice pairs within
+	// seconds, and so does a tablet, whatever the attacker did.
+	for _, dev := range []struct {
+		source string
+		typos  int
+	}{{"192.168.1.30", 2}, {"192.168.1.31", 0}} {
+		code, _, err := p.Request()
+		if err != nil {
+			t.Fatal(err)
+		}
+		typo := "000000"
+		if code == typo {
+			typo = "000001"
+		}
+		for range dev.typos {
+			if _, _, _, err := p.Pair(dev.source, typo); !errors.Is(err, api.ErrWrongCode) {
+				t.Fatalf("%s typo: %v", dev.source, err)
+			}
+			now = now.Add(4 * time.Second)
+		}
+		if _, _, _, err := p.Pair(dev.source, code); err != nil {
+			t.Errorf("%s pairing after %d typos: %v", dev.source, dev.typos, err)
+		}
+	}
+}
