@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -12,7 +13,9 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -73,7 +76,18 @@ type ServerConfig struct {
 	Home Home
 	// Network serves /api/network and the Wi-Fi endpoints; nil = 404.
 	Network Network
-	Log     *slog.Logger
+	// Hostname is the box's name: requests may name it (or name.local) in
+	// their Host header, besides "localhost" and the box's own addresses.
+	Hostname string
+	// InterfaceAddrs lists the box's own addresses (nil: the system's,
+	// net.InterfaceAddrs). Requests whose Host names anything else are
+	// refused, which also stops DNS rebinding, and the pairing screen
+	// shows only these.
+	InterfaceAddrs func() []netip.Addr
+	// Port is the API's port, for the pairing address when a request does
+	// not say which local address it reached (0: 80).
+	Port uint16
+	Log  *slog.Logger
 }
 
 // Body limits, bytes.
@@ -134,11 +148,122 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 var open = map[string]bool{"/remote": true, "/": true, "/api/pair/request": true, "/api/pair": true}
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.ownHost(r.Host) {
+		writeError(w, http.StatusMisdirectedRequest, "this box answers only to its own names and addresses")
+		return
+	}
+	if why := s.crossSite(r); why != "" {
+		writeError(w, http.StatusForbidden, why)
+		return
+	}
 	if !open[r.URL.Path] && !s.trusted(r) {
 		writeError(w, http.StatusUnauthorized, "this device is not paired: open /remote to pair")
 		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// ownHost reports whether a Host header names this box: localhost, its
+// hostname (or hostname.local), a loopback address or one of its interface
+// addresses, with any port.
+func (s *Server) ownHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	switch {
+	case host == "":
+		return false
+	case host == "localhost":
+		return true
+	case s.cfg.Hostname != "" && (host == strings.ToLower(s.cfg.Hostname) || host == strings.ToLower(s.cfg.Hostname)+".local"):
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	if ip.IsLoopback() {
+		return true
+	}
+	return slices.Contains(s.interfaceAddrs(), ip.WithZone(""))
+}
+
+func (s *Server) interfaceAddrs() []netip.Addr {
+	if s.cfg.InterfaceAddrs != nil {
+		return s.cfg.InterfaceAddrs()
+	}
+	return SystemInterfaceAddrs()
+}
+
+// SystemInterfaceAddrs is the machine's interface addresses.
+func SystemInterfaceAddrs() []netip.Addr {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var out []netip.Addr
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a.String()); err == nil {
+			out = append(out, p.Addr().Unmap().WithZone(""))
+		}
+	}
+	return out
+}
+
+// crossSite explains why a state-changing request from another site is
+// refused ("" when it is not): a page elsewhere must not pop up the pairing
+// screen or press keys, even blind. Browsers send Sec-Fetch-Site and Origin
+// on such requests; other clients (the UI, curl, the phone's own page) send
+// same-origin values or nothing.
+func (s *Server) crossSite(r *http.Request) string {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return ""
+	}
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return "requests from other sites are refused"
+	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		u, err := url.Parse(origin)
+		if err != nil || u.Host == "" || !s.ownHost(u.Host) {
+			return "requests from other sites are refused"
+		}
+	}
+	return ""
+}
+
+// remoteURL is where a phone should go to pair: the address the request
+// reached the box on when that is a LAN address, else the box's first
+// private (then any routable) IPv4 address, else hostname.local; never the request's Host
+// header (anyone may write anything there). "" when the box knows none.
+func (s *Server) remoteURL(r *http.Request) string {
+	port := cmp.Or(s.cfg.Port, 80)
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if ap, err := netip.ParseAddrPort(la.String()); err == nil {
+			port = ap.Port()
+			if a := ap.Addr().Unmap(); !a.IsLoopback() && !a.IsUnspecified() {
+				return "http://" + netip.AddrPortFrom(a.WithZone(""), port).String() + "/remote"
+			}
+		}
+	}
+	addrs := s.interfaceAddrs()
+	for _, a := range addrs {
+		if a.Is4() && a.IsPrivate() {
+			return fmt.Sprintf("http://%s:%d/remote", a, port)
+		}
+	}
+	for _, a := range addrs {
+		if a.Is4() && a.IsGlobalUnicast() {
+			return fmt.Sprintf("http://%s:%d/remote", a, port)
+		}
+	}
+	if s.cfg.Hostname != "" {
+		return fmt.Sprintf("http://%s.local:%d/remote", s.cfg.Hostname, port)
+	}
+	return ""
 }
 
 // trusted: loopback (the UI on the box) or a paired token.
@@ -397,7 +522,7 @@ func (s *Server) pairRequest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showCode(r *http.Request, code string, exp time.Time) {
-	s.cfg.Hub.Publish(Event{Type: EventPairing, Pairing: &PairingEvent{Code: code, ExpiresAt: exp, URL: "http://" + r.Host + "/remote"}})
+	s.cfg.Hub.Publish(Event{Type: EventPairing, Pairing: &PairingEvent{Code: code, ExpiresAt: exp, URL: s.remoteURL(r)}})
 }
 
 func (s *Server) pair(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -46,7 +47,7 @@ func startBox(t *testing.T, now func() time.Time) (*testbox.Channel, *testbox.Da
 func lan(d *testbox.Daemon, method, path, body string, hdr map[string]string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	req.RemoteAddr = "192.0.2.10:50000"
-	req.Host = "box.local:8080"
+	req.Host = strings.TrimPrefix(d.URL, "http://") // the box's own address
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
@@ -168,8 +169,8 @@ func TestPairing(t *testing.T) {
 			if ev.Type != api.EventPairing || ev.Pairing == nil || len(ev.Pairing.Code) != 6 {
 				t.Fatalf("event %+v, want a pairing code", ev)
 			}
-			if ev.Pairing.URL != "http://box.local:8080/remote" {
-				t.Errorf("pairing URL %q", ev.Pairing.URL)
+			if !ownPairingURL(ev.Pairing.URL, d) {
+				t.Errorf("pairing URL %q is not one of the box's own addresses", ev.Pairing.URL)
 			}
 			return ev.Pairing.Code
 		case <-time.After(5 * time.Second):
@@ -225,7 +226,7 @@ func TestPairing(t *testing.T) {
 	}
 	other := func(code string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest("POST", "/api/pair", strings.NewReader(`{"code":"`+code+`"}`))
-		req.RemoteAddr, req.Host = "192.0.2.11:50001", "box.local:8080"
+		req.RemoteAddr, req.Host = "192.0.2.11:50001", strings.TrimPrefix(d.URL, "http://")
 		rec := httptest.NewRecorder()
 		d.D.Server.ServeHTTP(rec, req)
 		return rec
@@ -404,5 +405,74 @@ func TestEventsHeartbeat(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Error("no heartbeat comment within 5 s at a 50 ms interval")
+	}
+}
+
+// ownPairingURL: the pairing screen's address is the box's own: one of its
+// routable IPv4 addresses with the API's port (the test machine's may not
+// be a private one).
+func ownPairingURL(u string, d *testbox.Daemon) bool {
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(d.URL, "http://"))
+	for _, a := range api.SystemInterfaceAddrs() {
+		if a.Is4() && a.IsGlobalUnicast() && u == "http://"+a.String()+":"+port+"/remote" {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSpoofedHostAndCrossSite: a LAN host (or a web page using DNS
+// rebinding) that names another host in its requests is refused, so the TV
+// can never show an attacker's address beside a real code; a blind
+// cross-site POST cannot pop up the pairing screen or press keys.
+func TestSpoofedHostAndCrossSite(t *testing.T) {
+	_, d := startBox(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	events := d.D.Hub.Subscribe(ctx, 16)
+	own := strings.TrimPrefix(d.URL, "http://")
+	send := func(method, path, host string, hdr map[string]string) int {
+		req := httptest.NewRequest(method, path, strings.NewReader(""))
+		req.RemoteAddr, req.Host = "192.0.2.10:50000", host
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		d.D.Server.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for _, tc := range []struct {
+		reason, method, path, host string
+		hdr                        map[string]string
+		want                       int
+	}{
+		{"pairing asked for under a stranger's name", "POST", "/api/pair/request", "pair.evil.example", nil, 421},
+		{"the remote page under a rebound name", "GET", "/remote", "rebind.evil.example:8080", nil, 421},
+		{"an address that is not the box's", "POST", "/api/pair/request", "203.0.113.9:8080", nil, 421},
+		{"no Host at all", "GET", "/remote", "", nil, 421},
+		{"a cross-site POST (Sec-Fetch-Site)", "POST", "/api/pair/request", own, map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"a cross-site POST (Origin)", "POST", "/api/pair/request", own, map[string]string{"Origin": "http://evil.example"}, 403},
+		{"an opaque origin", "POST", "/api/keys", own, map[string]string{"Origin": "null"}, 403},
+		{"a same-site but other-origin POST", "POST", "/api/pair/request", own, map[string]string{"Sec-Fetch-Site": "same-site"}, 403},
+		{"the phone's own page", "POST", "/api/pair/request", own, map[string]string{"Origin": "http://" + own, "Sec-Fetch-Site": "same-origin"}, 202},
+		{"localhost, as the UI names it", "GET", "/remote", "localhost:8080", nil, 200},
+	} {
+		if got := send(tc.method, tc.path, tc.host, tc.hdr); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.reason, got, tc.want)
+		}
+	}
+	// Only the last good request showed a code, at the box's own address.
+	select {
+	case ev := <-events:
+		if ev.Type != api.EventPairing || !ownPairingURL(ev.Pairing.URL, d) {
+			t.Errorf("event %+v, want one pairing code at the box's own address", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no pairing event for the phone's own page")
+	}
+	select {
+	case ev := <-events:
+		t.Errorf("a refused request reached the TV: %+v", ev)
+	case <-time.After(200 * time.Millisecond):
 	}
 }

@@ -198,7 +198,7 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 		return nil, err
 	}
 	netw := NewNetwork("", "")
-	srv, err := api.NewServer(api.ServerConfig{Backend: b, Resume: rs, Keys: cfg.Keys, Hub: hub, Pairer: pairer, Heartbeat: cfg.Heartbeat, Mounts: mounts, Home: home, Network: netw, Log: cfg.Log})
+	srv, err := api.NewServer(api.ServerConfig{Backend: b, Resume: rs, Keys: cfg.Keys, Hub: hub, Pairer: pairer, Heartbeat: cfg.Heartbeat, Mounts: mounts, Home: home, Network: netw, Hostname: cfg.Hostname, Port: listenPort(cfg.Listener), Log: cfg.Log})
 	if err != nil {
 		sw.Close(ctx)
 		return nil, err
@@ -290,4 +290,12 @@ func swarmPort(sw *swarm.Swarm) int {
 	}
 	n, _ := strconv.Atoi(p)
 	return n
+}
+
+// listenPort is the TCP port ln listens on (0 when it is not TCP).
+func listenPort(ln net.Listener) uint16 {
+	if a, ok := ln.Addr().(*net.TCPAddr); ok {
+		return uint16(a.Port)
+	}
+	return 0
 }
