@@ -84,6 +84,10 @@ type ServerConfig struct {
 	// refused, which also stops DNS rebinding, and the pairing screen
 	// shows only these.
 	InterfaceAddrs func() []netip.Addr
+	// AllowPublic lets requests in from addresses that are not loopback,
+	// link-local or private (a global IPv6 address, a forwarded port):
+	// off by default, the box's API is for its household's network.
+	AllowPublic bool
 	// Port is the API's port, for the pairing address when a request does
 	// not say which local address it reached (0: 80).
 	Port uint16
@@ -148,6 +152,10 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 var open = map[string]bool{"/remote": true, "/": true, "/api/pair/request": true, "/api/pair": true}
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.cfg.AllowPublic && !localSource(r.RemoteAddr) {
+		writeError(w, http.StatusForbidden, "this box answers only to its own network (loopback, link-local or private addresses)")
+		return
+	}
 	if !s.ownHost(r.Host) {
 		writeError(w, http.StatusMisdirectedRequest, "this box answers only to its own names and addresses")
 		return
@@ -161,6 +169,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// localSource reports whether a request comes from the box's own network:
+// loopback, link-local or private (RFC 1918, fc00::/7) addresses.
+func localSource(remoteAddr string) bool {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast()
 }
 
 // ownHost reports whether a Host header names this box: localhost, its
@@ -334,7 +357,16 @@ func (s *Server) poster(w http.ResponseWriter, r *http.Request) {
 
 // stream serves one episode with a fresh swarm reader bound to the
 // request's context: a client that goes away stops the reader.
+// longLived lifts the server's write timeout for a response that lasts as
+// long as the client wants it (a video stream, the event stream).
+func longLived(w http.ResponseWriter) {
+	// Not every ResponseWriter has deadlines (tests' recorders): nothing to
+	// lift then.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+}
+
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
+	longLived(w)
 	id := r.PathValue("episode")
 	ep, ok := s.cfg.Backend.Episode(id)
 	if !ok {
@@ -409,6 +441,7 @@ func (s *Server) keys(w http.ResponseWriter, r *http.Request) {
 
 // events streams keys and daemon events as SSE until the client goes away.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	longLived(w)
 	fl, ok := w.(http.Flusher)
 	if !ok {
 		writeError(w, http.StatusInternalServerError, "streaming unsupported")

@@ -46,7 +46,7 @@ func startBox(t *testing.T, now func() time.Time) (*testbox.Channel, *testbox.Da
 // lan sends a request to the handler as if from another machine on the LAN.
 func lan(d *testbox.Daemon, method, path, body string, hdr map[string]string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.RemoteAddr = "192.0.2.10:50000"
+	req.RemoteAddr = "192.168.1.10:50000"
 	req.Host = strings.TrimPrefix(d.URL, "http://") // the box's own address
 	for k, v := range hdr {
 		req.Header.Set(k, v)
@@ -226,7 +226,7 @@ func TestPairing(t *testing.T) {
 	}
 	other := func(code string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest("POST", "/api/pair", strings.NewReader(`{"code":"`+code+`"}`))
-		req.RemoteAddr, req.Host = "192.0.2.11:50001", strings.TrimPrefix(d.URL, "http://")
+		req.RemoteAddr, req.Host = "192.168.1.11:50001", strings.TrimPrefix(d.URL, "http://")
 		rec := httptest.NewRecorder()
 		d.D.Server.ServeHTTP(rec, req)
 		return rec
@@ -433,7 +433,7 @@ func TestSpoofedHostAndCrossSite(t *testing.T) {
 	own := strings.TrimPrefix(d.URL, "http://")
 	send := func(method, path, host string, hdr map[string]string) int {
 		req := httptest.NewRequest(method, path, strings.NewReader(""))
-		req.RemoteAddr, req.Host = "192.0.2.10:50000", host
+		req.RemoteAddr, req.Host = "192.168.1.10:50000", host
 		for k, v := range hdr {
 			req.Header.Set(k, v)
 		}
@@ -474,5 +474,32 @@ func TestSpoofedHostAndCrossSite(t *testing.T) {
 	case ev := <-events:
 		t.Errorf("a refused request reached the TV: %+v", ev)
 	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+// TestPublicSourcesRefused: the API is for the household's network: a
+// request from a global address (a forwarded port, a global IPv6 address)
+// is refused before anything else, paired or not.
+func TestPublicSourcesRefused(t *testing.T) {
+	_, d := startBox(t, nil)
+	own := strings.TrimPrefix(d.URL, "http://")
+	for src, want := range map[string]int{
+		"203.0.113.7:40000":         403,
+		"[2001:db8::7]:40000":       403,
+		"[2a00:1450:4001::1]:40000": 403,
+		"192.168.1.20:40000":        200,
+		"10.1.2.3:40000":            200,
+		"[fd12:3456::1]:40000":      200,
+		"[fe80::1%eth0]:40000":      200,
+		"169.254.10.10:40000":       200,
+		"127.0.0.1:40000":           200,
+	} {
+		req := httptest.NewRequest("GET", "/remote", nil)
+		req.RemoteAddr, req.Host = src, own
+		rec := httptest.NewRecorder()
+		d.D.Server.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("GET /remote from %s: %d, want %d", src, rec.Code, want)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -574,4 +575,68 @@ func TestSlowOriginCannotHoldTheCatalog(t *testing.T) {
 		getJSON(t, h.URL+"/api/catalog", &v)
 		return v.Sequence == next.Sequence
 	})
+}
+
+// TestSlowClientsCannotExhaustTheAPI: connections that never finish their
+// headers (slowloris) or never send anything are dropped after the header
+// timeout, the API holds at most its connection cap, and a real request
+// still gets through; the event stream outlives the write timeout that
+// bounds every other response.
+func TestSlowClientsCannotExhaustTheAPI(t *testing.T) {
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{})
+	h := startHome(t, ch.URL, ch.PublicKey, t.TempDir(), func(c *box.DaemonConfig) {
+		c.APITimeouts = box.APITimeouts{Header: time.Second, Write: time.Second, Idle: time.Second, MaxConns: 8}
+		c.Heartbeat = 300 * time.Millisecond
+	})
+	addr := strings.TrimPrefix(h.URL, "http://")
+	var slow []net.Conn
+	for i := range 8 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if i%2 == 0 { // headers that never end
+			fmt.Fprintf(c, "GET /api/catalog HTTP/1.1\r\nHost: %s\r\n", addr)
+		}
+		slow = append(slow, c)
+	}
+	start := time.Now()
+	client := &http.Client{Timeout: 15 * time.Second}
+	resp, err := client.Get(h.URL + "/api/catalog")
+	if err != nil {
+		t.Fatalf("a real request behind 8 slow connections: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("a real request: %s", resp.Status)
+	}
+	// The slow connections hold every slot until the 1 s header timeout
+	// drops them: well before the 10 s a default timeout would take.
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("a real request behind 8 slow connections took %v with a 1 s header timeout", took)
+	}
+	for i, c := range slow {
+		c.SetReadDeadline(time.Now().Add(3 * time.Second))
+		if _, err := io.ReadAll(c); err != nil {
+			t.Errorf("slow connection %d still open 3 s after a 1 s header timeout: %v", i, err)
+		}
+	}
+
+	// The event stream: heartbeats (every 300 ms) still arrive well after
+	// the 1 s write timeout.
+	resp, err = http.Get(h.URL + "/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	opened := time.Now()
+	var last time.Duration
+	buf := make([]byte, 4096)
+	for last < 2500*time.Millisecond {
+		if _, err := resp.Body.Read(buf); err != nil {
+			t.Fatalf("event stream ended %v after it opened (write timeout 1 s): %v", time.Since(opened), err)
+		}
+		last = time.Since(opened)
+	}
 }

@@ -1,6 +1,7 @@
 package box
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -38,9 +39,15 @@ type DaemonConfig struct {
 	Swarm      swarm.Config      // DataDir and Log are filled in
 	HTTPClient *http.Client      // catalog, torrents, posters; nil = 30 s timeout
 	SyncBudget time.Duration     // bounds one catalog sync (Config.SyncBudget); 0 = 2 minutes
-	Keys       *api.KeyBus       // nil = a new bus
-	Now        func() time.Time  // nil = time.Now
-	Heartbeat  time.Duration     // SSE keep-alive; 0 = 15 s
+	// APITimeouts are the API server's; zero fields get the defaults
+	// (DefaultAPITimeouts).
+	APITimeouts APITimeouts
+	// APIAllowPublic lets API requests in from global addresses
+	// (api.ServerConfig.AllowPublic).
+	APIAllowPublic bool
+	Keys           *api.KeyBus      // nil = a new bus
+	Now            func() time.Time // nil = time.Now
+	Heartbeat      time.Duration    // SSE keep-alive; 0 = 15 s
 	// Remote configures the remote-control inputs (IR, CEC, USB input).
 	// nil means none: keys then come only from the web remote and the UI
 	// window. remotes.New fills in the rest; the keymap is in DataDir.
@@ -105,6 +112,7 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 	if cfg.Listener == nil {
 		return nil, errors.New("box: no API listener")
 	}
+	cfg.APITimeouts = cfg.APITimeouts.withDefaults()
 	fetcher, err := catalog.NewFetcher(catalog.FetcherConfig{
 		BaseURL: cfg.ChannelURL, PublicKey: cfg.PublicKey, Dir: filepath.Join(cfg.DataDir, CatalogDir),
 		Client: cfg.HTTPClient, Log: cfg.Log.With("component", "catalog"), Now: cfg.Now,
@@ -198,7 +206,7 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 		return nil, err
 	}
 	netw := NewNetwork("", "")
-	srv, err := api.NewServer(api.ServerConfig{Backend: b, Resume: rs, Keys: cfg.Keys, Hub: hub, Pairer: pairer, Heartbeat: cfg.Heartbeat, Mounts: mounts, Home: home, Network: netw, Hostname: cfg.Hostname, Port: listenPort(cfg.Listener), Log: cfg.Log})
+	srv, err := api.NewServer(api.ServerConfig{Backend: b, Resume: rs, Keys: cfg.Keys, Hub: hub, Pairer: pairer, Heartbeat: cfg.Heartbeat, Mounts: mounts, Home: home, Network: netw, Hostname: cfg.Hostname, Port: listenPort(cfg.Listener), AllowPublic: cfg.APIAllowPublic, Log: cfg.Log})
 	if err != nil {
 		sw.Close(ctx)
 		return nil, err
@@ -207,7 +215,9 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 	d := &Daemon{
 		Swarm: sw, Box: b, Server: srv, Keys: cfg.Keys, Hub: hub, Resume: rs, log: cfg.Log,
 		Home: home, Bandwidth: sched, Ledger: led, Reach: reach, Network: netw, UploadLimiter: up, DownloadLimiter: down,
-		http:   &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return runCtx }},
+		http: &http.Server{Handler: srv, BaseContext: func(net.Listener) context.Context { return runCtx },
+			ReadHeaderTimeout: cfg.APITimeouts.Header, ReadTimeout: cfg.APITimeouts.Read,
+			WriteTimeout: cfg.APITimeouts.Write, IdleTimeout: cfg.APITimeouts.Idle},
 		cancel: cancel, runDone: make(chan struct{}), srvDone: make(chan error, 1),
 	}
 	go func() {
@@ -242,7 +252,8 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 			}
 		}()
 	}
-	go func() { d.srvDone <- d.http.Serve(cfg.Listener) }()
+	limited := api.LimitListener(cfg.Listener, cfg.APITimeouts.MaxConns, cfg.APITimeouts.MaxConnsPerSource)
+	go func() { d.srvDone <- d.http.Serve(limited) }()
 	cfg.Log.Info("atomicbox daemon up", "api", cfg.Listener.Addr().String(), "bt", sw.Addr(), "channel", cfg.ChannelURL)
 	return d, nil
 }
@@ -298,4 +309,32 @@ func listenPort(ln net.Listener) uint16 {
 		return uint16(a.Port)
 	}
 	return 0
+}
+
+// APITimeouts bound the API's connections, so that a few idle or slow
+// clients cannot hold file descriptors shared with BitTorrent.
+type APITimeouts struct {
+	Header   time.Duration // to read a request's headers
+	Read     time.Duration // to read a whole request (bodies are small)
+	Write    time.Duration // to write a response, except streams and events (api lifts it)
+	Idle     time.Duration // a kept-alive connection with no request
+	MaxConns int           // open connections in all (api.LimitListener)
+
+	MaxConnsPerSource int // from one LAN address
+}
+
+// apiDefaults are the API's bounds in production.
+var apiDefaults = APITimeouts{
+	Header: 10 * time.Second, Read: 30 * time.Second, Write: 30 * time.Second, Idle: 2 * time.Minute,
+	MaxConns: api.DefaultMaxConns, MaxConnsPerSource: api.DefaultMaxConnsPerSource,
+}
+
+func (t APITimeouts) withDefaults() APITimeouts {
+	t.Header = cmp.Or(t.Header, apiDefaults.Header)
+	t.Read = cmp.Or(t.Read, apiDefaults.Read)
+	t.Write = cmp.Or(t.Write, apiDefaults.Write)
+	t.Idle = cmp.Or(t.Idle, apiDefaults.Idle)
+	t.MaxConns = cmp.Or(t.MaxConns, apiDefaults.MaxConns)
+	t.MaxConnsPerSource = cmp.Or(t.MaxConnsPerSource, apiDefaults.MaxConnsPerSource)
+	return t
 }

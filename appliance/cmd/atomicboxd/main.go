@@ -68,6 +68,7 @@ type flags struct {
 	peers                               peerList
 	refresh, policyEvery                time.Duration
 	noDHT, noTrackers, utp, push        bool
+	apiAllowPublic                      bool
 	irChip, cecDevice, inputDir         string
 	irLine                              int
 	grabInput                           bool
@@ -95,6 +96,7 @@ func main() {
 	flag.DurationVar(&f.policyEvery, "policy-every", time.Minute, "interval of the disk and pre-fetch rounds (the benchmark's premiere shortens it)")
 	flag.BoolVar(&f.noDHT, "no-dht", false, "disable the DHT")
 	flag.BoolVar(&f.noTrackers, "no-trackers", false, "do not announce to trackers")
+	flag.BoolVar(&f.apiAllowPublic, "api-allow-public", false, "answer API requests from addresses that are not loopback, link-local or private (a global IPv6 address, a forwarded port); paired devices only, as always")
 	flag.BoolVar(&f.push, "push", false, "speak atomicbox_push: ask peers to push the pieces a stream needs within seconds, and push theirs, earliest deadline first (off: it raised rebuffering in the 30-box flash crowd)")
 	flag.BoolVar(&f.utp, "utp", false, "also speak BitTorrent over uTP (TCP only by default: anacrolix's uTP costs CPU per packet)")
 	flag.IntVar(&f.irLine, "ir-line", -1, "GPIO line of the IR receiver (the box image uses 18); -1 = no IR")
@@ -180,7 +182,8 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 	d, err := box.StartDaemon(ctx, box.DaemonConfig{
 		DataDir: f.data, ChannelURL: f.channel, PublicKey: pub, Listener: ln, Refresh: f.refresh, Policy: f.policyEvery, Log: log, Remote: rc,
 		Location: loc, Version: version, Hostname: host, Wifi: wifiConfig(f, host, seed, fresh, log), WatchNetwork: true,
-		Swarm: swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers, UTP: f.utp, Push: f.push},
+		APIAllowPublic: f.apiAllowPublic,
+		Swarm:          swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers, UTP: f.utp, Push: f.push},
 	})
 	if err != nil {
 		ln.Close()
