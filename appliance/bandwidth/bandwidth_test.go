@@ -2,6 +2,7 @@ package bandwidth
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -323,4 +324,27 @@ func TestSetLocationMovesTheWindowAtOnce(t *testing.T) {
 	if got := down.Limit(); got != rate.Limit(nightCaps.Download) {
 		t.Fatalf("22:30 in Berlin: download limit %v, want the night cap %v", got, nightCaps.Download)
 	}
+}
+
+// FuzzLoadSettings: whatever the settings file holds, New starts (a
+// corrupt or invalid file means no caps) with settings that validate.
+// Seeds: testdata/fuzz/FuzzLoadSettings.
+func FuzzLoadSettings(f *testing.F) {
+	f.Add([]byte(`{"day":{"upload":1048576,"download":4194304},"night":{"enabled":true,"days":[5],"startMinute":1320,"endMinute":360,"caps":{"upload":0,"download":8388608}},"watchingUploadShare":0.5}`))
+	f.Add([]byte(`{"day":{"upload":-5}}`))
+	f.Add([]byte(`{"night":{"enabled":true,"startMinute":99999}}`))
+	f.Add([]byte(`{"day":`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "bandwidth.json")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(rate.NewLimiter(rate.Inf, 0), rate.NewLimiter(rate.Inf, 0), path, Options{Clock: newFakeClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)), Location: time.UTC, Log: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatalf("New on a fuzzed file: %v", err)
+		}
+		if err := s.Settings().Validate(); err != nil {
+			t.Fatalf("loaded settings do not validate: %v", err)
+		}
+	})
 }

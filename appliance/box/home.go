@@ -100,14 +100,7 @@ func NewHome(cfg HomeConfig) (*Home, error) {
 		cfg.LoadLocation = time.LoadLocation
 	}
 	h := &Home{cfg: cfg, log: cfg.Log.With("component", "home"), fetching: map[string]bool{}, evicted: map[string]bool{}}
-	st := homeSettings{KeepFreePercent: DefaultKeepFreePercent}
-	if _, err := state.ReadJSON(filepath.Join(cfg.DataDir, SettingsFile), &st, h.log); err != nil {
-		h.log.Warn("settings unreadable; using defaults", "err", err)
-		st = homeSettings{KeepFreePercent: DefaultKeepFreePercent}
-	}
-	if checkKeepFree(st.KeepFreePercent) != nil {
-		st.KeepFreePercent = DefaultKeepFreePercent
-	}
+	st := loadHomeSettings(filepath.Join(cfg.DataDir, SettingsFile), h.log)
 	h.loc = cfg.Location
 	if st.Household.TimeZone != "" || st.Household.Language != "" {
 		if loc, err := h.checkHousehold(st.Household); err != nil {
@@ -140,6 +133,26 @@ func checkKeepFree(p int) error {
 		return fmt.Errorf("%w: keep free must be between 1%% and 90%% of the disk, not %d%%", api.ErrBadSettings, p)
 	}
 	return nil
+}
+
+// loadHomeSettings reads the settings file: missing, unreadable or corrupt
+// means defaults (logged), an out-of-range keep-free share its default, a
+// video mode mpv would not take none. The household is checked by NewHome,
+// which can load time zones.
+func loadHomeSettings(path string, log *slog.Logger) homeSettings {
+	st := homeSettings{KeepFreePercent: DefaultKeepFreePercent}
+	if _, err := state.ReadJSON(path, &st, log); err != nil {
+		log.Warn("settings unreadable; using defaults", "err", err)
+		st = homeSettings{KeepFreePercent: DefaultKeepFreePercent}
+	}
+	if checkKeepFree(st.KeepFreePercent) != nil {
+		st.KeepFreePercent = DefaultKeepFreePercent
+	}
+	if checkVideo(st.Video) != nil {
+		log.Warn("stored video mode refused; using the default", "mode", truncate(st.Video.Mode))
+		st.Video = api.VideoSettings{}
+	}
+	return st
 }
 
 // languageTag is the shape of a BCP 47 language with an optional region

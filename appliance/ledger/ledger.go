@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -353,6 +354,22 @@ func (l *Ledger) load(f fileV1) error {
 	for _, fd := range f.Days {
 		if _, err := time.Parse(DateFormat, fd.Date); err != nil {
 			return fmt.Errorf("bad date %q", fd.Date)
+		}
+		// The same rules a verifier applies to a report (Report.check):
+		// a file that breaks them would make the box sign reports its own
+		// verifier refuses.
+		var sum int64
+		for _, ft := range fd.Torrents {
+			if ft.BytesUploaded < 0 || ft.Peers < 0 || sum > math.MaxInt64-ft.BytesUploaded {
+				return fmt.Errorf("day %s: bad counts", fd.Date)
+			}
+			sum += ft.BytesUploaded
+		}
+		if sum != fd.BytesUploaded || fd.Peers < 0 {
+			return fmt.Errorf("day %s: torrents add up to %d bytes, the day says %d", fd.Date, sum, fd.BytesUploaded)
+		}
+		if len(fd.PeerHashes) > MaxPeersPerDay {
+			return fmt.Errorf("day %s: %d peer hashes, more than %d", fd.Date, len(fd.PeerHashes), MaxPeersPerDay)
 		}
 		d := &day{all: agg{bytes: fd.BytesUploaded, count: fd.Peers}, torrents: map[[20]byte]*agg{}}
 		if fd.Date == today {

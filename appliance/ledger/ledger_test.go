@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -495,4 +496,30 @@ func TestSequenceSurvivesACorruptLedger(t *testing.T) {
 	if r := report(t, l2, key, clock.Now(), clock.Now()); r.Sequence != 4 {
 		t.Errorf("first report after the ledger was lost: sequence %d, want 4", r.Sequence)
 	}
+}
+
+// FuzzOpenLedger: whatever the ledger file holds, Open starts (fresh when
+// unusable), records, flushes, and its report verifies.
+// Seeds: testdata/fuzz/FuzzOpenLedger.
+func FuzzOpenLedger(f *testing.F) {
+	f.Add([]byte(`{"format":1,"salt":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","nextSequence":3,"days":[{"date":"2026-11-24","bytesUploaded":10,"peers":1,"peerHashes":["00000000000000000000000000000000"],"torrents":[]}]}`))
+	f.Add([]byte(`{"format":1,"salt":"x","days":[{"date":"bad"}]}`))
+	f.Add([]byte(`{"format":`))
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, 32))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "ledger.json")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		clock := &fakeNow{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+		l, err := Open(path, Options{Now: clock.Now, Log: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatalf("Open on a fuzzed file: %v", err)
+		}
+		l.Record(torrentX, peerA, 100)
+		if err := l.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		report(t, l, key, clock.Now(), clock.Now())
+	})
 }

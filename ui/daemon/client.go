@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"github.com/atomicnetwork/atomicbox/appliance/catalog"
 )
 
 // Client talks to one daemon. It is safe for concurrent use.
@@ -75,11 +76,23 @@ func (c *Client) Poster(ctx context.Context, path string) (image.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	img, _, err := image.Decode(bytes.NewReader(body))
+	img, err := DecodePoster(body)
 	if err != nil {
 		return nil, fmt.Errorf("poster %s: %w", path, err)
 	}
 	return img, nil
+}
+
+// DecodePoster decodes a PNG or JPEG poster after reading its header alone
+// (catalog.CheckPoster): a file that declares more pixels than a poster
+// may have is refused before a byte of it is decoded, so a poster bomb
+// cannot exhaust a 1 GiB box's memory, whoever cached it.
+func DecodePoster(data []byte) (image.Image, error) {
+	if _, err := catalog.CheckPoster(data, ""); err != nil {
+		return nil, err
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	return img, err
 }
 
 // PutResume stores where playback of episode stopped (PUT /api/resume/{episode}).
