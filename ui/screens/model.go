@@ -44,10 +44,13 @@ type Play struct {
 }
 
 // Stop leaves playback; Position and Duration (seconds) are what to store
-// as the resume point.
+// as the resume point, unless Keep: then nothing is stored (the episode
+// failed or never showed a frame, so its resume point and watched mark
+// must stay as they are).
 type Stop struct {
 	Episode            string
 	Position, Duration float64
+	Keep               bool
 }
 
 // Seek jumps to an absolute position in seconds.
@@ -72,6 +75,14 @@ type Playback struct {
 	BufferPercent int  // cache-buffering-state, 0..100
 	Started       bool // the first frame was shown (playback-restart)
 	OSDUntil      time.Time
+
+	// Player OSD details (player.go).
+	Failed    string  // why playback failed; non-empty shows the failure screen
+	CacheEnd  float64 // mpv's demuxer-cache-time: seconds of the file read ahead up to; 0 unknown
+	Source    *api.TorrentStats
+	Muted     bool
+	VolumeMsg time.Time // when a volume key was last pressed (shows the volume line)
+	Volume    int       // mpv's volume, percent
 }
 
 // Model is the whole interface state. It is not safe for concurrent use:
@@ -218,8 +229,19 @@ func (m *Model) homeKey(k ir.Key, now time.Time) []Action {
 
 func (m *Model) playerKey(k ir.Key, now time.Time) []Action {
 	p := &m.Play
+	if p.Failed != "" {
+		return m.failedKey(k, now)
+	}
+	wasVisible := m.OSDVisible(now)
 	p.OSDUntil = now.Add(OSDShowFor)
 	switch k {
+	case ir.KEY_INFO:
+		if wasVisible && p.Started {
+			p.OSDUntil = now // Info again hides it
+		}
+		return nil
+	case ir.KEY_VOLUMEUP, ir.KEY_VOLUMEDOWN, ir.KEY_MUTE:
+		return m.volumeKey(k, now)
 	case ir.KEY_LEFT, ir.KEY_REWIND:
 		return m.seekBy(-SeekShort)
 	case ir.KEY_RIGHT, ir.KEY_FASTFORWARD:
@@ -230,12 +252,16 @@ func (m *Model) playerKey(k ir.Key, now time.Time) []Action {
 		return m.seekBy(-SeekLong)
 	case ir.KEY_SPACE, ir.KEY_PLAYPAUSE, ir.KEY_OK, ir.KEY_ENTER, ir.KEY_SELECT:
 		p.Paused = !p.Paused
+		if p.Paused {
+			p.OSDUntil = now.Add(OSDPausedFor)
+		}
 		return []Action{SetPause{Paused: p.Paused}}
 	case ir.KEY_PLAY:
 		p.Paused = false
 		return []Action{SetPause{Paused: false}}
 	case ir.KEY_PAUSE:
 		p.Paused = true
+		p.OSDUntil = now.Add(OSDPausedFor)
 		return []Action{SetPause{Paused: true}}
 	case ir.KEY_ESC, ir.KEY_BACKSPACE, ir.KEY_BACK, ir.KEY_EXIT, ir.KEY_STOP, ir.KEY_HOME:
 		return m.leave(p.Position)
@@ -263,6 +289,11 @@ func (m *Model) leave(pos float64) []Action {
 	m.Screen = Home
 	m.Play = Playback{}
 	dur := p.Duration
+	if !p.Started || p.Failed != "" {
+		// Nothing was shown, or it failed: the old resume point and
+		// watched mark stand.
+		return []Action{Stop{Episode: p.Episode.ID, Position: pos, Duration: dur, Keep: true}}
+	}
 	for r := range m.Catalog.Shows {
 		for c := range m.Catalog.Shows[r].Episodes {
 			e := &m.Catalog.Shows[r].Episodes[c]
@@ -301,11 +332,15 @@ func (m *Model) Duration(s float64) {
 	}
 }
 
-// Paused records mpv's pause property; a pause shows the OSD.
+// Paused records mpv's pause property; a pause shows the OSD for
+// OSDPausedFor, then it fades and the pause stays.
 func (m *Model) Paused(paused bool, now time.Time) {
 	if m.Screen == Player && m.Play.Paused != paused {
 		m.Play.Paused = paused
 		m.Play.OSDUntil = now.Add(OSDShowFor)
+		if paused {
+			m.Play.OSDUntil = now.Add(OSDPausedFor)
+		}
 	}
 }
 
@@ -337,20 +372,11 @@ func (m *Model) EndOfFile() []Action {
 	return m.leave(pos)
 }
 
-// PlaybackFailed leaves playback when mpv could not play the episode,
-// keeping the previous resume point.
-func (m *Model) PlaybackFailed() []Action {
-	if m.Screen != Player {
-		return nil
-	}
-	return m.leave(m.Play.Episode.ResumeSeconds)
-}
-
-// OSDVisible says whether the player OSD is up at now: after keys and the
-// start, and always while paused or buffering.
+// OSDVisible says whether the player OSD is up at now: after keys, the
+// start and a pause (for a while), and always while buffering or failed.
 func (m *Model) OSDVisible(now time.Time) bool {
 	p := m.Play
-	return m.Screen == Player && (p.Paused || p.Buffering || !p.Started || now.Before(p.OSDUntil))
+	return m.Screen == Player && (p.Buffering || !p.Started || p.Failed != "" || now.Before(p.OSDUntil))
 }
 
 // ShowPairing shows a pairing code until Paired or its expiry. In

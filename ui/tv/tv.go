@@ -72,6 +72,10 @@ type App struct {
 	lastPut    time.Time
 	playAt     time.Time     // when the last episode's loadfile was sent
 	firstFrame time.Duration // loadfile -> playback-restart of the last episode
+	volume     int           // mpv's volume property, percent
+	muted      bool
+	statsBusy  bool      // a GET /api/stats is on its way (player.go)
+	lastStats  time.Time // when the last one started
 
 	// Settings screen: fetches and changes run in goroutines and hand
 	// their results back to the loop as closures over the model.
@@ -184,6 +188,9 @@ var observed = []struct {
 	{"cache-buffering-state", mpv.ValueInt},
 	{"eof-reached", mpv.ValueFlag},
 	{"path", mpv.ValueString},
+	{"demuxer-cache-time", mpv.ValueDouble},
+	{"volume", mpv.ValueDouble},
+	{"mute", mpv.ValueFlag},
 }
 
 // Run shows the interface until ctx ends or mpv shuts down. It blocks. The
@@ -251,6 +258,7 @@ func (a *App) Run(ctx context.Context) error {
 			now := a.now()
 			a.model.Tick(now)
 			a.maybePutResume(ctx, now)
+			a.maybeFetchStats(ctx, now)
 			a.maybeRefreshSettings(ctx)
 			a.maybePollNetwork(ctx)
 		}
@@ -398,11 +406,12 @@ func (a *App) onPlayerEvent(ctx context.Context, ev mpv.Event) {
 			a.firstFrame = time.Since(a.playAt)
 			a.log.Info("first frame", "episode", a.model.Play.Episode.ID, "after", a.firstFrame)
 			a.model.Started(now)
+			a.model.SetVolume(a.volume, a.muted)
 		}
 	case mpv.KindEndFile:
 		if ev.EndReason == "error" && a.model.Screen == screens.Player {
 			a.log.Warn("episode failed to play", "episode", a.model.Play.Episode.ID, "err", ev.EndError)
-			a.do(ctx, a.model.PlaybackFailed())
+			a.do(ctx, a.model.PlaybackFailed(ev.EndError))
 		}
 	case mpv.KindPropertyChange:
 		switch ev.Name {
@@ -426,6 +435,12 @@ func (a *App) onPlayerEvent(ctx context.Context, ev mpv.Event) {
 				a.cachePct = int(v)
 				a.model.Buffering(a.model.Play.Buffering, a.cachePct)
 			}
+		case "demuxer-cache-time":
+			if v, ok := ev.Value.(float64); ok && a.episode {
+				a.model.CacheEnd(v)
+			}
+		case "volume", "mute":
+			a.onVolume(ev)
 		case "paused-for-cache":
 			if v, ok := ev.Value.(bool); ok && a.episode {
 				a.model.Buffering(v, a.cachePct)
@@ -462,7 +477,18 @@ func (a *App) do(ctx context.Context, actions []screens.Action) {
 		case screens.Stop:
 			a.episode, a.loaded = false, false
 			err = a.cfg.Player.Command("loadfile", a.backdrop, "replace")
-			a.putResume(ctx, act.Episode, act.Position, act.Duration, true)
+			if !act.Keep {
+				a.putResume(ctx, act.Episode, act.Position, act.Duration, true)
+			}
+		case screens.Unload:
+			a.episode, a.loaded = false, false
+			err = a.cfg.Player.Command("loadfile", a.backdrop, "replace")
+		case screens.Volume:
+			if act.ToggleMute {
+				err = a.cfg.Player.Command("cycle", "mute")
+			} else {
+				err = a.cfg.Player.Command("add", "volume", strconv.Itoa(act.Delta))
+			}
 		case screens.Seek:
 			err = a.cfg.Player.Command("seek", strconv.FormatFloat(act.To, 'f', 3, 64), "absolute+exact")
 		case screens.SetPause:

@@ -1,0 +1,135 @@
+package screens
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// Player OSD geometry at 1920x1080, inside the 5% title-safe margins
+// (96 px at the sides, 54 px top and bottom).
+const (
+	osdTopH    = 180
+	osdBottomH = 270
+	osdBarY    = Height - 110 // the seek bar's top
+	osdBarH    = 12
+	osdDiskY   = osdBarY + osdBarH + 8 // the on-this-box line under the bar
+	osdDiskH   = 6
+	safeTop    = 54
+	colBuffer  = "9A918A" // what mpv has read ahead
+)
+
+// renderPlayer draws the player OSD (or the failure screen) for now.
+func renderPlayer(m *Model, now time.Time) string {
+	p := &m.Play
+	var b assBuilder
+	if p.Failed != "" {
+		renderFailed(&b, p)
+		return b.String()
+	}
+	loc := m.Location()
+
+	// Top band: what is playing, the clock and when it ends.
+	b.rectAlpha(0, 0, Width, osdTopH, colBlack, 0x50)
+	b.text(marginX, safeTop, 7, 28, colAccent, true, strings.ToUpper(p.Show))
+	b.text(marginX, safeTop+40, 7, 46, colWhite, true, ellipsize(episodeCode(p.Episode)+"  "+p.Episode.Title, 1300, 46))
+	b.text(Width-marginX, safeTop, 9, 40, colWhite, true, now.In(loc).Format("15:04"))
+	if p.Duration > 0 {
+		left := max(p.Duration-p.Position, 0)
+		ends := now.Add(time.Duration(left * float64(time.Second))).In(loc)
+		b.text(Width-marginX, safeTop+54, 9, 28, colText, false, "Ends at "+ends.Format("15:04"))
+	}
+	if now.Sub(p.VolumeMsg) < OSDShowFor || p.Muted {
+		v := fmt.Sprintf("Volume %d%%", p.Volume)
+		if p.Muted {
+			v = "Muted"
+		}
+		b.text(Width/2, safeTop+20, 8, 30, colWhite, true, v)
+	}
+
+	// Bottom band: where the bytes come from, times and the bar.
+	b.rectAlpha(0, Height-osdBottomH, Width, osdBottomH, colBlack, 0x50)
+	b.text(marginX, Height-osdBottomH+34, 7, 26, colText, false, sourceLine(p))
+	if c := p.Episode.Completion; c > 0 {
+		b.text(Width-marginX, Height-osdBottomH+34, 9, 26, colGreen, false, fmt.Sprintf("%d%% on this box", int(math.Floor(c*100))))
+	}
+	barW := Width - 2*marginX
+	px := func(frac float64) int { return int(math.Round(min(max(frac, 0), 1) * float64(barW))) }
+	b.rect(marginX, osdBarY, barW, osdBarH, colTrack, 0)
+	if p.Duration > 0 {
+		if p.CacheEnd > p.Position {
+			x0 := px(p.Position / p.Duration)
+			b.rect(marginX+x0, osdBarY, max(px(p.CacheEnd/p.Duration)-x0, 1), osdBarH, colBuffer, 0)
+		}
+		b.rect(marginX, osdBarY, max(px(p.Position/p.Duration), 1), osdBarH, colAccent, 0)
+		b.text(Width-marginX, osdBarY-18, 3, 34, colText, false, "-"+clock(p.Duration-p.Position))
+	}
+	if c := p.Episode.Completion; c > 0 {
+		// Completion is a share of the file, not a map of which pieces
+		// are held; it is drawn from the start as a fraction.
+		b.rect(marginX, osdDiskY, max(px(c), 1), osdDiskH, colGreen, 0x40)
+	}
+	b.text(marginX, osdBarY-18, 1, 34, colWhite, true, clock(p.Position))
+	switch {
+	case p.Buffering:
+		b.rectAlpha(Width/2-240, Height/2-55, 480, 110, colBlack, 0x40)
+		b.text(Width/2, Height/2, 5, 40, colWhite, true, fmt.Sprintf("Buffering… %d%%", p.BufferPercent))
+	case !p.Started:
+		b.text(Width/2, osdBarY-18, 2, 30, colDim, false, "Starting…")
+	case p.Paused:
+		b.text(Width/2, osdBarY-18, 2, 30, colWhite, true, "❚❚  Paused")
+	}
+	return b.String()
+}
+
+// sourceLine says where the episode's bytes came from: the share of the
+// bytes this daemon received for it from other boxes versus the
+// network's origin (web seed) since the daemon started, and how many
+// peers are connected for this episode now (connected, not all sending).
+func sourceLine(p *Playback) string {
+	s := p.Source
+	if s == nil {
+		return "Playing from this box"
+	}
+	n := "no neighbours connected"
+	if s.Peers == 1 {
+		n = "1 neighbour connected"
+	} else if s.Peers > 1 {
+		n = fmt.Sprintf("%d neighbours connected", s.Peers)
+	}
+	total := s.BytesFromPeers + s.BytesFromWebSeed
+	if total == 0 {
+		return "From this box's disk  ·  " + n
+	}
+	peers := int(math.Round(float64(s.BytesFromPeers) * 100 / float64(total)))
+	return fmt.Sprintf("%d%% from neighbours, %d%% from the network  ·  %s", peers, 100-peers, n)
+}
+
+// renderFailed fills the screen with what went wrong and what to do.
+func renderFailed(b *assBuilder, p *Playback) {
+	b.rectAlpha(0, 0, Width, Height, colBlack, 0x20)
+	b.text(marginX, safeTop, 7, 28, colAccent, true, strings.ToUpper(p.Show))
+	b.text(marginX, safeTop+40, 7, 46, colWhite, true, ellipsize(episodeCode(p.Episode)+"  "+p.Episode.Title, Width-2*marginX, 46))
+	x, y, w, h := Width/2-620, Height/2-170, 1240, 340
+	b.roundRect(x, y, w, h, 18, "2A1E16", 0x08)
+	b.roundRectOutline(x, y, w, h, 18, colAmber)
+	b.text(Width/2, y+70, 5, 48, colWhite, true, "This episode could not be played")
+	for i, l := range clampLines(wrap(failureText(p.Failed), w-120, 30), 2, w-120, 30) {
+		b.text(Width/2, y+145+i*42, 5, 30, colText, false, l)
+	}
+	b.text(Width/2, y+h-60, 5, 30, colAccent, true, "OK  Try again      ·      Back  Return")
+}
+
+// failureText turns mpv's end-file error into words for the couch.
+func failureText(reason string) string {
+	switch reason {
+	case "loading failed":
+		return "The box could not open the episode's stream. Its file may not have arrived yet."
+	case "unrecognized file format":
+		return "The episode's file is damaged or in a format this box cannot play."
+	case "no audio or video data played":
+		return "The episode's file holds no picture or sound this box can play."
+	}
+	return "The player said: " + reason
+}
