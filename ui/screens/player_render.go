@@ -90,7 +90,7 @@ func renderPlayer(m *Model, now time.Time) string {
 func sourceLine(p *Playback) string {
 	s := p.Source
 	if s == nil {
-		return "Playing from this box"
+		return "" // no figures (yet): say nothing rather than guess
 	}
 	n := "no neighbours connected"
 	if s.Peers == 1 {
@@ -121,14 +121,16 @@ func renderFailed(b *assBuilder, p *Playback) {
 	b.text(Width/2, y+h-60, 5, 30, colAccent, true, "OK  Try again      ·      Back  Return")
 }
 
-// failureText turns mpv's end-file error into words for the couch.
+// failureText turns mpv's end-file error into words for the couch. The
+// nocgo binding reports errors as "mpv error N" (client.h's codes: -13
+// loading failed, -16 nothing to play, -17 unknown format), cgo as text.
 func failureText(reason string) string {
 	switch reason {
-	case "loading failed":
+	case "loading failed", "mpv error -13":
 		return "The box could not open the episode's stream. Its file may not have arrived yet."
-	case "unrecognized file format":
+	case "unrecognized file format", "mpv error -17":
 		return "The episode's file is damaged or in a format this box cannot play."
-	case "no audio or video data played":
+	case "no audio or video data played", "mpv error -16":
 		return "The episode's file holds no picture or sound this box can play."
 	}
 	return "The player said: " + reason

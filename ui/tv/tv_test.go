@@ -110,9 +110,10 @@ func TestPlayerOSDGolden(t *testing.T) {
 			d.streams[e.StreamURL] = clip
 		}
 	}
-	srv := startServer(t, d.Handler())
-	h := startUI(t, mpv.Desktop, srv.URL, nil)
-	h.waitState(20*time.Second, "catalog", func(st probeState) bool { return st.model.Loaded })
+	// The OSD shows the clock: a fixed one, in the household's zone.
+	url := playerDaemon(t, d, api.Stats{})
+	h := startUI(t, mpv.Desktop, url, func(c *Config) { c.Now = func() time.Time { return playerNow } })
+	h.waitState(20*time.Second, "catalog", func(st probeState) bool { return st.model.Loaded && st.model.Settings.Household.Have })
 	h.key("RIGHT")
 	h.key("RIGHT")
 	h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { return st.model.Col == 2 })
@@ -121,7 +122,8 @@ func TestPlayerOSDGolden(t *testing.T) {
 	h.key("SPACE")
 	h.key("LEFT") // back to 0: an exact seek shows the first frame
 	h.waitState(10*time.Second, "paused at 0", func(st probeState) bool {
-		return st.model.Play.Paused && st.model.Play.Position == 0 && st.frame.OSDVisible()
+		return st.model.Play.Paused && st.model.Play.Position == 0 && st.frame.OSDVisible() &&
+			st.model.Play.CacheEnd >= st.model.Play.Duration-1 // the read-ahead bar is full
 	})
 	time.Sleep(time.Second) // the seek's frame reaches the window
 	h.compareScreenshot("player-paused.png")
