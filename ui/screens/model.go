@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"github.com/atomicnetwork/atomicbox/ui/prefs"
 	"periph.io/x/conn/v3/ir"
 )
 
@@ -83,6 +84,12 @@ type Playback struct {
 	Muted     bool
 	VolumeMsg time.Time // when a volume key was last pressed (shows the volume line)
 	Volume    int       // mpv's volume, percent
+
+	Tracks        []Track   // audio and subtitle tracks (tracks.go)
+	Chapters      []Chapter // the file's chapters, if any
+	Menu          int       // MenuNone, MenuAudio or MenuSubs
+	MenuRow       int
+	tracksApplied bool // the show's remembered choice was applied
 }
 
 // Model is the whole interface state. It is not safe for concurrent use:
@@ -103,6 +110,8 @@ type Model struct {
 
 	Settings SettingsState
 	Setup    SetupState
+
+	TrackPrefs map[string]prefs.Tracks // per show id: the audio/subtitle choice (tracks.go)
 }
 
 // SetCatalog replaces the catalog, keeping the focus on the same episode
@@ -231,6 +240,16 @@ func (m *Model) playerKey(k ir.Key, now time.Time) []Action {
 	p := &m.Play
 	if p.Failed != "" {
 		return m.failedKey(k, now)
+	}
+	if p.Menu != MenuNone {
+		return m.menuKey(k, now)
+	}
+	if k == ir.KEY_MENU {
+		if len(p.Tracks) > 0 {
+			p.openMenu(MenuAudio)
+			p.OSDUntil = now.Add(OSDShowFor)
+		}
+		return nil
 	}
 	wasVisible := m.OSDVisible(now)
 	p.OSDUntil = now.Add(OSDShowFor)
@@ -376,7 +395,7 @@ func (m *Model) EndOfFile() []Action {
 // start and a pause (for a while), and always while buffering or failed.
 func (m *Model) OSDVisible(now time.Time) bool {
 	p := m.Play
-	return m.Screen == Player && (p.Buffering || !p.Started || p.Failed != "" || now.Before(p.OSDUntil))
+	return m.Screen == Player && (p.Buffering || !p.Started || p.Failed != "" || p.Menu != MenuNone || now.Before(p.OSDUntil))
 }
 
 // ShowPairing shows a pairing code until Paired or its expiry. In

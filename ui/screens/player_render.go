@@ -71,6 +71,9 @@ func renderPlayer(m *Model, now time.Time) string {
 		b.rect(marginX, osdDiskY, max(px(c), 1), osdDiskH, colGreen, 0x40)
 	}
 	b.text(marginX, osdBarY-18, 1, 34, colWhite, true, clock(p.Position))
+	if p.Menu != MenuNone {
+		renderTrackMenu(&b, p)
+	}
 	switch {
 	case p.Buffering:
 		b.rectAlpha(Width/2-240, Height/2-55, 480, 110, colBlack, 0x40)
@@ -134,4 +137,56 @@ func failureText(reason string) string {
 		return "The episode's file holds no picture or sound this box can play."
 	}
 	return "The player said: " + reason
+}
+
+// Track menu geometry: a panel at the right between the OSD's bands.
+const (
+	trackMenuW       = 640
+	trackRowH    = 64
+	trackMenuTop     = osdTopH + 30
+	trackMenuRows = 7
+)
+
+// renderTrackMenu draws the audio or subtitle menu with its two tabs.
+func renderTrackMenu(b *assBuilder, p *Playback) {
+	rows := p.menuRows()
+	top := scrollTo(0, p.MenuRow, trackMenuRows, len(rows))
+	n := min(len(rows)-top, trackMenuRows)
+	x, y := Width-marginX-trackMenuW, trackMenuTop
+	h := 110 + max(n, 1)*trackRowH + 70
+	b.roundRect(x, y, trackMenuW, h, 18, "2A1E16", 0x10)
+	tabs := []struct {
+		menu  int
+		label string
+	}{{MenuAudio, "Audio"}, {MenuSubs, "Subtitles"}}
+	for i, t := range tabs {
+		tx := x + 40 + i*220
+		col, bold := colDim, false
+		if p.Menu == t.menu {
+			col, bold = colWhite, true
+			b.rect(tx, y+86, textWidth(t.label, 36), 4, colAccent, 0)
+		}
+		b.text(tx, y+36, 7, 36, col, bold, t.label)
+	}
+	for i := 0; i < n; i++ {
+		r := rows[top+i]
+		ry := y + 110 + i*trackRowH
+		label := trackLabel(r)
+		if r.ID == 0 {
+			label = "Off"
+		}
+		col := colText
+		if top+i == p.MenuRow {
+			b.roundRect(x+20, ry, trackMenuW-40, trackRowH-8, 12, colWhite, 0)
+			col = colBlack
+		}
+		if r.Selected {
+			b.text(x+44, ry+(trackRowH-8)/2, 4, 30, map[bool]string{true: colBlack, false: colAccent}[top+i == p.MenuRow], true, "✓")
+		}
+		b.text(x+90, ry+(trackRowH-8)/2, 4, 30, col, top+i == p.MenuRow, ellipsize(label, trackMenuW-140, 30))
+	}
+	if len(rows) == 0 {
+		b.text(x+40, y+110+trackRowH/2, 4, 30, colDim, false, "None in this episode")
+	}
+	b.text(x+trackMenuW/2, y+h-36, 5, 24, colDim, false, "◀ ▶ Audio / Subtitles    OK Choose    Back Close")
 }

@@ -3,9 +3,11 @@ package tv
 import (
 	"context"
 	"math"
+	"path/filepath"
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/ui/mpv"
+	"github.com/atomicnetwork/atomicbox/ui/prefs"
 	"github.com/atomicnetwork/atomicbox/ui/screens"
 )
 
@@ -50,4 +52,55 @@ func (a *App) onVolume(ev mpv.Event) {
 		a.muted = v
 	}
 	a.model.SetVolume(a.volume, a.muted)
+}
+
+// prefsFile is the per-show track choices' file under Config.StateDir.
+const prefsFile = "tracks.json"
+
+// loadTrackPrefs reads the remembered track choices; a corrupt file is
+// logged and the TV starts fresh (they are preferences, not data).
+func (a *App) loadTrackPrefs() {
+	if a.cfg.StateDir == "" {
+		return
+	}
+	shows, err := prefs.Load(filepath.Join(a.cfg.StateDir, prefsFile))
+	if err != nil {
+		a.log.Warn("track choices unreadable, starting fresh", "err", err)
+	}
+	a.model.SetTrackPrefs(shows)
+}
+
+// saveTrackPrefs writes the choices at once, in the loop: it happens on a
+// menu choice, and the file is small (an fsync on the SD card is the cost).
+func (a *App) saveTrackPrefs(shows map[string]prefs.Tracks) {
+	if a.cfg.StateDir == "" {
+		return
+	}
+	if err := prefs.Save(filepath.Join(a.cfg.StateDir, prefsFile), shows); err != nil {
+		a.log.Warn("store track choice", "err", err)
+	}
+}
+
+// applyTracks hands mpv's latest track and chapter lists to the model once
+// the file in mpv is the episode on screen (the lists, file-loaded and
+// path arrive in any order). An unreadable list is logged and ignored.
+func (a *App) applyTracks(ctx context.Context) {
+	if !a.episode {
+		return
+	}
+	if s := a.trackLists["chapter-list"]; s != "" {
+		if cs, err := screens.ParseChapterList(s); err != nil {
+			a.log.Warn("chapter list", "err", err)
+		} else {
+			a.model.SetChapters(cs)
+		}
+	}
+	if s := a.trackLists["track-list"]; s != "" {
+		ts, err := screens.ParseTrackList(s)
+		if err != nil {
+			a.log.Warn("track list", "err", err)
+			return
+		}
+		a.do(ctx, a.model.SetTracks(ts))
+	}
 }

@@ -2,6 +2,7 @@ package tv
 
 import (
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,9 @@ import (
 	"github.com/atomicnetwork/atomicbox/appliance/api"
 	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testmedia"
 	"github.com/atomicnetwork/atomicbox/ui/mpv"
+	"github.com/atomicnetwork/atomicbox/ui/prefs"
+	"github.com/atomicnetwork/atomicbox/ui/screens"
+	"github.com/google/go-cmp/cmp"
 )
 
 // playerNow is the wall clock the player goldens show: 19:30 UTC, 20:30
@@ -104,5 +108,109 @@ func TestPlaybackFailedScreen(t *testing.T) {
 	h.key("ENTER")
 	h.waitState(20*time.Second, "playing after the retry", func(st probeState) bool {
 		return st.model.Play.Started && st.model.Play.Failed == ""
+	})
+}
+
+// trackClip is an episode with English and German audio and subtitles
+// and three chapters.
+func trackClip(t *testing.T) string {
+	return testmedia.Video(t, testmedia.Clip{Title: "Orbit S1E3", Seconds: 60, FastStart: true, Width: 640, Height: 360,
+		AudioLangs: []string{"eng", "deu"}, SubLangs: []string{"eng", "deu"}, Chapters: 3})
+}
+
+func selectedLang(ts []screens.Track, kind string) (string, bool) {
+	for _, tr := range ts {
+		if tr.Type == kind && tr.Selected {
+			return tr.Lang, true
+		}
+	}
+	return "", false
+}
+
+// TestTrackMenusGolden: Menu opens the audio menu (languages in words),
+// Right the subtitle menu (goldens of both); a choice is remembered for
+// the show in the TV's state file and applied by mpv the next time an
+// episode of the show plays.
+func TestTrackMenusGolden(t *testing.T) {
+	startXvfb(t)
+	clip := trackClip(t)
+	cv := fixedCatalog()
+	d := newFakeDaemon(cv)
+	d.streams["/api/stream/orbit-s1e3"] = clip
+	d.streams["/api/stream/orbit-s1e4"] = clip
+	url := playerDaemon(t, d, api.Stats{})
+	state := t.TempDir()
+	h := startUI(t, mpv.Desktop, url, func(c *Config) {
+		c.Now = func() time.Time { return playerNow }
+		c.StateDir = state
+	})
+	h.waitState(20*time.Second, "catalog and household", func(st probeState) bool {
+		return st.model.Loaded && st.model.Settings.Household.Have
+	})
+	h.key("RIGHT")
+	h.key("RIGHT")
+	h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { return st.model.Col == 2 })
+	h.key("ENTER")
+	h.waitState(20*time.Second, "first frame and tracks", func(st probeState) bool {
+		return st.model.Play.Started && len(st.model.Play.Tracks) == 4
+	})
+	h.key("SPACE")
+	h.key("LEFT") // to 0: a deterministic frame
+	h.waitState(10*time.Second, "paused at 0", func(st probeState) bool {
+		p := st.model.Play
+		// mpv's demuxer-cache-time stays near 0 here: the subtitle
+		// tracks' single long cue holds it back.
+		return p.Paused && p.Position == 0
+	})
+	h.key("MENU")
+	st := h.waitState(5*time.Second, "audio menu", func(st probeState) bool { return st.model.Play.Menu == screens.MenuAudio })
+	for _, want := range []string{"English", "Deutsch"} {
+		if !strings.Contains(st.frame.OSD, want) {
+			t.Errorf("audio menu lacks %q", want)
+		}
+	}
+	time.Sleep(time.Second)
+	h.compareScreenshot("player-audio-menu.png")
+	h.key("RIGHT")
+	st = h.waitState(5*time.Second, "subtitle menu", func(st probeState) bool { return st.model.Play.Menu == screens.MenuSubs })
+	if !strings.Contains(st.frame.OSD, "Off") || !strings.Contains(st.frame.OSD, "Deutsch") {
+		t.Errorf("subtitle menu lacks Off or Deutsch")
+	}
+	h.compareScreenshot("player-subtitle-menu.png")
+
+	// Subtitles off (row 0), then German audio.
+	h.key("UP")
+	h.key("UP")
+	h.key("UP")
+	h.key("ENTER")
+	h.key("MENU")
+	h.key("DOWN")
+	h.key("ENTER")
+	h.waitState(5*time.Second, "menu closed", func(st probeState) bool { return st.model.Play.Menu == screens.MenuNone })
+	want := map[string]prefs.Tracks{"orbit": {Audio: "deu", Sub: prefs.SubOff}}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, err := prefs.Load(filepath.Join(state, prefsFile))
+		if err == nil && cmp.Equal(got, want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("state file holds %v (%v), want %v", got, err, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// The next episode of the show: mpv itself reports German audio and
+	// no subtitles (the model's list comes only from mpv here).
+	h.key("ESC")
+	h.waitState(10*time.Second, "home", func(st probeState) bool { return st.model.Screen == screens.Home })
+	h.key("RIGHT")
+	h.waitState(5*time.Second, "focus on S1 E4", func(st probeState) bool { return st.model.Col == 3 })
+	h.key("ENTER")
+	h.waitState(20*time.Second, "German audio, no subtitles", func(st probeState) bool {
+		p := st.model.Play
+		a, _ := selectedLang(p.Tracks, "audio")
+		_, sub := selectedLang(p.Tracks, "sub")
+		return p.Started && p.Episode.ID == "orbit-s1e4" && len(p.Tracks) == 4 && a == "deu" && !sub
 	})
 }

@@ -47,6 +47,9 @@ type Config struct {
 	// SettingsEvery is how often the settings screen refreshes what it
 	// shows (learn mode polls four times as often); 0 means 3 s.
 	SettingsEvery time.Duration
+	// StateDir holds the TV's own small state (per-show audio and
+	// subtitle choices); "" keeps them in memory only.
+	StateDir string
 	// RemotePort is the port phones reach the daemon's web remote on, for
 	// the QR code; "" means the port of the Daemon client's URL.
 	RemotePort string
@@ -76,6 +79,7 @@ type App struct {
 	muted      bool
 	statsBusy  bool      // a GET /api/stats is on its way (player.go)
 	lastStats  time.Time // when the last one started
+	trackLists map[string]string // mpv's track-list and chapter-list (JSON), latest
 
 	// Settings screen: fetches and changes run in goroutines and hand
 	// their results back to the loop as closures over the model.
@@ -167,7 +171,9 @@ func New(cfg Config) (*App, error) {
 		posterSem:  make(chan struct{}, 2),
 		apply:      make(chan func(*screens.Model), 16),
 		putWake:    make(chan struct{}, 1),
+		trackLists: make(map[string]string),
 	}
+	a.loadTrackPrefs()
 	a.model.SetVideo(cfg.Video)
 	a.model.Setup.APIPort = cfg.RemotePort
 	if a.model.Setup.APIPort == "" {
@@ -191,6 +197,8 @@ var observed = []struct {
 	{"demuxer-cache-time", mpv.ValueDouble},
 	{"volume", mpv.ValueDouble},
 	{"mute", mpv.ValueFlag},
+	{"track-list", mpv.ValueString},   // JSON (the property's string form)
+	{"chapter-list", mpv.ValueString}, // JSON
 }
 
 // Run shows the interface until ctx ends or mpv shuts down. It blocks. The
@@ -398,9 +406,11 @@ func (a *App) onPlayerEvent(ctx context.Context, ev mpv.Event) {
 		}
 	case mpv.KindStartFile:
 		a.loaded, a.episode = false, false
+		clear(a.trackLists) // the new file's lists follow
 	case mpv.KindFileLoaded:
 		a.loaded = true
 		a.checkEpisode()
+		a.applyTracks(ctx)
 	case mpv.KindPlaybackRestart:
 		if a.episode && !a.model.Play.Started {
 			a.firstFrame = time.Since(a.playAt)
@@ -418,6 +428,11 @@ func (a *App) onPlayerEvent(ctx context.Context, ev mpv.Event) {
 		case "path":
 			a.path, _ = ev.Value.(string)
 			a.checkEpisode()
+			a.applyTracks(ctx)
+		case "track-list", "chapter-list":
+			v, _ := ev.Value.(string)
+			a.trackLists[ev.Name] = v
+			a.applyTracks(ctx)
 		case "time-pos":
 			if v, ok := ev.Value.(float64); ok && a.episode {
 				a.model.Position(v)
@@ -505,6 +520,14 @@ func (a *App) do(ctx context.Context, actions []screens.Action) {
 			a.scanWifi(ctx)
 		case screens.JoinWifi:
 			a.joinWifi(ctx, act.Join)
+		case screens.SetTrack:
+			v := "no"
+			if act.ID > 0 {
+				v = strconv.Itoa(act.ID)
+			}
+			err = a.cfg.Player.SetProperty(act.Prop, v)
+		case screens.SaveTrackPrefs:
+			a.saveTrackPrefs(act.Shows)
 		case screens.SetLanguage:
 			a.setLanguage(act.Language)
 		}
