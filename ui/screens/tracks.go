@@ -326,3 +326,9 @@ func (m *Model) SetChapters(cs []Chapter) {
 		m.Play.Chapters = cs
 	}
 }
+
+// TrackPrefFor returns the remembered choice of the show holding episode.
+func (m *Model) TrackPrefFor(episode string) (prefs.Tracks, bool) {
+	t, ok := m.TrackPrefs[m.showOf(episode)]
+	return t, ok
+}

@@ -104,3 +104,39 @@ func (a *App) applyTracks(ctx context.Context) {
 		a.do(ctx, a.model.SetTracks(ts))
 	}
 }
+
+// trackOptions returns loadfile options for the show's remembered
+// languages (",alang=deu,sid=no"): mpv picks the tracks as it opens the
+// file, with no switch after the first frame. Tags are checked by
+// prefs.Parse and the menu only stores mpv's own tags; anything that
+// could break the option list is dropped here.
+func (a *App) trackOptions(episode string) string {
+	pref, ok := a.model.TrackPrefFor(episode)
+	if !ok {
+		return ""
+	}
+	var s string
+	if safeTag(pref.Audio) {
+		s += ",alang=" + pref.Audio
+	}
+	switch {
+	case pref.Sub == prefs.SubOff:
+		s += ",sid=no"
+	case safeTag(pref.Sub):
+		s += ",slang=" + pref.Sub
+	}
+	return s
+}
+
+// safeTag accepts language tags of letters, digits and '-' only.
+func safeTag(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -138,6 +138,7 @@ func TestTrackMenusGolden(t *testing.T) {
 	d := newFakeDaemon(cv)
 	d.streams["/api/stream/orbit-s1e3"] = clip
 	d.streams["/api/stream/orbit-s1e4"] = clip
+	d.streams["/api/stream/deepfield-s2e3"] = clip
 	url := playerDaemon(t, d, api.Stats{})
 	state := t.TempDir()
 	h := startUI(t, mpv.Desktop, url, func(c *Config) {
@@ -200,13 +201,29 @@ func TestTrackMenusGolden(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
+	// Another show keeps the household's languages: English, subtitles on.
+	h.key("ESC")
+	h.waitState(10*time.Second, "home", func(st probeState) bool { return st.model.Screen == screens.Home })
+	h.key("DOWN")
+	h.waitState(5*time.Second, "focus on Deep Field", func(st probeState) bool { return st.model.Row == 1 })
+	h.key("ENTER")
+	h.waitState(20*time.Second, "English audio and subtitles in another show", func(st probeState) bool {
+		p := st.model.Play
+		a, _ := selectedLang(p.Tracks, "audio")
+		s, _ := selectedLang(p.Tracks, "sub")
+		return p.Started && p.Episode.ID == "deepfield-s2e3" && len(p.Tracks) == 4 && a == "eng" && s == "eng"
+	})
+
 	// The next episode of the show: mpv itself reports German audio and
 	// no subtitles (the model's list comes only from mpv here).
 	h.key("ESC")
 	h.waitState(10*time.Second, "home", func(st probeState) bool { return st.model.Screen == screens.Home })
+	h.key("UP")
+	h.waitState(5*time.Second, "focus on Orbit", func(st probeState) bool { return st.model.Row == 0 && !st.model.Header })
 	h.key("RIGHT")
-	h.waitState(5*time.Second, "focus on S1 E4", func(st probeState) bool { return st.model.Col == 3 })
+	h.waitState(5*time.Second, "focus on S1 E4", func(st probeState) bool { return st.model.Row == 0 && st.model.Col == 3 })
 	h.key("ENTER")
+	h.waitState(10*time.Second, "playing S1 E4", func(st probeState) bool { return st.model.Play.Episode.ID == "orbit-s1e4" })
 	h.waitState(20*time.Second, "German audio, no subtitles", func(st probeState) bool {
 		p := st.model.Play
 		a, _ := selectedLang(p.Tracks, "audio")

@@ -483,7 +483,10 @@ func (a *App) do(ctx context.Context, actions []screens.Action) {
 			a.episode, a.loaded = false, false
 			a.lastPut = a.now()
 			a.playAt = time.Now()
-			opts := "start=" + strconv.FormatFloat(act.Start, 'f', 3, 64)
+			// A track chosen in a menu sets mpv's aid/sid for every file
+			// after it; each episode starts from the household's
+			// languages (alang/slang) and its show's remembered choice.
+			opts := "start=" + strconv.FormatFloat(act.Start, 'f', 3, 64) + ",aid=auto,sid=auto" + a.trackOptions(act.Episode.ID)
 			err = a.cfg.Player.Command("loadfile", a.cfg.Daemon.URL(act.Episode.StreamURL), "replace", opts)
 			if err == nil {
 				err = a.cfg.Player.SetProperty("pause", "no")
