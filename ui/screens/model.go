@@ -90,6 +90,7 @@ type Playback struct {
 	Menu          int       // MenuNone, MenuAudio or MenuSubs
 	MenuRow       int
 	tracksApplied bool // the show's remembered choice was applied
+	NextCanceled  bool // Back on the next-episode card: no autoplay (next.go)
 }
 
 // Model is the whole interface state. It is not safe for concurrent use:
@@ -244,6 +245,11 @@ func (m *Model) playerKey(k ir.Key, now time.Time) []Action {
 	if p.Menu != MenuNone {
 		return m.menuKey(k, now)
 	}
+	if m.NextCardVisible() {
+		if acts, used := m.nextCardKey(k, now); used {
+			return acts
+		}
+	}
 	if k == ir.KEY_MENU {
 		if len(p.Tracks) > 0 {
 			p.openMenu(MenuAudio)
@@ -377,18 +383,6 @@ func (m *Model) Started(now time.Time) {
 		m.Play.Started = true
 		m.Play.OSDUntil = now.Add(OSDShowFor)
 	}
-}
-
-// EndOfFile leaves playback after the episode ended.
-func (m *Model) EndOfFile() []Action {
-	if m.Screen != Player {
-		return nil
-	}
-	pos := m.Play.Duration
-	if pos == 0 {
-		pos = m.Play.Position
-	}
-	return m.leave(pos)
 }
 
 // OSDVisible says whether the player OSD is up at now: after keys, the

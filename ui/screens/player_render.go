@@ -28,6 +28,18 @@ func renderPlayer(m *Model, now time.Time) string {
 		renderFailed(&b, p)
 		return b.String()
 	}
+	if m.OSDVisible(now) {
+		renderOSD(&b, m, now)
+	}
+	if m.NextCardVisible() {
+		renderNextCard(&b, m)
+	}
+	return b.String()
+}
+
+// renderOSD draws the top and bottom bands, the bar and any track menu.
+func renderOSD(b *assBuilder, m *Model, now time.Time) {
+	p := &m.Play
 	loc := m.Location()
 
 	// Top band: what is playing, the clock and when it ends.
@@ -72,7 +84,7 @@ func renderPlayer(m *Model, now time.Time) string {
 	}
 	b.text(marginX, osdBarY-18, 1, 34, colWhite, true, clock(p.Position))
 	if p.Menu != MenuNone {
-		renderTrackMenu(&b, p)
+		renderTrackMenu(b, p)
 	}
 	switch {
 	case p.Buffering:
@@ -83,7 +95,24 @@ func renderPlayer(m *Model, now time.Time) string {
 	case p.Paused:
 		b.text(Width/2, osdBarY-18, 2, 30, colWhite, true, "❚❚  Paused")
 	}
-	return b.String()
+}
+
+// Next-episode card: bottom right, above the OSD's bottom band.
+const (
+	nextW = 720
+	nextH = 200
+)
+
+// renderNextCard draws "Up next" with the countdown and the keys.
+func renderNextCard(b *assBuilder, m *Model) {
+	next, _, _ := m.nextEpisode()
+	x, y := Width-marginX-nextW, Height-osdBottomH-30-nextH
+	b.roundRect(x, y, nextW, nextH, 18, "2A1E16", 0x08)
+	b.roundRectOutline(x, y, nextW, nextH, 18, colAccent)
+	n := m.nextCountdown()
+	b.text(x+36, y+30, 7, 28, colAccent, true, fmt.Sprintf("Up next in %d s", n))
+	b.text(x+36, y+72, 7, 36, colWhite, true, ellipsize(episodeCode(next)+"  "+next.Title, nextW-72, 36))
+	b.text(x+36, y+nextH-56, 7, 26, colText, false, "OK  Play now      Back  Keep watching")
 }
 
 // sourceLine says where the episode's bytes came from: the share of the

@@ -76,7 +76,7 @@ func Render(m *Model, now time.Time) Frame {
 	case Home:
 		f.Home, f.Posters = renderHome(m)
 	case Player:
-		if m.OSDVisible(now) {
+		if m.OSDVisible(now) || m.NextCardVisible() {
 			f.OSD = renderPlayer(m, now)
 		}
 	case Settings:

@@ -231,3 +231,64 @@ func TestTrackMenusGolden(t *testing.T) {
 		return p.Started && p.Episode.ID == "orbit-s1e4" && len(p.Tracks) == 4 && a == "deu" && !sub
 	})
 }
+
+// TestNextEpisodeCardGolden: 20 s before the end the card shows the next
+// episode with its countdown (golden); Back cancels it; when the episode
+// is started again and reaches its end, the next one plays by itself.
+func TestNextEpisodeCardGolden(t *testing.T) {
+	startXvfb(t)
+	clip := testmedia.Video(t, testmedia.Clip{Title: "Orbit S1E3", Seconds: 60, FastStart: true, Width: 640, Height: 360})
+	cv := fixedCatalog()
+	d := newFakeDaemon(cv)
+	d.streams["/api/stream/orbit-s1e3"] = clip
+	d.streams["/api/stream/orbit-s1e4"] = clip
+	url := playerDaemon(t, d, api.Stats{})
+	h := startUI(t, mpv.Desktop, url, func(c *Config) { c.Now = func() time.Time { return playerNow } })
+	h.waitState(20*time.Second, "catalog and household", func(st probeState) bool {
+		return st.model.Loaded && st.model.Settings.Household.Have
+	})
+	h.key("RIGHT")
+	h.key("RIGHT")
+	h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { return st.model.Col == 2 })
+	h.key("ENTER")
+	h.waitState(20*time.Second, "first frame", func(st probeState) bool { return st.model.Play.Started })
+	h.key("SPACE")
+	h.key("LEFT")
+	for range 4 {
+		h.key("RIGHT") // to 0:40 (0:50 would count as watched when leaving below)
+	}
+	st := h.waitState(10*time.Second, "paused at 0:40 with the card", func(st probeState) bool {
+		p := st.model.Play
+		return p.Paused && p.Position == 40 && p.CacheEnd >= p.Duration-1
+	})
+	if !strings.Contains(st.frame.OSD, "Up next in 20 s") || !strings.Contains(st.frame.OSD, "Dark Side") {
+		t.Errorf("next-episode card missing or wrong: %q", st.frame.OSD)
+	}
+	time.Sleep(time.Second)
+	h.compareScreenshot("player-next-card.png")
+
+	h.key("ESC")
+	st = h.waitState(5*time.Second, "card cancelled", func(st probeState) bool { return st.model.Play.NextCanceled })
+	if st.model.Screen != screens.Player || strings.Contains(st.frame.OSD, "Up next") {
+		t.Errorf("Back on the card: screen %v, card still drawn %v; want the player without the card", st.model.Screen, strings.Contains(st.frame.OSD, "Up next"))
+	}
+
+	// Leave, start again (resumes at 0:40), jump to the last second and play.
+	h.key("ESC")
+	h.waitState(10*time.Second, "home", func(st probeState) bool { return st.model.Screen == screens.Home })
+	h.key("ENTER")
+	h.waitState(20*time.Second, "resumed", func(st probeState) bool {
+		return st.model.Play.Started && st.model.Play.Episode.ID == "orbit-s1e3" && st.model.Play.Position >= 39
+	})
+	h.key("UP") // to 0:59
+	h.waitState(20*time.Second, "the next episode by itself", func(st probeState) bool {
+		return st.model.Play.Episode.ID == "orbit-s1e4" && st.model.Play.Started
+	})
+	var stored bool
+	for _, r := range d.Resumes() {
+		stored = stored || (r.Episode == "orbit-s1e3" && screens.Watched(r.Seconds, r.DurationSeconds))
+	}
+	if !stored {
+		t.Errorf("the finished episode was not stored as watched: %+v", d.Resumes())
+	}
+}

@@ -462,7 +462,7 @@ func (a *App) onPlayerEvent(ctx context.Context, ev mpv.Event) {
 			}
 		case "eof-reached":
 			if v, ok := ev.Value.(bool); ok && v && a.episode {
-				a.do(ctx, a.model.EndOfFile())
+				a.do(ctx, a.model.EndOfFile(now))
 			}
 		}
 	}
