@@ -91,6 +91,8 @@ type Playback struct {
 	MenuRow       int
 	tracksApplied bool // the show's remembered choice was applied
 	NextCanceled  bool // Back on the next-episode card: no autoplay (next.go)
+	heldKey       ir.Key // the seek key autorepeating (seek.go)
+	heldRepeats   int
 }
 
 // Model is the whole interface state. It is not safe for concurrent use:
@@ -259,7 +261,12 @@ func (m *Model) playerKey(k ir.Key, now time.Time) []Action {
 	}
 	wasVisible := m.OSDVisible(now)
 	p.OSDUntil = now.Add(OSDShowFor)
+	p.heldKey = "" // a new press: held seeks start slow again
 	switch k {
+	case ir.KEY_NEXT, ir.KEY_PREVIOUS:
+		return m.chapterKey(k, now)
+	case ir.KEY_0, ir.KEY_1, ir.KEY_2, ir.KEY_3, ir.KEY_4, ir.KEY_5, ir.KEY_6, ir.KEY_7, ir.KEY_8, ir.KEY_9:
+		return m.digitKey(k)
 	case ir.KEY_INFO:
 		if wasVisible && p.Started {
 			p.OSDUntil = now // Info again hides it

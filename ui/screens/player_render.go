@@ -170,9 +170,9 @@ func failureText(reason string) string {
 
 // Track menu geometry: a panel at the right between the OSD's bands.
 const (
-	trackMenuW       = 640
-	trackRowH    = 64
-	trackMenuTop     = osdTopH + 30
+	trackMenuW    = 640
+	trackRowH     = 64
+	trackMenuTop  = osdTopH + 30
 	trackMenuRows = 7
 )
 

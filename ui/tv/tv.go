@@ -77,8 +77,8 @@ type App struct {
 	firstFrame time.Duration // loadfile -> playback-restart of the last episode
 	volume     int           // mpv's volume property, percent
 	muted      bool
-	statsBusy  bool      // a GET /api/stats is on its way (player.go)
-	lastStats  time.Time // when the last one started
+	statsBusy  bool              // a GET /api/stats is on its way (player.go)
+	lastStats  time.Time         // when the last one started
 	trackLists map[string]string // mpv's track-list and chapter-list (JSON), latest
 
 	// Settings screen: fetches and changes run in goroutines and hand
@@ -378,7 +378,11 @@ func (a *App) eventsLoop(ctx context.Context) {
 func (a *App) onDaemonEvent(ctx context.Context, ev api.Event) {
 	switch ev.Type {
 	case api.EventKey:
-		if ev.Key.Action == "release" {
+		switch ev.Key.Action {
+		case api.KeyRelease:
+			return
+		case api.KeyRepeat:
+			a.do(ctx, a.model.KeyRepeat(ir.Key(ev.Key.Key), a.now()))
 			return
 		}
 		a.key(ctx, ir.Key(ev.Key.Key))

@@ -121,7 +121,7 @@ func MakeVideo(ctx context.Context, dir string, c Clip) (string, error) {
 		"-vf", draw,
 		"-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p",
 		"-b:v", c.Bitrate, "-maxrate", c.Bitrate, "-bufsize", c.Bitrate,
-		"-g", fmt.Sprint(c.FPS * 2), "-keyint_min", fmt.Sprint(c.FPS * 2),
+		"-g", fmt.Sprint(c.FPS*2), "-keyint_min", fmt.Sprint(c.FPS*2),
 		"-c:a", "aac", "-b:a", "128k", "-shortest")
 	if c.FastStart {
 		args = append(args, "-movflags", "+faststart")
