@@ -1,6 +1,7 @@
 package tv
 
 import (
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -290,5 +291,50 @@ func TestNextEpisodeCardGolden(t *testing.T) {
 	}
 	if !stored {
 		t.Errorf("the finished episode was not stored as watched: %+v", d.Resumes())
+	}
+}
+
+// TestPlayerOSDSizesGolden: the OSD on 720p and 2160p screens (libass
+// scales the 1920x1080 overlay; text stays inside the safe margins).
+func TestPlayerOSDSizesGolden(t *testing.T) {
+	for _, sz := range []struct {
+		name string
+		w, h int
+	}{{"720p", 1280, 720}, {"2160p", 3840, 2160}} {
+		t.Run(sz.name, func(t *testing.T) {
+			startXvfbSize(t, sz.w, sz.h)
+			clip := testmedia.Video(t, testmedia.Clip{Title: "Orbit S1E3", Seconds: 60, FastStart: true, Width: 640, Height: 360})
+			cv := fixedCatalog()
+			d := newFakeDaemon(cv)
+			d.streams["/api/stream/orbit-s1e3"] = clip
+			url := playerDaemon(t, d, api.Stats{Torrents: []api.TorrentStats{{Episode: "orbit-s1e3",
+				TransferStats: api.TransferStats{BytesFromPeers: 30 << 20, BytesFromWebSeed: 10 << 20, Peers: 4, Completion: 0.62}}}})
+			h := startUISize(t, mpv.Desktop, url, fmt.Sprintf("%dx%d", sz.w, sz.h), func(c *Config) { c.Now = func() time.Time { return playerNow } })
+			h.waitState(20*time.Second, "catalog and household", func(st probeState) bool {
+				return st.model.Loaded && st.model.Settings.Household.Have
+			})
+			h.key("RIGHT")
+			h.key("RIGHT")
+			h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { return st.model.Col == 2 })
+			h.key("ENTER")
+			h.waitState(20*time.Second, "first frame", func(st probeState) bool { return st.model.Play.Started })
+			h.key("SPACE")
+			h.key("LEFT")
+			h.key("RIGHT")
+			h.key("RIGHT")
+			h.waitState(10*time.Second, "paused at 0:20 with stats", func(st probeState) bool {
+				p := st.model.Play
+				return p.Paused && p.Position == 20 && p.Source != nil && p.CacheEnd >= p.Duration-1
+			})
+			time.Sleep(time.Second)
+			shot := h.compareScreenshot("player-osd-" + sz.name + ".png")
+			img, err := readPNG(shot)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b := img.Bounds(); b.Dx() != sz.w || b.Dy() != sz.h {
+				t.Errorf("screenshot is %dx%d, want %dx%d", b.Dx(), b.Dy(), sz.w, sz.h)
+			}
+		})
 	}
 }

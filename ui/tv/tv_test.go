@@ -368,16 +368,20 @@ func TestPlayback(t *testing.T) {
 	}
 
 	// Up seeks +60 s, clamped a second before the end: the episode ends,
-	// the UI goes home by itself and the episode counts as watched.
+	// counts as watched and the next episode plays by itself (Back there
+	// returns home).
 	h.key("UP")
-	st = h.waitState(15*time.Second, "home after the end", func(st probeState) bool { return st.model.Screen == screens.Home })
-	if ep, _ := st.model.Focused(); !ep.Watched || ep.ResumeSeconds != 0 {
+	st = h.waitState(15*time.Second, "the next episode after the end", func(st probeState) bool {
+		return st.model.Screen == screens.Player && st.model.Play.Episode.ID == "orbit-s1e4"
+	})
+	if ep := episodeIn(st.model, "orbit-s1e3"); !ep.Watched || ep.ResumeSeconds != 0 {
 		t.Errorf("after the end: watched=%v resume=%.1f, want watched and 0", ep.Watched, ep.ResumeSeconds)
 	}
+	h.key("ESC")
 	// The daemon's catalog (reloaded after leaving) agrees.
 	time.Sleep(500 * time.Millisecond)
 	st = h.waitState(5*time.Second, "reloaded catalog", func(st probeState) bool { return st.model.Screen == screens.Home })
-	if ep, _ := st.model.Focused(); !ep.Watched {
+	if ep := episodeIn(st.model, "orbit-s1e3"); !ep.Watched {
 		t.Errorf("after the catalog reload the episode is not watched: %+v", ep)
 	}
 }
@@ -494,4 +498,16 @@ func firstLineWith(s, sub string) string {
 		}
 	}
 	return ""
+}
+
+// episodeIn returns the model's copy of an episode.
+func episodeIn(m screens.Model, id string) api.EpisodeView {
+	for _, s := range m.Catalog.Shows {
+		for _, e := range s.Episodes {
+			if e.ID == id {
+				return e
+			}
+		}
+	}
+	return api.EpisodeView{}
 }
