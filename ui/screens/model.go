@@ -89,8 +89,8 @@ type Playback struct {
 	Chapters      []Chapter // the file's chapters, if any
 	Menu          int       // MenuNone, MenuAudio or MenuSubs
 	MenuRow       int
-	tracksApplied bool // the show's remembered choice was applied
-	NextCanceled  bool // Back on the next-episode card: no autoplay (next.go)
+	tracksApplied bool   // the show's remembered choice was applied
+	NextCanceled  bool   // Back on the next-episode card: no autoplay (next.go)
 	heldKey       ir.Key // the seek key autorepeating (seek.go)
 	heldRepeats   int
 }
