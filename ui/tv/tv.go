@@ -585,8 +585,8 @@ func (a *App) putResume(ctx context.Context, episode string, pos, dur float64, r
 // the interface stops during playback.
 func (a *App) leaveForShutdown() {
 	p := a.model.Play
-	if a.model.Screen != screens.Player || !p.Started {
-		return
+	if a.model.Screen != screens.Player || !p.Started || p.Failed != "" {
+		return // nothing shown, or it failed: the stored point stands
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
