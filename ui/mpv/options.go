@@ -60,6 +60,7 @@ func Options(env Env) ([]Option, error) {
 		{"osc", "no"},
 		{"osd-level", "0"},
 		{"osd-font", font},
+		{"sub-font", font}, // without fontconfig (gokrazy) libass finds no "sans-serif"
 		{"image-display-duration", "inf"},
 		{"cache", "yes"},
 		{"demuxer-max-bytes", "64MiB"},

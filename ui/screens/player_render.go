@@ -7,11 +7,15 @@ import (
 	"time"
 )
 
+// OSDBottomH is the height of the OSD's bottom band, in overlay pixels
+// (the controller raises subtitles above it).
+const OSDBottomH = 270
+
 // Player OSD geometry at 1920x1080, inside the 5% title-safe margins
 // (96 px at the sides, 54 px top and bottom).
 const (
 	osdTopH    = 180
-	osdBottomH = 270
+	osdBottomH = OSDBottomH
 	osdBarY    = Height - 110 // the seek bar's top
 	osdBarH    = 12
 	osdDiskY   = osdBarY + osdBarH + 8 // the on-this-box line under the bar

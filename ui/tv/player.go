@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/ui/mpv"
@@ -139,4 +140,25 @@ func safeTag(s string) bool {
 		}
 	}
 	return true
+}
+
+// subPosRaised is mpv's sub-pos (percent of the screen height where the
+// subtitles' bottom sits) while the OSD's bottom band is up, so that the
+// two do not overlap; 100 is mpv's default, the bottom.
+const subPosRaised = 100 * (screens.Height - screens.OSDBottomH - 10) / screens.Height
+
+// placeSubtitles raises the subtitles above the OSD while it shows.
+func (a *App) placeSubtitles(osd bool) {
+	if osd == a.subsRaised {
+		return
+	}
+	v := "100"
+	if osd {
+		v = strconv.Itoa(subPosRaised)
+	}
+	if err := a.cfg.Player.SetProperty("sub-pos", v); err != nil {
+		a.log.Warn("sub-pos", "err", err)
+		return
+	}
+	a.subsRaised = osd
 }

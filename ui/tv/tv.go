@@ -77,6 +77,7 @@ type App struct {
 	firstFrame time.Duration // loadfile -> playback-restart of the last episode
 	volume     int           // mpv's volume property, percent
 	muted      bool
+	subsRaised bool // sub-pos moved above the OSD's bottom band (player.go)
 	statsBusy  bool              // a GET /api/stats is on its way (player.go)
 	lastStats  time.Time         // when the last one started
 	trackLists map[string]string // mpv's track-list and chapter-list (JSON), latest
@@ -606,6 +607,7 @@ var layers = []struct {
 // render sends what changed since the last render to mpv.
 func (a *App) render() {
 	f := screens.Render(&a.model, a.now())
+	a.placeSubtitles(a.model.Screen == screens.Player && f.OSD != "")
 	for _, l := range layers {
 		ass := map[string]string{"home": f.Home, "osd": f.OSD, "top": f.Top}[l.name]
 		if a.sent[l.name] == ass {
