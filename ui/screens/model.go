@@ -78,12 +78,13 @@ type Playback struct {
 	OSDUntil      time.Time
 
 	// Player OSD details (player.go).
-	Failed    string  // why playback failed; non-empty shows the failure screen
-	CacheEnd  float64 // mpv's demuxer-cache-time: seconds of the file read ahead up to; 0 unknown
-	Source    *api.TorrentStats
-	Muted     bool
-	VolumeMsg time.Time // when a volume key was last pressed (shows the volume line)
-	Volume    int       // mpv's volume, percent
+	Failed     string            // why playback failed; non-empty shows the failure screen
+	CacheEnd   float64           // mpv's demuxer-cache-time: seconds of the file read ahead up to; 0 unknown
+	Source     *api.TorrentStats // the latest GET /api/stats figures for the episode
+	SourcePrev *api.TorrentStats // the sample before
+	Muted      bool
+	VolumeMsg  time.Time // when a volume key was last pressed (shows the volume line)
+	Volume     int       // mpv's volume, percent
 
 	Tracks        []Track   // audio and subtitle tracks (tracks.go)
 	Chapters      []Chapter // the file's chapters, if any

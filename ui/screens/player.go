@@ -90,7 +90,9 @@ func (m *Model) CacheEnd(s float64) {
 }
 
 // PlayStats records the daemon's transfer figures for the episode on
-// screen (GET /api/stats); figures for another episode are ignored.
+// screen (GET /api/stats); figures for another episode are ignored. The
+// previous sample is kept: the OSD shows where the bytes came from
+// between the two ("now").
 func (m *Model) PlayStats(st api.Stats) {
 	if m.Screen != Player {
 		return
@@ -98,7 +100,7 @@ func (m *Model) PlayStats(st api.Stats) {
 	for _, t := range st.Torrents {
 		if t.Episode == m.Play.Episode.ID {
 			t := t
-			m.Play.Source = &t
+			m.Play.SourcePrev, m.Play.Source = m.Play.Source, &t
 			if t.Completion > 0 {
 				m.Play.Episode.Completion = t.Completion
 			}

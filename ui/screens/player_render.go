@@ -119,10 +119,13 @@ func renderNextCard(b *assBuilder, m *Model) {
 	b.text(x+36, y+nextH-56, 7, 26, colText, false, "OK  Play now      Back  Keep watching")
 }
 
-// sourceLine says where the episode's bytes came from: the share of the
-// bytes this daemon received for it from other boxes versus the
-// network's origin (web seed) since the daemon started, and how many
-// peers are connected for this episode now (connected, not all sending).
+// sourceLine says where the episode's bytes come from. With two samples
+// of GET /api/stats it is "now": the share of the bytes received for this
+// episode between them from other boxes (BitTorrent peers) versus the
+// network's origin (web seed), or the disk when none arrived. With one
+// sample it is the same share since the daemon started ("so far"). The
+// neighbour count is the peers connected for this episode now (connected,
+// not all of them sending).
 func sourceLine(p *Playback) string {
 	s := p.Source
 	if s == nil {
@@ -134,12 +137,19 @@ func sourceLine(p *Playback) string {
 	} else if s.Peers > 1 {
 		n = fmt.Sprintf("%d neighbours connected", s.Peers)
 	}
-	total := s.BytesFromPeers + s.BytesFromWebSeed
+	peers, origin, when := s.BytesFromPeers, s.BytesFromWebSeed, "So far"
+	if q := p.SourcePrev; q != nil && q.BytesFromPeers <= peers && q.BytesFromWebSeed <= origin {
+		peers, origin, when = peers-q.BytesFromPeers, origin-q.BytesFromWebSeed, "Now"
+	}
+	total := peers + origin
 	if total == 0 {
+		if when == "Now" {
+			return "Now: from this box's disk  ·  " + n
+		}
 		return "From this box's disk  ·  " + n
 	}
-	peers := int(math.Round(float64(s.BytesFromPeers) * 100 / float64(total)))
-	return fmt.Sprintf("%d%% from neighbours, %d%% from the network  ·  %s", peers, 100-peers, n)
+	pct := int(math.Round(float64(peers) * 100 / float64(total)))
+	return fmt.Sprintf("%s: %d%% from neighbours, %d%% from the network  ·  %s", when, pct, 100-pct, n)
 }
 
 // renderFailed fills the screen with what went wrong and what to do.

@@ -155,8 +155,18 @@ func TestPlayerOSDText(t *testing.T) {
 				{Episode: "other", TransferStats: api.TransferStats{Peers: 9}},
 				{Episode: "s0e0", TransferStats: api.TransferStats{BytesFromPeers: 750, BytesFromWebSeed: 250, Peers: 3, Completion: 0.645}},
 			}})
-		}, []string{"75% from neighbours, 25% from the network", "3 neighbours connected", "64% on this box"},
+		}, []string{"So far: 75% from neighbours, 25% from the network", "3 neighbours connected", "64% on this box"},
 			"the episode's own torrent: share of bytes from peers vs origin, peers connected, share on disk"},
+		{"now", func(m *Model) {
+			m.PlayStats(api.Stats{Torrents: []api.TorrentStats{{Episode: "s0e0", TransferStats: api.TransferStats{BytesFromPeers: 750, BytesFromWebSeed: 250, Peers: 2}}}})
+			m.PlayStats(api.Stats{Torrents: []api.TorrentStats{{Episode: "s0e0", TransferStats: api.TransferStats{BytesFromPeers: 760, BytesFromWebSeed: 340, Peers: 2}}}})
+		}, []string{"Now: 10% from neighbours, 90% from the network", "2 neighbours connected"},
+			"two samples: the share of the bytes between them, not since the daemon started"},
+		{"now from disk", func(m *Model) {
+			st := api.Stats{Torrents: []api.TorrentStats{{Episode: "s0e0", TransferStats: api.TransferStats{BytesFromPeers: 750, BytesFromWebSeed: 250}}}}
+			m.PlayStats(st)
+			m.PlayStats(st)
+		}, []string{"Now: from this box's disk", "no neighbours connected"}, "nothing arrived between the samples"},
 		{"from disk", func(m *Model) {
 			m.PlayStats(api.Stats{Torrents: []api.TorrentStats{{Episode: "s0e0", TransferStats: api.TransferStats{Peers: 1, Completion: 1}}}})
 		}, []string{"From this box's disk", "1 neighbour connected", "100% on this box"}, "nothing downloaded since the daemon started"},
