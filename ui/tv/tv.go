@@ -77,7 +77,7 @@ type App struct {
 	firstFrame time.Duration // loadfile -> playback-restart of the last episode
 	volume     int           // mpv's volume property, percent
 	muted      bool
-	subsRaised bool // sub-pos moved above the OSD's bottom band (player.go)
+	subsRaised bool              // sub-pos moved above the OSD's bottom band (player.go)
 	statsBusy  bool              // a GET /api/stats is on its way (player.go)
 	lastStats  time.Time         // when the last one started
 	trackLists map[string]string // mpv's track-list and chapter-list (JSON), latest
