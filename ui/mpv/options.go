@@ -60,6 +60,7 @@ func Options(env Env) ([]Option, error) {
 		{"osc", "no"},
 		{"osd-level", "0"},
 		{"osd-font", font},
+		{"sub-font", font}, // without fontconfig (gokrazy) libass finds no "sans-serif"
 		{"image-display-duration", "inf"},
 		{"cache", "yes"},
 		{"demuxer-max-bytes", "64MiB"},
@@ -133,7 +134,7 @@ var KeyBindings = map[string]ir.Key{
 	"SPACE": ir.KEY_SPACE, "p": ir.KEY_PLAYPAUSE,
 	"PLAY": ir.KEY_PLAY, "PAUSE": ir.KEY_PAUSE, "PLAYPAUSE": ir.KEY_PLAYPAUSE, "STOP": ir.KEY_STOP,
 	"FORWARD": ir.KEY_FASTFORWARD, "REWIND": ir.KEY_REWIND, "NEXT": ir.KEY_NEXT, "PREV": ir.KEY_PREVIOUS,
-	"HOME": ir.KEY_HOME, "MENU": ir.KEY_MENU, "i": ir.KEY_INFO, "h": ir.KEY_HOME,
+	"HOME": ir.KEY_HOME, "MENU": ir.KEY_MENU, "m": ir.KEY_MENU, "i": ir.KEY_INFO, "h": ir.KEY_HOME,
 	"VOLUME_UP": ir.KEY_VOLUMEUP, "VOLUME_DOWN": ir.KEY_VOLUMEDOWN, "MUTE": ir.KEY_MUTE,
 	"0": ir.KEY_0, "1": ir.KEY_1, "2": ir.KEY_2, "3": ir.KEY_3, "4": ir.KEY_4,
 	"5": ir.KEY_5, "6": ir.KEY_6, "7": ir.KEY_7, "8": ir.KEY_8, "9": ir.KEY_9,

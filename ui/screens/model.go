@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"github.com/atomicnetwork/atomicbox/ui/prefs"
 	"periph.io/x/conn/v3/ir"
 )
 
@@ -44,10 +45,13 @@ type Play struct {
 }
 
 // Stop leaves playback; Position and Duration (seconds) are what to store
-// as the resume point.
+// as the resume point, unless Keep: then nothing is stored (the episode
+// failed or never showed a frame, so its resume point and watched mark
+// must stay as they are).
 type Stop struct {
 	Episode            string
 	Position, Duration float64
+	Keep               bool
 }
 
 // Seek jumps to an absolute position in seconds.
@@ -72,6 +76,24 @@ type Playback struct {
 	BufferPercent int  // cache-buffering-state, 0..100
 	Started       bool // the first frame was shown (playback-restart)
 	OSDUntil      time.Time
+
+	// Player OSD details (player.go).
+	Failed     string            // why playback failed; non-empty shows the failure screen
+	CacheEnd   float64           // mpv's demuxer-cache-time: seconds of the file read ahead up to; 0 unknown
+	Source     *api.TorrentStats // the latest GET /api/stats figures for the episode
+	SourcePrev *api.TorrentStats // the sample before
+	Muted      bool
+	VolumeMsg  time.Time // when a volume key was last pressed (shows the volume line)
+	Volume     int       // mpv's volume, percent
+
+	Tracks        []Track   // audio and subtitle tracks (tracks.go)
+	Chapters      []Chapter // the file's chapters, if any
+	Menu          int       // MenuNone, MenuAudio or MenuSubs
+	MenuRow       int
+	tracksApplied bool   // the show's remembered choice was applied
+	NextCanceled  bool   // Back on the next-episode card: no autoplay (next.go)
+	heldKey       ir.Key // the seek key autorepeating (seek.go)
+	heldRepeats   int
 }
 
 // Model is the whole interface state. It is not safe for concurrent use:
@@ -92,6 +114,8 @@ type Model struct {
 
 	Settings SettingsState
 	Setup    SetupState
+
+	TrackPrefs map[string]prefs.Tracks // per show id: the audio/subtitle choice (tracks.go)
 }
 
 // SetCatalog replaces the catalog, keeping the focus on the same episode
@@ -218,8 +242,39 @@ func (m *Model) homeKey(k ir.Key, now time.Time) []Action {
 
 func (m *Model) playerKey(k ir.Key, now time.Time) []Action {
 	p := &m.Play
+	if p.Failed != "" {
+		return m.failedKey(k, now)
+	}
+	if p.Menu != MenuNone {
+		return m.menuKey(k, now)
+	}
+	if m.NextCardVisible() {
+		if acts, used := m.nextCardKey(k, now); used {
+			return acts
+		}
+	}
+	if k == ir.KEY_MENU {
+		if len(p.Tracks) > 0 {
+			p.openMenu(MenuAudio)
+			p.OSDUntil = now.Add(OSDShowFor)
+		}
+		return nil
+	}
+	wasVisible := m.OSDVisible(now)
 	p.OSDUntil = now.Add(OSDShowFor)
+	p.heldKey = "" // a new press: held seeks start slow again
 	switch k {
+	case ir.KEY_NEXT, ir.KEY_PREVIOUS:
+		return m.chapterKey(k, now)
+	case ir.KEY_0, ir.KEY_1, ir.KEY_2, ir.KEY_3, ir.KEY_4, ir.KEY_5, ir.KEY_6, ir.KEY_7, ir.KEY_8, ir.KEY_9:
+		return m.digitKey(k)
+	case ir.KEY_INFO:
+		if wasVisible && p.Started {
+			p.OSDUntil = now // Info again hides it
+		}
+		return nil
+	case ir.KEY_VOLUMEUP, ir.KEY_VOLUMEDOWN, ir.KEY_MUTE:
+		return m.volumeKey(k, now)
 	case ir.KEY_LEFT, ir.KEY_REWIND:
 		return m.seekBy(-SeekShort)
 	case ir.KEY_RIGHT, ir.KEY_FASTFORWARD:
@@ -230,12 +285,16 @@ func (m *Model) playerKey(k ir.Key, now time.Time) []Action {
 		return m.seekBy(-SeekLong)
 	case ir.KEY_SPACE, ir.KEY_PLAYPAUSE, ir.KEY_OK, ir.KEY_ENTER, ir.KEY_SELECT:
 		p.Paused = !p.Paused
+		if p.Paused {
+			p.OSDUntil = now.Add(OSDPausedFor)
+		}
 		return []Action{SetPause{Paused: p.Paused}}
 	case ir.KEY_PLAY:
 		p.Paused = false
 		return []Action{SetPause{Paused: false}}
 	case ir.KEY_PAUSE:
 		p.Paused = true
+		p.OSDUntil = now.Add(OSDPausedFor)
 		return []Action{SetPause{Paused: true}}
 	case ir.KEY_ESC, ir.KEY_BACKSPACE, ir.KEY_BACK, ir.KEY_EXIT, ir.KEY_STOP, ir.KEY_HOME:
 		return m.leave(p.Position)
@@ -263,6 +322,11 @@ func (m *Model) leave(pos float64) []Action {
 	m.Screen = Home
 	m.Play = Playback{}
 	dur := p.Duration
+	if !p.Started || p.Failed != "" {
+		// Nothing was shown, or it failed: the old resume point and
+		// watched mark stand.
+		return []Action{Stop{Episode: p.Episode.ID, Position: pos, Duration: dur, Keep: true}}
+	}
 	for r := range m.Catalog.Shows {
 		for c := range m.Catalog.Shows[r].Episodes {
 			e := &m.Catalog.Shows[r].Episodes[c]
@@ -301,11 +365,15 @@ func (m *Model) Duration(s float64) {
 	}
 }
 
-// Paused records mpv's pause property; a pause shows the OSD.
+// Paused records mpv's pause property; a pause shows the OSD for
+// OSDPausedFor, then it fades and the pause stays.
 func (m *Model) Paused(paused bool, now time.Time) {
 	if m.Screen == Player && m.Play.Paused != paused {
 		m.Play.Paused = paused
 		m.Play.OSDUntil = now.Add(OSDShowFor)
+		if paused {
+			m.Play.OSDUntil = now.Add(OSDPausedFor)
+		}
 	}
 }
 
@@ -325,32 +393,11 @@ func (m *Model) Started(now time.Time) {
 	}
 }
 
-// EndOfFile leaves playback after the episode ended.
-func (m *Model) EndOfFile() []Action {
-	if m.Screen != Player {
-		return nil
-	}
-	pos := m.Play.Duration
-	if pos == 0 {
-		pos = m.Play.Position
-	}
-	return m.leave(pos)
-}
-
-// PlaybackFailed leaves playback when mpv could not play the episode,
-// keeping the previous resume point.
-func (m *Model) PlaybackFailed() []Action {
-	if m.Screen != Player {
-		return nil
-	}
-	return m.leave(m.Play.Episode.ResumeSeconds)
-}
-
-// OSDVisible says whether the player OSD is up at now: after keys and the
-// start, and always while paused or buffering.
+// OSDVisible says whether the player OSD is up at now: after keys, the
+// start and a pause (for a while), and always while buffering or failed.
 func (m *Model) OSDVisible(now time.Time) bool {
 	p := m.Play
-	return m.Screen == Player && (p.Paused || p.Buffering || !p.Started || now.Before(p.OSDUntil))
+	return m.Screen == Player && (p.Buffering || !p.Started || p.Failed != "" || p.Menu != MenuNone || now.Before(p.OSDUntil))
 }
 
 // ShowPairing shows a pairing code until Paired or its expiry. In

@@ -110,6 +110,7 @@ func TestPlayerKeys(t *testing.T) {
 			got = append(got, acts...)
 			if len(acts) == 1 {
 				if _, ok := acts[0].(Play); ok {
+					m.Started(t0)
 					m.Position(tt.position) // mpv reports where playback is
 				}
 			}
@@ -139,8 +140,9 @@ func TestResumeRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var m Model
-		m.SetCatalog(catalog(2))
+		m.SetCatalog(catalog(1)) // no next episode: Back near the end leaves at once (next_test.go covers the card)
 		m.Key(ir.KEY_OK, t0)
+		m.Started(t0)
 		m.Duration(600)
 		m.Position(tt.leaveAt)
 		m.Key(ir.KEY_ESC, t0)
@@ -161,9 +163,10 @@ func TestEndOfFileGoesHome(t *testing.T) {
 	var m Model
 	m.SetCatalog(catalog(1))
 	m.Key(ir.KEY_OK, t0)
+	m.Started(t0)
 	m.Duration(600)
 	m.Position(599.9)
-	got := m.EndOfFile()
+	got := m.EndOfFile(t0)
 	want := []Action{Stop{Episode: "s0e0", Position: 600, Duration: 600}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("end of file (-want +got):\n%s", diff)
@@ -202,7 +205,16 @@ func TestOSDVisibility(t *testing.T) {
 		{"after start", func(m *Model) { m.Started(t0) }, time.Second, true, "shown briefly at the start"},
 		{"later", func(m *Model) { m.Started(t0) }, OSDShowFor + time.Second, false, "hidden after a few seconds"},
 		{"key shows", func(m *Model) { m.Started(t0); m.Key(ir.KEY_RIGHT, t0.Add(time.Minute)) }, time.Minute + time.Second, true, "a key brings it back"},
-		{"paused", func(m *Model) { m.Started(t0); m.Paused(true, t0) }, time.Hour, true, "always shown while paused"},
+		{"paused", func(m *Model) { m.Started(t0); m.Paused(true, t0) }, OSDPausedFor - time.Second, true, "a pause shows the OSD for a while"},
+		{"paused fades", func(m *Model) { m.Started(t0); m.Paused(true, t0) }, OSDPausedFor + time.Second, false, "a paused OSD fades; it does not mark the TV for hours"},
+		{"pause key fades", func(m *Model) { m.Started(t0); m.Key(ir.KEY_SPACE, t0) }, OSDPausedFor + time.Second, false, "the pause key's OSD fades too, and the pause stays"},
+		{"info shows", func(m *Model) { m.Started(t0); m.Key(ir.KEY_INFO, t0.Add(time.Minute)) }, time.Minute + time.Second, true, "Info brings the OSD up"},
+		{"info hides", func(m *Model) {
+			m.Started(t0)
+			m.Key(ir.KEY_INFO, t0.Add(time.Minute))
+			m.Key(ir.KEY_INFO, t0.Add(time.Minute+time.Second))
+		}, time.Minute + 2*time.Second, false, "Info again puts it away"},
+		{"failed", func(m *Model) { m.Started(t0); m.PlaybackFailed("loading failed") }, time.Hour, true, "the failure stays until the viewer answers it"},
 		{"buffering", func(m *Model) { m.Started(t0); m.Buffering(true, 40) }, time.Hour, true, "always shown while buffering"},
 	}
 	for _, tt := range tests {

@@ -76,8 +76,8 @@ func Render(m *Model, now time.Time) Frame {
 	case Home:
 		f.Home, f.Posters = renderHome(m)
 	case Player:
-		if m.OSDVisible(now) {
-			f.OSD = renderOSD(&m.Play)
+		if m.OSDVisible(now) || m.NextCardVisible() {
+			f.OSD = renderPlayer(m, now)
 		}
 	case Settings:
 		f.Home = renderSettings(m, now)
@@ -209,35 +209,6 @@ func renderHome(m *Model) (string, []PosterSlot) {
 		}
 	}
 	return b.String(), posters
-}
-
-func renderOSD(p *Playback) string {
-	var b assBuilder
-	// Top band: what is playing.
-	b.rectAlpha(0, 0, Width, 150, colBlack, 0x60)
-	b.text(marginX, 36, 7, 26, colAccent, true, strings.ToUpper(p.Show))
-	b.text(marginX, 70, 7, 44, colWhite, true, episodeCode(p.Episode)+"  "+p.Episode.Title)
-
-	// Bottom band: position bar.
-	b.rectAlpha(0, Height-170, Width, 170, colBlack, 0x60)
-	barY, barW := Height-80, Width-2*marginX
-	b.rect(marginX, barY, barW, 8, colTrack, 0)
-	if p.Duration > 0 {
-		frac := min(max(p.Position/p.Duration, 0), 1)
-		b.rect(marginX, barY, max(int(math.Round(frac*float64(barW))), 1), 8, colAccent, 0)
-		b.text(Width-marginX, barY-16, 3, 30, colText, false, clock(p.Duration))
-	}
-	b.text(marginX, barY-16, 1, 30, colWhite, true, clock(p.Position))
-	switch {
-	case p.Buffering:
-		b.rectAlpha(Width/2-220, Height/2-50, 440, 100, colBlack, 0x40)
-		b.text(Width/2, Height/2, 5, 40, colWhite, true, fmt.Sprintf("Buffering… %d%%", p.BufferPercent))
-	case !p.Started:
-		b.text(Width/2, barY-16, 2, 30, colDim, false, "Starting…")
-	case p.Paused:
-		b.text(Width/2, barY-16, 2, 30, colWhite, true, "❚❚  Paused")
-	}
-	return b.String()
 }
 
 // renderTop draws what sits above everything: the catalog's problem, the

@@ -47,6 +47,9 @@ type Config struct {
 	// SettingsEvery is how often the settings screen refreshes what it
 	// shows (learn mode polls four times as often); 0 means 3 s.
 	SettingsEvery time.Duration
+	// StateDir holds the TV's own small state (per-show audio and
+	// subtitle choices); "" keeps them in memory only.
+	StateDir string
 	// RemotePort is the port phones reach the daemon's web remote on, for
 	// the QR code; "" means the port of the Daemon client's URL.
 	RemotePort string
@@ -72,6 +75,12 @@ type App struct {
 	lastPut    time.Time
 	playAt     time.Time     // when the last episode's loadfile was sent
 	firstFrame time.Duration // loadfile -> playback-restart of the last episode
+	volume     int           // mpv's volume property, percent
+	muted      bool
+	subsRaised bool              // sub-pos moved above the OSD's bottom band (player.go)
+	statsBusy  bool              // a GET /api/stats is on its way (player.go)
+	lastStats  time.Time         // when the last one started
+	trackLists map[string]string // mpv's track-list and chapter-list (JSON), latest
 
 	// Settings screen: fetches and changes run in goroutines and hand
 	// their results back to the loop as closures over the model.
@@ -163,7 +172,9 @@ func New(cfg Config) (*App, error) {
 		posterSem:  make(chan struct{}, 2),
 		apply:      make(chan func(*screens.Model), 16),
 		putWake:    make(chan struct{}, 1),
+		trackLists: make(map[string]string),
 	}
+	a.loadTrackPrefs()
 	a.model.SetVideo(cfg.Video)
 	a.model.Setup.APIPort = cfg.RemotePort
 	if a.model.Setup.APIPort == "" {
@@ -184,6 +195,11 @@ var observed = []struct {
 	{"cache-buffering-state", mpv.ValueInt},
 	{"eof-reached", mpv.ValueFlag},
 	{"path", mpv.ValueString},
+	{"demuxer-cache-time", mpv.ValueDouble},
+	{"volume", mpv.ValueDouble},
+	{"mute", mpv.ValueFlag},
+	{"track-list", mpv.ValueString},   // JSON (the property's string form)
+	{"chapter-list", mpv.ValueString}, // JSON
 }
 
 // Run shows the interface until ctx ends or mpv shuts down. It blocks. The
@@ -251,6 +267,7 @@ func (a *App) Run(ctx context.Context) error {
 			now := a.now()
 			a.model.Tick(now)
 			a.maybePutResume(ctx, now)
+			a.maybeFetchStats(ctx, now)
 			a.maybeRefreshSettings(ctx)
 			a.maybePollNetwork(ctx)
 		}
@@ -362,7 +379,11 @@ func (a *App) eventsLoop(ctx context.Context) {
 func (a *App) onDaemonEvent(ctx context.Context, ev api.Event) {
 	switch ev.Type {
 	case api.EventKey:
-		if ev.Key.Action == "release" {
+		switch ev.Key.Action {
+		case api.KeyRelease:
+			return
+		case api.KeyRepeat:
+			a.do(ctx, a.model.KeyRepeat(ir.Key(ev.Key.Key), a.now()))
 			return
 		}
 		a.key(ctx, ir.Key(ev.Key.Key))
@@ -390,25 +411,33 @@ func (a *App) onPlayerEvent(ctx context.Context, ev mpv.Event) {
 		}
 	case mpv.KindStartFile:
 		a.loaded, a.episode = false, false
+		clear(a.trackLists) // the new file's lists follow
 	case mpv.KindFileLoaded:
 		a.loaded = true
 		a.checkEpisode()
+		a.applyTracks(ctx)
 	case mpv.KindPlaybackRestart:
 		if a.episode && !a.model.Play.Started {
 			a.firstFrame = time.Since(a.playAt)
 			a.log.Info("first frame", "episode", a.model.Play.Episode.ID, "after", a.firstFrame)
 			a.model.Started(now)
+			a.model.SetVolume(a.volume, a.muted)
 		}
 	case mpv.KindEndFile:
 		if ev.EndReason == "error" && a.model.Screen == screens.Player {
 			a.log.Warn("episode failed to play", "episode", a.model.Play.Episode.ID, "err", ev.EndError)
-			a.do(ctx, a.model.PlaybackFailed())
+			a.do(ctx, a.model.PlaybackFailed(ev.EndError))
 		}
 	case mpv.KindPropertyChange:
 		switch ev.Name {
 		case "path":
 			a.path, _ = ev.Value.(string)
 			a.checkEpisode()
+			a.applyTracks(ctx)
+		case "track-list", "chapter-list":
+			v, _ := ev.Value.(string)
+			a.trackLists[ev.Name] = v
+			a.applyTracks(ctx)
 		case "time-pos":
 			if v, ok := ev.Value.(float64); ok && a.episode {
 				a.model.Position(v)
@@ -426,13 +455,19 @@ func (a *App) onPlayerEvent(ctx context.Context, ev mpv.Event) {
 				a.cachePct = int(v)
 				a.model.Buffering(a.model.Play.Buffering, a.cachePct)
 			}
+		case "demuxer-cache-time":
+			if v, ok := ev.Value.(float64); ok && a.episode {
+				a.model.CacheEnd(v)
+			}
+		case "volume", "mute":
+			a.onVolume(ev)
 		case "paused-for-cache":
 			if v, ok := ev.Value.(bool); ok && a.episode {
 				a.model.Buffering(v, a.cachePct)
 			}
 		case "eof-reached":
 			if v, ok := ev.Value.(bool); ok && v && a.episode {
-				a.do(ctx, a.model.EndOfFile())
+				a.do(ctx, a.model.EndOfFile(now))
 			}
 		}
 	}
@@ -453,7 +488,10 @@ func (a *App) do(ctx context.Context, actions []screens.Action) {
 			a.episode, a.loaded = false, false
 			a.lastPut = a.now()
 			a.playAt = time.Now()
-			opts := "start=" + strconv.FormatFloat(act.Start, 'f', 3, 64)
+			// A track chosen in a menu sets mpv's aid/sid for every file
+			// after it; each episode starts from the household's
+			// languages (alang/slang) and its show's remembered choice.
+			opts := "start=" + strconv.FormatFloat(act.Start, 'f', 3, 64) + ",aid=auto,sid=auto" + a.trackOptions(act.Episode.ID)
 			err = a.cfg.Player.Command("loadfile", a.cfg.Daemon.URL(act.Episode.StreamURL), "replace", opts)
 			if err == nil {
 				err = a.cfg.Player.SetProperty("pause", "no")
@@ -462,7 +500,18 @@ func (a *App) do(ctx context.Context, actions []screens.Action) {
 		case screens.Stop:
 			a.episode, a.loaded = false, false
 			err = a.cfg.Player.Command("loadfile", a.backdrop, "replace")
-			a.putResume(ctx, act.Episode, act.Position, act.Duration, true)
+			if !act.Keep {
+				a.putResume(ctx, act.Episode, act.Position, act.Duration, true)
+			}
+		case screens.Unload:
+			a.episode, a.loaded = false, false
+			err = a.cfg.Player.Command("loadfile", a.backdrop, "replace")
+		case screens.Volume:
+			if act.ToggleMute {
+				err = a.cfg.Player.Command("cycle", "mute")
+			} else {
+				err = a.cfg.Player.Command("add", "volume", strconv.Itoa(act.Delta))
+			}
 		case screens.Seek:
 			err = a.cfg.Player.Command("seek", strconv.FormatFloat(act.To, 'f', 3, 64), "absolute+exact")
 		case screens.SetPause:
@@ -479,6 +528,14 @@ func (a *App) do(ctx context.Context, actions []screens.Action) {
 			a.scanWifi(ctx)
 		case screens.JoinWifi:
 			a.joinWifi(ctx, act.Join)
+		case screens.SetTrack:
+			v := "no"
+			if act.ID > 0 {
+				v = strconv.Itoa(act.ID)
+			}
+			err = a.cfg.Player.SetProperty(act.Prop, v)
+		case screens.SaveTrackPrefs:
+			a.saveTrackPrefs(act.Shows)
 		case screens.SetLanguage:
 			a.setLanguage(act.Language)
 		}
@@ -529,8 +586,8 @@ func (a *App) putResume(ctx context.Context, episode string, pos, dur float64, r
 // the interface stops during playback.
 func (a *App) leaveForShutdown() {
 	p := a.model.Play
-	if a.model.Screen != screens.Player || !p.Started {
-		return
+	if a.model.Screen != screens.Player || !p.Started || p.Failed != "" {
+		return // nothing shown, or it failed: the stored point stands
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -550,6 +607,7 @@ var layers = []struct {
 // render sends what changed since the last render to mpv.
 func (a *App) render() {
 	f := screens.Render(&a.model, a.now())
+	a.placeSubtitles(a.model.Screen == screens.Player && f.OSD != "")
 	for _, l := range layers {
 		ass := map[string]string{"home": f.Home, "osd": f.OSD, "top": f.Top}[l.name]
 		if a.sent[l.name] == ass {

@@ -110,9 +110,10 @@ func TestPlayerOSDGolden(t *testing.T) {
 			d.streams[e.StreamURL] = clip
 		}
 	}
-	srv := startServer(t, d.Handler())
-	h := startUI(t, mpv.Desktop, srv.URL, nil)
-	h.waitState(20*time.Second, "catalog", func(st probeState) bool { return st.model.Loaded })
+	// The OSD shows the clock: a fixed one, in the household's zone.
+	url := playerDaemon(t, d, api.Stats{})
+	h := startUI(t, mpv.Desktop, url, func(c *Config) { c.Now = func() time.Time { return playerNow } })
+	h.waitState(20*time.Second, "catalog", func(st probeState) bool { return st.model.Loaded && st.model.Settings.Household.Have })
 	h.key("RIGHT")
 	h.key("RIGHT")
 	h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { return st.model.Col == 2 })
@@ -121,7 +122,8 @@ func TestPlayerOSDGolden(t *testing.T) {
 	h.key("SPACE")
 	h.key("LEFT") // back to 0: an exact seek shows the first frame
 	h.waitState(10*time.Second, "paused at 0", func(st probeState) bool {
-		return st.model.Play.Paused && st.model.Play.Position == 0 && st.frame.OSDVisible()
+		return st.model.Play.Paused && st.model.Play.Position == 0 && st.frame.OSDVisible() &&
+			st.model.Play.CacheEnd >= st.model.Play.Duration-1 // the read-ahead bar is full
 	})
 	time.Sleep(time.Second) // the seek's frame reaches the window
 	h.compareScreenshot("player-paused.png")
@@ -366,16 +368,20 @@ func TestPlayback(t *testing.T) {
 	}
 
 	// Up seeks +60 s, clamped a second before the end: the episode ends,
-	// the UI goes home by itself and the episode counts as watched.
+	// counts as watched and the next episode plays by itself (Back there
+	// returns home).
 	h.key("UP")
-	st = h.waitState(15*time.Second, "home after the end", func(st probeState) bool { return st.model.Screen == screens.Home })
-	if ep, _ := st.model.Focused(); !ep.Watched || ep.ResumeSeconds != 0 {
+	st = h.waitState(15*time.Second, "the next episode after the end", func(st probeState) bool {
+		return st.model.Screen == screens.Player && st.model.Play.Episode.ID == "orbit-s1e4"
+	})
+	if ep := episodeIn(st.model, "orbit-s1e3"); !ep.Watched || ep.ResumeSeconds != 0 {
 		t.Errorf("after the end: watched=%v resume=%.1f, want watched and 0", ep.Watched, ep.ResumeSeconds)
 	}
+	h.key("ESC")
 	// The daemon's catalog (reloaded after leaving) agrees.
 	time.Sleep(500 * time.Millisecond)
 	st = h.waitState(5*time.Second, "reloaded catalog", func(st probeState) bool { return st.model.Screen == screens.Home })
-	if ep, _ := st.model.Focused(); !ep.Watched {
+	if ep := episodeIn(st.model, "orbit-s1e3"); !ep.Watched {
 		t.Errorf("after the catalog reload the episode is not watched: %+v", ep)
 	}
 }
@@ -492,4 +498,16 @@ func firstLineWith(s, sub string) string {
 		}
 	}
 	return ""
+}
+
+// episodeIn returns the model's copy of an episode.
+func episodeIn(m screens.Model, id string) api.EpisodeView {
+	for _, s := range m.Catalog.Shows {
+		for _, e := range s.Episodes {
+			if e.ID == id {
+				return e
+			}
+		}
+	}
+	return api.EpisodeView{}
 }

@@ -29,6 +29,12 @@ type Clip struct {
 	Bitrate   string  // ffmpeg -b:v, default "1500k"
 	FastStart bool    // moov at the front (what the publisher wants); false puts it at the end
 	Pattern   string  // lavfi source: testsrc2 (default), smptebars, mandelbrot...
+
+	// Extra tracks and chapters; the zero values add nothing (and leave
+	// the cache key of older clips as it was).
+	AudioLangs []string `json:",omitempty"` // one tone per tag (ISO 639-2, "eng"), in this order, instead of the single untagged one
+	SubLangs   []string `json:",omitempty"` // one mov_text subtitle track per tag, each line naming its tag
+	Chapters   int      `json:",omitempty"` // that many chapters of equal length, titled "Chapter N"
 }
 
 // Poster describes a generated still image.
@@ -105,16 +111,74 @@ func MakeVideo(ctx context.Context, dir string, c Clip) (string, error) {
 		titleFile, fontSize, fontSize/2)
 	args := []string{"-hide_banner", "-loglevel", "error", "-y",
 		"-f", "lavfi", "-i", src,
-		"-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=440:sample_rate=48000:duration=%g", c.Seconds),
+		"-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=440:sample_rate=48000:duration=%g", c.Seconds)}
+	extra, err := extraTracks(dir, c)
+	if err != nil {
+		return "", err
+	}
+	args = append(args, extra...)
+	args = append(args,
 		"-vf", draw,
 		"-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p",
 		"-b:v", c.Bitrate, "-maxrate", c.Bitrate, "-bufsize", c.Bitrate,
-		"-g", fmt.Sprint(c.FPS * 2), "-keyint_min", fmt.Sprint(c.FPS * 2),
-		"-c:a", "aac", "-b:a", "128k", "-shortest"}
+		"-g", fmt.Sprint(c.FPS*2), "-keyint_min", fmt.Sprint(c.FPS*2),
+		"-c:a", "aac", "-b:a", "128k", "-shortest")
 	if c.FastStart {
 		args = append(args, "-movflags", "+faststart")
 	}
 	return render(ctx, dir, c, ".mp4", args)
+}
+
+// extraTracks returns the inputs, maps and metadata for c's tagged audio,
+// subtitle tracks and chapters (inputs 2 and up; input 1 is the plain
+// tone, used only when AudioLangs is empty). Nil when c has none.
+func extraTracks(dir string, c Clip) ([]string, error) {
+	if len(c.AudioLangs) == 0 && len(c.SubLangs) == 0 && c.Chapters == 0 {
+		return nil, nil
+	}
+	var in, maps []string
+	n := 2
+	maps = append(maps, "-map", "0:v")
+	if len(c.AudioLangs) == 0 {
+		maps = append(maps, "-map", "1:a")
+	}
+	for i, l := range c.AudioLangs {
+		in = append(in, "-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=%d:sample_rate=48000:duration=%g", 330+110*i, c.Seconds))
+		maps = append(maps, "-map", fmt.Sprintf("%d:a", n), fmt.Sprintf("-metadata:s:a:%d", i), "language="+l)
+		n++
+	}
+	end := time.Duration(c.Seconds * float64(time.Second))
+	stamp := func(d time.Duration) string {
+		return fmt.Sprintf("%02d:%02d:%02d,%03d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60, d.Milliseconds()%1000)
+	}
+	for i, l := range c.SubLangs {
+		srt, err := textFile(dir, fmt.Sprintf("1\n%s --> %s\nSubtitle (%s)\n", stamp(0), stamp(end), l))
+		if err != nil {
+			return nil, err
+		}
+		in = append(in, "-f", "srt", "-i", srt)
+		maps = append(maps, "-map", fmt.Sprintf("%d:s", n), fmt.Sprintf("-metadata:s:s:%d", i), "language="+l)
+		n++
+	}
+	if len(c.SubLangs) > 0 {
+		maps = append(maps, "-c:s", "mov_text")
+	}
+	if c.Chapters > 0 {
+		var b strings.Builder
+		b.WriteString(";FFMETADATA1\n")
+		ms := int64(c.Seconds * 1000)
+		for i := 0; i < c.Chapters; i++ {
+			fmt.Fprintf(&b, "[CHAPTER]\nTIMEBASE=1/1000\nSTART=%d\nEND=%d\ntitle=Chapter %d\n", ms*int64(i)/int64(c.Chapters), ms*int64(i+1)/int64(c.Chapters), i+1)
+		}
+		meta, err := textFile(dir, b.String())
+		if err != nil {
+			return nil, err
+		}
+		in = append(in, "-f", "ffmetadata", "-i", meta)
+		maps = append(maps, "-map_chapters", fmt.Sprint(n))
+		n++
+	}
+	return append(in, maps...), nil
 }
 
 // MakePoster writes a PNG poster into dir and returns its path.

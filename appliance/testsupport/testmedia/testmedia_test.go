@@ -30,3 +30,27 @@ func TestVideoIsRealH264AAC(t *testing.T) {
 		t.Errorf("poster path %s", p)
 	}
 }
+
+// TestVideoTracksAndChapters: tagged audio and mov_text subtitle tracks
+// and chapters, as the player's track menus and chapter keys need.
+func TestVideoTracksAndChapters(t *testing.T) {
+	t.Setenv("ATOMICBOX_MEDIA_CACHE", t.TempDir())
+	path := Video(t, Clip{Title: "Tracks", Seconds: 3, Width: 320, Height: 180, FastStart: true,
+		AudioLangs: []string{"eng", "deu"}, SubLangs: []string{"eng", "deu"}, Chapters: 3})
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "stream=codec_name:stream_tags=language", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe: %v", err)
+	}
+	got := strings.Join(strings.Fields(string(out)), " ")
+	// bin_data is the QuickTime chapter track the mov muxer adds.
+	if want := "h264,und aac,eng aac,deu mov_text,eng mov_text,deu bin_data,eng"; got != want {
+		t.Errorf("streams = %q, want %q", got, want)
+	}
+	out, err = exec.Command("ffprobe", "-v", "error", "-show_entries", "chapter=start_time:chapter_tags=title", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe: %v", err)
+	}
+	if got, want := strings.Join(strings.Fields(string(out)), " "), "0.000000,Chapter 1 1.000000,Chapter 2 2.000000,Chapter 3"; got != want {
+		t.Errorf("chapters = %q, want %q", got, want)
+	}
+}

@@ -31,6 +31,7 @@ func main() {
 	geometry := flag.String("geometry", "1920x1080+0+0", "window geometry (desktop)")
 	fullscreen := flag.Bool("fullscreen", true, "full screen window (desktop)")
 	cacheDir := flag.String("cache", "", "cache dir for posters and mpv config (default: user cache dir)/atomictv")
+	stateDir := flag.String("state", "", "directory for the TV's own state, the per-show audio and subtitle choices (default: user config dir/atomictv, under $HOME: /perm/home/atomictv on gokrazy)")
 	shotDir := flag.String("screenshot-dir", "", "mpv's screenshot directory (for tests)")
 	selftest := flag.String("selftest-play", "", "play this file headless to its end and exit (0 = played): the image's runtime check")
 	drmMode := flag.String("drm-mode", "", "tv: output mode, overriding the one in the daemon's settings (default 1920x1080@60)")
@@ -45,7 +46,7 @@ func main() {
 		}
 		return
 	}
-	err := run(ctx, options{*apiURL, mpv.Profile(*profile), *fonts, *geometry, *fullscreen, *cacheDir, *shotDir, *drmMode})
+	err := run(ctx, options{*apiURL, mpv.Profile(*profile), *fonts, *geometry, *fullscreen, *cacheDir, *stateDir, *shotDir, *drmMode})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, "atomictv:", err)
 		os.Exit(1)
@@ -59,6 +60,7 @@ type options struct {
 	geometry   string
 	fullscreen bool
 	cacheDir   string
+	stateDir   string
 	shotDir    string
 	drmMode    string
 }
@@ -71,6 +73,13 @@ func run(ctx context.Context, o options) error {
 			base = os.TempDir()
 		}
 		o.cacheDir = filepath.Join(base, "atomictv")
+	}
+	if o.stateDir == "" {
+		base, err := os.UserConfigDir()
+		if err != nil {
+			base = os.TempDir()
+		}
+		o.stateDir = filepath.Join(base, "atomictv")
 	}
 	client, err := daemon.New(o.api, nil)
 	if err != nil {
@@ -107,7 +116,7 @@ func run(ctx context.Context, o options) error {
 			log.Warn("close mpv", "err", err)
 		}
 	}()
-	app, err := tv.New(tv.Config{Daemon: client, Player: player, CacheDir: o.cacheDir, Log: log,
+	app, err := tv.New(tv.Config{Daemon: client, Player: player, CacheDir: o.cacheDir, StateDir: o.stateDir, Log: log,
 		Video: screens.VideoInfo{Output: video.Output(), Decoder: video.Decoder, Model: video.Model}})
 	if err != nil {
 		return err

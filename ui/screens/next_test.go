@@ -1,0 +1,96 @@
+package screens
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"periph.io/x/conn/v3/ir"
+)
+
+// eof stands for the end of the file in a step.
+const eof ir.Key = ""
+
+// TestNextEpisode: the card in the last 20 s, autoplay at the end, Back
+// cancels it, OK plays at once; after the last episode the viewer is back
+// on its card.
+func TestNextEpisode(t *testing.T) {
+	type step struct {
+		pos float64 // mpv's position before the key; <0 leaves it
+		key ir.Key  // eof: end of file instead of a key
+	}
+	tests := []struct {
+		name      string
+		col       int    // the episode played (show 0 has 3, the middle one locked in "locked" rows)
+		locked    bool   // episode 1 is locked
+		steps     []step // applied in order
+		wantCard  bool   // card visible after the steps
+		wantPlay  string // episode on screen after the steps ("" = home)
+		wantStops []Stop
+		reason    string
+	}{
+		{"too early", 0, false, []step{{579, ir.KEY_INFO}}, false, "s0e0", nil, "21 s before the end: no card yet"},
+		{"card", 0, false, []step{{581, ir.KEY_INFO}}, true, "s0e0", nil, "19 s before the end the card shows"},
+		{"autoplay", 0, false, []step{{599.9, eof}}, false, "s0e1",
+			[]Stop{{Episode: "s0e0", Position: 600, Duration: 600}}, "the end plays the next episode and stores the last as watched"},
+		{"ok plays now", 0, false, []step{{585, ir.KEY_OK}}, false, "s0e1",
+			[]Stop{{Episode: "s0e0", Position: 585, Duration: 600}}, "OK on the card plays the next episode at once"},
+		{"back cancels", 0, false, []step{{585, ir.KEY_BACK}}, false, "s0e0", nil, "Back hides the card and playback goes on"},
+		{"then the end", 0, false, []step{{585, ir.KEY_BACK}, {599.9, eof}}, false, "",
+			[]Stop{{Episode: "s0e0", Position: 600, Duration: 600}}, "after a cancel the end goes back to the episode's card"},
+		{"last episode", 2, false, []step{{590, ir.KEY_INFO}, {599.9, eof}}, false, "",
+			[]Stop{{Episode: "s0e2", Position: 600, Duration: 600}}, "no card and no autoplay after the last episode"},
+		{"skips locked", 0, true, []step{{599.9, eof}}, false, "s0e2",
+			[]Stop{{Episode: "s0e0", Position: 600, Duration: 600}}, "a locked episode is skipped"},
+	}
+	for _, tt := range tests {
+		cv := catalog(3)
+		if tt.locked {
+			cv.Shows[0].Episodes[1].Locked = "Available Tue 1 Dec 2026 20:00 UTC."
+		}
+		var m Model
+		m.SetCatalog(cv)
+		for i := 0; i < tt.col; i++ {
+			m.Key(ir.KEY_RIGHT, t0)
+		}
+		m.Key(ir.KEY_OK, t0)
+		m.Started(t0)
+		m.Duration(600)
+		var stops []Stop
+		for _, s := range tt.steps {
+			if s.pos >= 0 {
+				m.Position(s.pos)
+			}
+			var acts []Action
+			if s.key == eof {
+				acts = m.EndOfFile(t0)
+			} else {
+				acts = m.Key(s.key, t0)
+			}
+			for _, a := range acts {
+				if st, ok := a.(Stop); ok {
+					stops = append(stops, st)
+				}
+			}
+		}
+		if got := m.NextCardVisible(); got != tt.wantCard {
+			t.Errorf("%s (%s): card %v, want %v", tt.name, tt.reason, got, tt.wantCard)
+		}
+		if tt.wantCard && !strings.Contains(Render(&m, t0.Add(OSDShowFor*10)).OSD, "Up next in 19 s") {
+			t.Errorf("%s: the card does not count down (or hides with the OSD)", tt.name)
+		}
+		got := ""
+		if m.Screen == Player {
+			got = m.Play.Episode.ID
+		}
+		if got != tt.wantPlay {
+			t.Errorf("%s (%s): playing %q, want %q", tt.name, tt.reason, got, tt.wantPlay)
+		}
+		if diff := cmp.Diff(tt.wantStops, stops); diff != "" {
+			t.Errorf("%s (%s): stops (-want +got):\n%s", tt.name, tt.reason, diff)
+		}
+		if tt.wantPlay == "" && m.Col != tt.col {
+			t.Errorf("%s: back home with the focus on card %d, want %d (the episode just watched)", tt.name, m.Col, tt.col)
+		}
+	}
+}
