@@ -402,6 +402,7 @@ func (a *App) onPlayerEvent(ctx context.Context, ev mpv.Event) {
 	case mpv.KindEndFile:
 		if ev.EndReason == "error" && a.model.Screen == screens.Player {
 			a.log.Warn("episode failed to play", "episode", a.model.Play.Episode.ID, "err", ev.EndError)
+			a.explainFailure(ctx, a.model.Play.Episode, ev.EndError)
 			a.do(ctx, a.model.PlaybackFailed())
 		}
 	case mpv.KindPropertyChange:
@@ -481,6 +482,8 @@ func (a *App) do(ctx context.Context, actions []screens.Action) {
 			a.joinWifi(ctx, act.Join)
 		case screens.SetLanguage:
 			a.setLanguage(act.Language)
+		case screens.MarkWatched:
+			a.markWatched(ctx, act)
 		}
 		if err != nil {
 			a.log.Warn("player", "action", fmt.Sprintf("%T", act), "err", err)
