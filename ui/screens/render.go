@@ -28,7 +28,7 @@ const (
 	cardW      = 320
 	cardH      = 180
 	cardPitch  = 360 // cardW + gap
-	marginY    = 54 // vertical safe margin (5 % of 1080)
+	marginY    = 54  // vertical safe margin (5 % of 1080)
 	rowsY      = 392
 	rowPitch   = 292
 	labelH     = 44

@@ -9,9 +9,9 @@ import (
 
 // Show page areas, top to bottom on the left, then the list.
 const (
-	AreaActions = iota // Play next / Start over / Mark watched
-	AreaSeasons        // season tabs
-	AreaEpisodes       // the season's episodes
+	AreaActions  = iota // Play next / Start over / Mark watched
+	AreaSeasons         // season tabs
+	AreaEpisodes        // the season's episodes
 )
 
 // Show page actions, in the order drawn.
