@@ -40,25 +40,25 @@ func renderHome(m *Model, now time.Time) (string, []PosterSlot) {
 		if it.Ep != ShowCard {
 			ep = show.Episodes[it.Ep]
 		}
-		b.text(marginX, 132, 7, sizeBody, colAccent, true, strings.ToUpper(show.Title))
+		b.text(marginX, 112, 7, sizeBody, colAccent, true, strings.ToUpper(show.Title))
 		title := ep.Title
 		if title == "" {
 			title = fmt.Sprintf("Episode %d", ep.Number)
 		}
 		heroW := heroPostX - marginX - 40
-		b.text(marginX, 168, 7, 56, colWhite, true, ellipsize(title, heroW, 56))
+		b.text(marginX, 142, 7, 56, colWhite, true, ellipsize(title, heroW, 56))
 		meta := heroMeta(m, ep, now)
 		if it.Ep == ShowCard {
 			meta = []string{plural(len(show.Episodes), "episode"), "OK: seasons, episodes, watched marks"}
 		}
 		_ = row
-		b.text(marginX, 240, 7, 28, colText, false, strings.Join(nonEmpty(meta), "   ·   "))
+		b.text(marginX, 212, 7, 28, colText, false, strings.Join(nonEmpty(meta), "   ·   "))
 		syn := ep.Synopsis
 		if syn == "" {
 			syn = show.Synopsis
 		}
 		for i, l := range clampLines(wrap(syn, heroW, 28), 2, heroW, 28) {
-			b.text(marginX, 288+i*38, 7, 28, colDim, false, l)
+			b.text(marginX, 256+i*36, 7, 28, colDim, false, l)
 		}
 		if url := posterOf(ep, show); url != "" {
 			b.rect(heroPostX, heroPostY, heroPostW, heroPostH, colCard, 0)
@@ -209,21 +209,31 @@ func countdown(d time.Duration) string {
 	return fmt.Sprintf("%d min", mins)
 }
 
-// Notice panel geometry: centred, above the rows.
-func noticeRect() (x, y, w, h int) { return Width/2 - 560, 300, 1120, 380 }
+// noticeLines is the notice's text wrapped for its panel (at most 5 lines).
+func noticeLines(n *Notice) []string {
+	return clampLines(wrap(n.Text, noticeW-100, 30), 5, noticeW-100, 30)
+}
 
-// renderNotice draws a notice as a panel with its text wrapped in full.
+const noticeW = 1120
+
+// noticeRect is the notice panel: centred, as tall as its text.
+func noticeRect(n *Notice) (x, y, w, h int) {
+	h = 200 + 42*len(noticeLines(n))
+	return Width/2 - noticeW/2, 330, noticeW, h
+}
+
+// renderNotice draws a notice as an opaque panel with its text wrapped in
+// full.
 func renderNotice(n *Notice) string {
 	var b assBuilder
-	x, y, w, h := noticeRect()
-	b.roundRect(x, y, w, h, 24, "2A1E16", 0x08)
+	x, y, w, h := noticeRect(n)
+	b.roundRect(x, y, w, h, 24, "2A1E16", 0)
 	b.roundRectOutline(x, y, w, h, 24, colAmber)
 	b.text(x+w/2, y+60, 5, 40, colWhite, true, ellipsize(n.Title, w-80, 40))
-	lines := clampLines(wrap(n.Text, w-100, 30), 5, w-100, 30)
-	for i, l := range lines {
-		b.text(x+w/2, y+120+i*42, 8, 30, colText, false, l)
+	for i, l := range noticeLines(n) {
+		b.text(x+w/2, y+110+i*42, 8, 30, colText, false, l)
 	}
-	b.text(x+w/2, y+h-44, 5, sizeSmall, colDim, false, "Press any key")
+	b.text(x+w/2, y+h-40, 5, sizeSmall, colDim, false, "Press any key")
 	return b.String()
 }
 
@@ -240,7 +250,7 @@ func uncovered(ps []PosterSlot, x, y, w, h int) []PosterSlot {
 	return kept
 }
 
-func dropUnderNotice(ps []PosterSlot) []PosterSlot {
-	x, y, w, h := noticeRect()
+func dropUnderNotice(ps []PosterSlot, n *Notice) []PosterSlot {
+	x, y, w, h := noticeRect(n)
 	return uncovered(ps, x, y, w, h)
 }

@@ -29,14 +29,14 @@ const (
 	cardH      = 180
 	cardPitch  = 360 // cardW + gap
 	marginY    = 54  // vertical safe margin (5 % of 1080)
-	rowsY      = 392
-	rowPitch   = 292
+	rowsY      = 340
+	rowPitch   = 316
 	labelH     = 44
 	rightEdge  = marginX + VisibleCols*cardPitch - (cardPitch - cardW) // 1856
 	heroPostX  = rightEdge - heroPostW
-	heroPostY  = 120
-	heroPostW  = 480
-	heroPostH  = 270
+	heroPostY  = 112
+	heroPostW  = 384
+	heroPostH  = 216
 	focusFrame = 6
 )
 
@@ -91,17 +91,12 @@ func Render(m *Model, now time.Time) Frame {
 	if m.Pairing != nil && m.Screen == Home {
 		// The pairing panel sits where the hero poster is; bitmaps cover
 		// text, so drop the poster while the code shows.
-		var kept []PosterSlot
-		for _, p := range f.Posters {
-			if p.ID != 0 {
-				kept = append(kept, p)
-			}
-		}
-		f.Posters = kept
+		x, y, w, h := pairingRect()
+		f.Posters = uncovered(f.Posters, x, y, w, h)
 	}
 	if m.Notice != nil && (m.Screen == Home || m.Screen == ShowPage) {
 		f.Top += renderNotice(m.Notice)
-		f.Posters = dropUnderNotice(f.Posters)
+		f.Posters = dropUnderNotice(f.Posters, m.Notice)
 	}
 	return f
 }
@@ -159,11 +154,12 @@ func renderTop(m *Model, now time.Time) string {
 			w = max(w, textWidth(l, 26))
 		}
 		w += 60
-		h := 20 + 34*len(lines)
-		b.roundRect(right-w, 38, w, h, min(26, h/2), colBlack, 0x30)
-		b.roundRectOutline(right-w, 38, w, h, min(26, h/2), col)
+		// Two lines end above the hero poster (y 112).
+		h := 16 + 30*len(lines)
+		b.roundRect(right-w, 32, w, h, min(26, h/2), colBlack, 0x30)
+		b.roundRectOutline(right-w, 32, w, h, min(26, h/2), col)
 		for i, l := range lines {
-			b.text(right-w/2, 38+10+17+34*i, 5, 26, col, false, l)
+			b.text(right-w/2, 32+8+15+30*i, 5, 26, col, false, l)
 		}
 	} else if notice != "" {
 		b.text(Width/2, Height/2-20, 5, 44, colWhite, true, notice)
@@ -172,7 +168,7 @@ func renderTop(m *Model, now time.Time) string {
 	// Settings shows the code on its Pairing page, the phone page in place
 	// of its QR code.
 	if p := m.Pairing; p != nil && m.Screen != Settings && !(m.Screen == FirstBoot && m.Setup.Step == StepPhone) {
-		x, y, w, h := heroPostX, heroPostY, heroPostW, heroPostH
+		x, y, w, h := pairingRect()
 		if m.Screen == Player {
 			y = 180
 		}
@@ -192,6 +188,10 @@ func renderTop(m *Model, now time.Time) string {
 	}
 	return b.String()
 }
+
+// pairingRect is where the pairing code shows on the home screen: over
+// the hero poster and the top of the first row.
+func pairingRect() (x, y, w, h int) { return rightEdge - 560, 112, 560, 315 }
 
 func posterOf(ep api.EpisodeView, show api.ShowView) string {
 	if ep.PosterURL != "" {

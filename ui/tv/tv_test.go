@@ -55,47 +55,105 @@ func fixedCatalog() api.CatalogView {
 
 func itoa(n int) string { return string(rune('0' + n)) }
 
+// goldenNow is the clock the home goldens run at: the premiere opens
+// 1 d 2 h later.
+var goldenNow = time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC)
+
+// homeCatalog is fixedCatalog plus a premiere of The Long Signal, already
+// fetched, locked until goldenNow + 26 h.
+func homeGoldenCatalog() api.CatalogView {
+	cv := fixedCatalog()
+	s := &cv.Shows[2]
+	s.Episodes = append(s.Episodes, api.EpisodeView{ID: "signal-s1e2", Season: 1, Number: 2, Title: "Echo", Synopsis: "The reply.",
+		DurationSeconds: 2900, PosterURL: "/api/poster/episode/signal-s1e2", StreamURL: "/api/stream/signal-s1e2", MimeType: "video/mp4",
+		Size: 512 << 20, Completion: 1, Locked: "Coming soon.", AvailableAt: goldenNow.Add(26 * time.Hour)})
+	cv.Shows[0].Episodes[1].ResumedAt = goldenNow.Add(-time.Hour)
+	cv.Shows[1].Episodes[0].ResumedAt = goldenNow.Add(-2 * time.Hour)
+	return cv
+}
+
 // TestHomeScreenGolden renders the home screen under Xvfb with real libmpv
-// (software GL), screenshots the window, and compares with the goldens;
-// then a Right key from the window keyboard moves the focus.
+// (software GL), screenshots the window, and compares with the goldens,
+// driven by window keys: the rows (more below hinted), a locked
+// premiere's notice, the refused-catalog banner in full, the show page.
 func TestHomeScreenGolden(t *testing.T) {
 	startXvfb(t)
-	cv := fixedCatalog()
+	cv := homeGoldenCatalog()
 	d := newFakeDaemon(cv)
 	testPosters(t, d, cv)
 	srv := startServer(t, d.Handler())
-	h := startUI(t, mpv.Desktop, srv.URL, nil)
+	h := startUI(t, mpv.Desktop, srv.URL, func(c *Config) { c.Now = func() time.Time { return goldenNow } })
 
-	h.waitState(30*time.Second, "home screen with posters", func(st probeState) bool {
-		return st.settled && st.model.Loaded && st.model.Col == 0 && st.model.Row == 0
+	st := h.waitState(30*time.Second, "home screen with posters", func(st probeState) bool {
+		return st.settled && st.model.Loaded && len(st.model.Rows) == 5 && st.model.Row == 0
 	})
+	if !strings.Contains(st.frame.Home, "More below: Orbit") {
+		t.Errorf("no hint of the rows below in %q", st.frame.Home)
+	}
 	h.compareScreenshot("home.png")
 
 	h.key("RIGHT")
-	st := h.waitState(10*time.Second, "focus on the second card", func(st probeState) bool {
+	st = h.waitState(10*time.Second, "focus on the second card", func(st probeState) bool {
 		return st.settled && st.model.Col == 1
 	})
-	if ep, _ := st.model.Focused(); ep.ID != "orbit-s1e2" {
-		t.Errorf("after RIGHT the focus is on %q, want orbit-s1e2", ep.ID)
+	if ep, _ := st.model.Focused(); ep.ID != "deepfield-s2e1" {
+		t.Errorf("after RIGHT the focus is on %q, want deepfield-s2e1 (resumed less recently)", ep.ID)
 	}
 	h.compareScreenshot("home-right.png")
 
-	// The daemon refuses a new listing: the problem shows as a banner.
-	// Two Downs scroll the rows to the last show.
+	// The premiere: OK says when it opens and plays nothing.
+	h.key("DOWN")
+	h.key("ENTER")
+	st = h.waitState(10*time.Second, "locked notice", func(st probeState) bool { return st.settled && st.model.Notice != nil })
+	if want := "opens on Tuesday 8 December at 20:00"; !strings.Contains(st.frame.Top, want) || st.model.Screen != screens.Home {
+		t.Errorf("locked premiere: screen %d, top layer %q, want home and %q", st.model.Screen, st.frame.Top, want)
+	}
+	h.compareScreenshot("home-locked.png")
+	h.key("ENTER") // dismisses
+
+	// The daemon refuses a new listing: the banner shows the sentence in full.
 	d.mu.Lock()
 	d.catalog.Problem = "The channel's new listing was refused (bad signature); showing the last good one."
 	d.mu.Unlock()
 	d.events <- api.Event{Type: api.EventCatalog, Catalog: &api.CatalogEvent{Sequence: 7, Problem: "refused"}}
-	h.waitState(10*time.Second, "problem banner", func(st probeState) bool { return st.model.Catalog.Problem != "" })
 	h.key("DOWN")
 	h.key("DOWN")
-	st = h.waitState(10*time.Second, "focus on the last show", func(st probeState) bool {
-		return st.settled && st.model.Row == 2 && st.model.RowTop == 1
+	st = h.waitState(10*time.Second, "focus on Deep Field's row", func(st probeState) bool {
+		return st.settled && st.model.Row == 3 && st.model.Notice == nil && st.model.Catalog.Problem != ""
 	})
-	if !strings.Contains(st.frame.Top, "bad signature") {
-		t.Errorf("problem banner missing from the top layer: %q", st.frame.Top)
+	if !strings.Contains(st.frame.Top, "last good one.") {
+		t.Errorf("problem banner cut: %q", st.frame.Top)
 	}
 	h.compareScreenshot("home-problem.png")
+
+	// The show's own card opens its page.
+	h.key("LEFT")
+	h.key("ENTER")
+	st = h.waitState(10*time.Second, "show page", func(st probeState) bool { return st.settled && st.model.Screen == screens.ShowPage })
+	if st.model.ShowPage.Show != 1 {
+		t.Errorf("show page of show %d, want 1 (Deep Field)", st.model.ShowPage.Show)
+	}
+	h.compareScreenshot("show-page.png")
+}
+
+// TestStartFailedGolden: an episode the daemon cannot serve (404) brings
+// the viewer home with a notice that says why.
+func TestStartFailedGolden(t *testing.T) {
+	startXvfb(t)
+	cv := homeGoldenCatalog()
+	d := newFakeDaemon(cv) // no streams: every stream answers 404
+	testPosters(t, d, cv)
+	srv := startServer(t, d.Handler())
+	h := startUI(t, mpv.Desktop, srv.URL, func(c *Config) { c.Now = func() time.Time { return goldenNow } })
+	h.waitState(30*time.Second, "home", func(st probeState) bool { return st.settled && st.model.Loaded })
+	h.key("ENTER")
+	st := h.waitState(20*time.Second, "start-failure notice", func(st probeState) bool {
+		return st.settled && st.model.Screen == screens.Home && st.model.Notice != nil
+	})
+	if want := "no longer lists this episode"; !strings.Contains(st.frame.Top, want) {
+		t.Errorf("notice %q, want it to say %q", st.frame.Top, want)
+	}
+	h.compareScreenshot("home-start-failed.png")
 }
 
 // TestPlayerOSDGolden screenshots the player paused on the first frame of a
@@ -113,9 +171,10 @@ func TestPlayerOSDGolden(t *testing.T) {
 	srv := startServer(t, d.Handler())
 	h := startUI(t, mpv.Desktop, srv.URL, nil)
 	h.waitState(20*time.Second, "catalog", func(st probeState) bool { return st.model.Loaded })
+	h.key("DOWN") // past Continue watching to Orbit's row, on its first episode
 	h.key("RIGHT")
 	h.key("RIGHT")
-	h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { return st.model.Col == 2 })
+	h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { ep, _ := st.model.Focused(); return ep.ID == "orbit-s1e3" })
 	h.key("ENTER")
 	h.waitState(20*time.Second, "first frame", func(st probeState) bool { return st.model.Play.Started })
 	h.key("SPACE")
@@ -305,9 +364,10 @@ func TestPlayback(t *testing.T) {
 	h.waitState(20*time.Second, "catalog", func(st probeState) bool { return st.model.Loaded })
 
 	// Orbit S1 E3 (new): start at 0.
+	h.key("DOWN") // past Continue watching to Orbit's row, on its first episode
 	h.key("RIGHT")
 	h.key("RIGHT")
-	h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { return st.model.Col == 2 })
+	h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { ep, _ := st.model.Focused(); return ep.ID == "orbit-s1e3" })
 	h.key("ENTER")
 	st := h.waitState(20*time.Second, "first frame", func(st probeState) bool { return st.model.Play.Started })
 	t.Logf("loadfile -> first frame (playback-restart): %v", st.firstFrame)
