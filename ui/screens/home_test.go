@@ -248,3 +248,31 @@ func BenchmarkHomeModel(b *testing.B) {
 		}
 	}
 }
+
+// TestIdle: menus dim after IdleAfter without a key; the waking key does
+// nothing else; playback never dims.
+func TestIdle(t *testing.T) {
+	var m Model
+	m.SetCatalog(catalog(3))
+	m.Tick(t0)
+	m.Tick(t0.Add(IdleAfter - time.Second))
+	if m.Idle {
+		t.Fatal("idle before IdleAfter")
+	}
+	m.Tick(t0.Add(IdleAfter))
+	if !m.Idle {
+		t.Fatal("not idle after IdleAfter on the home screen")
+	}
+	f := Render(&m, t0.Add(IdleAfter))
+	if len(f.Posters) != 0 || f.Top != "" || !strings.Contains(f.Home, "20:05") {
+		t.Errorf("screensaver frame: %d posters, top %q, home %q; want only the clock", len(f.Posters), f.Top, f.Home)
+	}
+	if acts := m.Key(ir.KEY_OK, t0.Add(IdleAfter+time.Second)); acts != nil || m.Idle || m.Screen != Home {
+		t.Errorf("waking key: actions %v, idle %v, screen %d; want nothing but waking", acts, m.Idle, m.Screen)
+	}
+	m.Key(ir.KEY_OK, t0.Add(IdleAfter+2*time.Second)) // plays
+	m.Tick(t0.Add(3 * IdleAfter))
+	if m.Idle {
+		t.Error("playback dimmed")
+	}
+}

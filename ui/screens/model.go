@@ -98,6 +98,11 @@ type Model struct {
 	colOf, topOf map[string]int // remembered focus and scroll per row key
 	builtAt      time.Time      // the time Rows were built for
 	lastNow      time.Time      // the time of the last key or tick
+	lastKey      time.Time      // the time of the last key (idle.go)
+
+	// Idle is set after IdleAfter without a key on a menu: the screen
+	// shows the screensaver until the next key, which does nothing else.
+	Idle bool
 
 	Settings SettingsState
 	Setup    SetupState
@@ -164,6 +169,9 @@ func scrollTo(top, focus, n, total int) int {
 // Key applies a key press (or repeat) and returns what the controller must do.
 func (m *Model) Key(k ir.Key, now time.Time) []Action {
 	m.lastNow = now
+	if m.wake(now) {
+		return nil
+	}
 	switch m.Screen {
 	case Player:
 		return m.playerKey(k, now)
@@ -332,6 +340,7 @@ func (m *Model) Paired() { m.Pairing = nil }
 func (m *Model) Tick(now time.Time) {
 	m.lastNow = now
 	m.tickHome(now)
+	m.idleTick(now)
 	if m.Pairing != nil && !now.Before(m.Pairing.ExpiresAt) {
 		m.Pairing = nil
 	}

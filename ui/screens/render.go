@@ -88,6 +88,9 @@ func Render(m *Model, now time.Time) Frame {
 		f.Home, f.Posters = renderShowPage(m, now)
 	}
 	f.Top = renderTop(m, now)
+	if m.Idle && m.Screen != Player {
+		return Frame{Home: renderIdle(m, now)}
+	}
 	if m.Pairing != nil && m.Screen == Home {
 		// The pairing panel sits where the hero poster is; bitmaps cover
 		// text, so drop the poster while the code shows.

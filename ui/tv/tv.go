@@ -69,6 +69,7 @@ type App struct {
 	loaded     bool                    // mpv reported file-loaded for its current file
 	path       string                  // mpv's path property
 	cachePct   int
+	renders    uint64 // renders so far (poster recency)
 	lastPut    time.Time
 	playAt     time.Time     // when the last episode's loadfile was sent
 	firstFrame time.Duration // loadfile -> playback-restart of the last episode
@@ -104,6 +105,7 @@ type posterState struct {
 	file    string // raw BGRA file, when ready
 	loading bool
 	failed  bool
+	used    uint64 // the render that last wanted it (posters.go prunes by it)
 }
 
 type catalogResult struct {
@@ -552,6 +554,8 @@ var layers = []struct {
 
 // render sends what changed since the last render to mpv.
 func (a *App) render() {
+	a.renders++
+	defer a.prunePosters(MaxPosters)
 	f := screens.Render(&a.model, a.now())
 	for _, l := range layers {
 		ass := map[string]string{"home": f.Home, "osd": f.OSD, "top": f.Top}[l.name]
@@ -580,6 +584,7 @@ func (a *App) render() {
 			ps = &posterState{}
 			a.posters[key] = ps
 		}
+		ps.used = a.renders
 		if ps.file == "" {
 			if !ps.loading && !ps.failed {
 				ps.loading = true

@@ -538,6 +538,8 @@ func TestBufferingIndicator(t *testing.T) {
 	srv := startServer(t, d.Handler())
 	h := startUI(t, mpv.Headless, srv.URL, nil)
 	h.waitState(20*time.Second, "catalog", func(st probeState) bool { return st.model.Loaded })
+	h.key("DOWN") // past Continue watching to Orbit's first episode
+	h.waitState(5*time.Second, "focus on S1 E1", func(st probeState) bool { ep, _ := st.model.Focused(); return ep.ID == "orbit-s1e1" })
 	h.key("ENTER")
 	got := h.waitState(40*time.Second, "buffering indicator", func(st probeState) bool {
 		return st.model.Play.Buffering && st.model.Play.BufferPercent < 100 && strings.Contains(st.frame.OSD, "Buffering…")
