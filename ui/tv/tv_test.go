@@ -67,6 +67,13 @@ func homeGoldenCatalog() api.CatalogView {
 	s.Episodes = append(s.Episodes, api.EpisodeView{ID: "signal-s1e2", Season: 1, Number: 2, Title: "Echo", Synopsis: "The reply.",
 		DurationSeconds: 2900, PosterURL: "/api/poster/episode/signal-s1e2", StreamURL: "/api/stream/signal-s1e2", MimeType: "video/mp4",
 		Size: 512 << 20, Completion: 1, Locked: "Coming soon.", AvailableAt: goldenNow.Add(26 * time.Hour)})
+	for i := range cv.Shows {
+		for j := range cv.Shows[i].Episodes {
+			e := &cv.Shows[i].Episodes[j]
+			e.Size = int64(300+40*j) << 20
+		}
+	}
+	cv.Shows[1].Episodes[2].Completion = 0.4 // partly on the box
 	cv.Shows[0].Episodes[1].ResumedAt = goldenNow.Add(-time.Hour)
 	cv.Shows[1].Episodes[0].ResumedAt = goldenNow.Add(-2 * time.Hour)
 	return cv
