@@ -140,6 +140,12 @@ func TestHomeScreenGolden(t *testing.T) {
 	if st.model.ShowPage.Show != 1 {
 		t.Errorf("show page of show %d, want 1 (Deep Field)", st.model.ShowPage.Show)
 	}
+	// Small text changes few pixels: check what the page says as well.
+	for _, want := range []string{"Resume S2 E1", "Stopped at 30:00", "300 MB", "On this box", "40 % on this box", "Season 2"} {
+		if !strings.Contains(st.frame.Home, want) {
+			t.Errorf("show page does not say %q", want)
+		}
+	}
 	h.compareScreenshot("show-page.png")
 }
 
