@@ -175,7 +175,10 @@ func (d *fakeDaemon) Resumes() []resumePut {
 // startXvfb starts a private X server at 1920x1080 on a free display
 // number (from :60 up, away from the usual :0 and :99 other tools take)
 // and points DISPLAY at it for this test. It fails clearly without Xvfb.
-func startXvfb(t *testing.T) {
+func startXvfb(t *testing.T) { t.Helper(); startXvfbSize(t, 1920, 1080) }
+
+// startXvfbSize is startXvfb with a screen of w x h pixels.
+func startXvfbSize(t *testing.T, w, h int) {
 	t.Helper()
 	if _, err := exec.LookPath("Xvfb"); err != nil {
 		t.Fatalf("Xvfb is required for screenshot tests (apt-get install xvfb): %v", err)
@@ -185,7 +188,7 @@ func startXvfb(t *testing.T) {
 		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
 			continue
 		}
-		cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1920x1080x24", "-nolisten", "tcp")
+		cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp")
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
@@ -245,8 +248,14 @@ const fontsDir = "/usr/share/fonts/truetype/dejavu"
 
 func startUI(t *testing.T, profile mpv.Profile, apiURL string, tweak func(*Config)) *harness {
 	t.Helper()
+	return startUISized(t, profile, apiURL, 1920, 1080, tweak)
+}
+
+// startUISized is startUI with a window of w x h pixels.
+func startUISized(t *testing.T, profile mpv.Profile, apiURL string, width, height int, tweak func(*Config)) *harness {
+	t.Helper()
 	dir := t.TempDir()
-	env := mpv.Env{Profile: profile, ConfigDir: filepath.Join(dir, "mpv"), FontsDir: fontsDir, Geometry: "1920x1080+0+0", Fullscreen: true, AudioOut: "null"}
+	env := mpv.Env{Profile: profile, ConfigDir: filepath.Join(dir, "mpv"), FontsDir: fontsDir, Geometry: fmt.Sprintf("%dx%d+0+0", width, height), Fullscreen: true, AudioOut: "null"}
 	if err := mpv.PrepareConfigDir(env.ConfigDir, env.FontsDir); err != nil {
 		t.Fatal(err)
 	}

@@ -70,6 +70,7 @@ type App struct {
 	path       string                  // mpv's path property
 	cachePct   int
 	renders    uint64 // renders so far (poster recency)
+	osdW, osdH int    // the window in pixels (0 until mpv says; posters.go)
 	lastPut    time.Time
 	playAt     time.Time     // when the last episode's loadfile was sent
 	firstFrame time.Duration // loadfile -> playback-restart of the last episode
@@ -186,6 +187,8 @@ var observed = []struct {
 	{"cache-buffering-state", mpv.ValueInt},
 	{"eof-reached", mpv.ValueFlag},
 	{"path", mpv.ValueString},
+	{"osd-width", mpv.ValueInt},
+	{"osd-height", mpv.ValueInt},
 }
 
 // Run shows the interface until ctx ends or mpv shuts down. It blocks. The
@@ -409,6 +412,8 @@ func (a *App) onPlayerEvent(ctx context.Context, ev mpv.Event) {
 		}
 	case mpv.KindPropertyChange:
 		switch ev.Name {
+		case "osd-width", "osd-height":
+			a.osdSize(ev.Name, ev.Value)
 		case "path":
 			a.path, _ = ev.Value.(string)
 			a.checkEpisode()
@@ -557,6 +562,7 @@ func (a *App) render() {
 	a.renders++
 	defer a.prunePosters(MaxPosters)
 	f := screens.Render(&a.model, a.now())
+	f.Posters = scaleSlots(f.Posters, a.osdW, a.osdH)
 	for _, l := range layers {
 		ass := map[string]string{"home": f.Home, "osd": f.OSD, "top": f.Top}[l.name]
 		if a.sent[l.name] == ass {

@@ -2,6 +2,7 @@ package tv
 
 import (
 	"flag"
+	"fmt"
 	"image"
 	"image/png"
 	"math"
@@ -567,4 +568,24 @@ func firstLineWith(s, sub string) string {
 		}
 	}
 	return ""
+}
+
+// TestHomeScreenSizes: the home screen at 720p and 2160p windows (the
+// overlays are laid out at 1920x1080 and scaled by mpv; posters must
+// follow).
+func TestHomeScreenSizes(t *testing.T) {
+	for _, size := range []struct{ w, h int }{{1280, 720}, {3840, 2160}} {
+		t.Run(fmt.Sprintf("%dp", size.h), func(t *testing.T) {
+			startXvfbSize(t, size.w, size.h)
+			cv := homeGoldenCatalog()
+			d := newFakeDaemon(cv)
+			testPosters(t, d, cv)
+			srv := startServer(t, d.Handler())
+			h := startUISized(t, mpv.Desktop, srv.URL, size.w, size.h, func(c *Config) { c.Now = func() time.Time { return goldenNow } })
+			h.waitState(30*time.Second, "home screen with posters", func(st probeState) bool {
+				return st.settled && st.model.Loaded && len(st.model.Rows) == 5
+			})
+			h.compareScreenshot(fmt.Sprintf("home-%dp.png", size.h))
+		})
+	}
 }
