@@ -276,3 +276,34 @@ func TestIdle(t *testing.T) {
 		t.Error("playback dimmed")
 	}
 }
+
+// TestOffline: a daemon away at start says "retrying", then after
+// NotSetUpAfter without any catalog the set-up screen says what to put
+// where; a daemon that goes away after a catalog keeps the catalog on
+// screen and, after a minute, says for how long.
+func TestOffline(t *testing.T) {
+	tests := []struct {
+		name   string
+		loaded bool
+		after  time.Duration
+		want   string
+		reason string
+	}{
+		{"just down", false, time.Second, OfflineMessage, "at first it may be restarting"},
+		{"never came up", false, NotSetUpAfter, "atomicbox.txt", "a daemon that exited on configuration does not come back"},
+		{"restarting", true, 10 * time.Second, OfflineMessage, "with a catalog, a short absence is a restart"},
+		{"away long", true, 3 * time.Minute, "stopped answering 3 min ago", "with a catalog, a long absence says for how long"},
+	}
+	for _, tt := range tests {
+		var m Model
+		if tt.loaded {
+			m.SetCatalog(catalog(2))
+		}
+		m.SetOffline(true, t0)
+		m.SetOffline(true, t0.Add(time.Second)) // still away: the clock keeps its start
+		f := Render(&m, t0.Add(tt.after))
+		if !strings.Contains(f.Top, tt.want) {
+			t.Errorf("%s (%s): top layer %q, want %q", tt.name, tt.reason, f.Top, tt.want)
+		}
+	}
+}

@@ -81,6 +81,8 @@ type Model struct {
 	Catalog api.CatalogView
 	Loaded  bool // a catalog has been received at least once
 	Offline bool // the daemon is unreachable right now
+	// OfflineSince is when the daemon stopped answering (offline.go).
+	OfflineSince time.Time
 	Pairing *api.PairingEvent
 
 	Screen Screen

@@ -139,8 +139,10 @@ func renderTop(m *Model, now time.Time) string {
 	var b assBuilder
 	notice, col := "", colAmber
 	switch {
+	case m.notSetUp(now):
+		return renderNotSetUp()
 	case m.Offline:
-		notice = OfflineMessage
+		notice = m.offlineNotice(now)
 	case m.Catalog.Problem != "" && m.Screen == Home:
 		notice = m.Catalog.Problem
 	}

@@ -240,9 +240,9 @@ func (a *App) Run(ctx context.Context) error {
 			a.onDaemonEvent(ctx, ev)
 		case r := <-a.catalogRes:
 			if r.err != nil {
-				a.model.Offline = true
+				a.model.SetOffline(true, a.now())
 			} else {
-				a.model.Offline = false
+				a.model.SetOffline(false, a.now())
 				a.model.SetCatalog(r.view)
 				for _, p := range a.posters {
 					p.failed = false // the daemon may have them now

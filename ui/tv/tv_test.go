@@ -589,3 +589,32 @@ func TestHomeScreenSizes(t *testing.T) {
 		})
 	}
 }
+
+// TestOfflineGolden: a daemon that never comes up (as after exiting on its
+// configuration) gets the set-up screen; one that goes away after the
+// catalog arrived gets a banner saying for how long. The UI's clock runs
+// 15 times faster than the wall clock so minutes pass in seconds.
+func TestOfflineGolden(t *testing.T) {
+	startXvfb(t)
+	addr := reserveAddr(t)
+	start := time.Now()
+	fast := func() time.Time { return start.Add(time.Since(start) * 15) }
+	h := startUI(t, mpv.Desktop, "http://"+addr, func(c *Config) { c.Now = fast })
+	st := h.waitState(20*time.Second, "set-up screen", func(st probeState) bool {
+		return strings.Contains(st.frame.Top, screens.NotSetUpTitle)
+	})
+	if !strings.Contains(st.frame.Top, "network_key=") {
+		t.Errorf("set-up screen does not say what to put where: %q", st.frame.Top)
+	}
+	h.compareScreenshot("not-set-up.png")
+
+	d := newFakeDaemon(fixedCatalog())
+	testPosters(t, d, d.catalog)
+	srv := httptestAt(t, addr, d)
+	h.waitState(20*time.Second, "home", func(st probeState) bool { return st.settled && st.model.Loaded && !st.model.Offline })
+	closeServer(srv)
+	h.waitState(20*time.Second, "daemon away a minute", func(st probeState) bool {
+		return strings.Contains(st.frame.Top, "stopped answering 1 min ago")
+	})
+	h.compareScreenshot("home-daemon-away.png")
+}
