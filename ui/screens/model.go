@@ -83,7 +83,8 @@ type Model struct {
 	Offline bool // the daemon is unreachable right now
 	// OfflineSince is when the daemon stopped answering (offline.go).
 	OfflineSince time.Time
-	Pairing      *api.PairingEvent
+
+	Pairing *api.PairingEvent
 
 	Screen Screen
 	Header bool      // home: the focus is on the Settings button above the rows
