@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -617,4 +618,32 @@ func TestOfflineGolden(t *testing.T) {
 		return strings.Contains(st.frame.Top, "stopped answering 1 min ago")
 	})
 	h.compareScreenshot("home-daemon-away.png")
+}
+
+// TestIdleGolden: after IdleAfter without a key the home screen gives way
+// to the screensaver; a key brings the home screen back and does nothing
+// else.
+func TestIdleGolden(t *testing.T) {
+	startXvfb(t)
+	cv := homeGoldenCatalog()
+	d := newFakeDaemon(cv)
+	testPosters(t, d, cv)
+	srv := startServer(t, d.Handler())
+	var skip atomic.Int64 // nanoseconds added to goldenNow
+	h := startUI(t, mpv.Desktop, srv.URL, func(c *Config) {
+		c.Now = func() time.Time { return goldenNow.Add(time.Duration(skip.Load())) }
+	})
+	h.waitState(30*time.Second, "home", func(st probeState) bool { return st.settled && st.model.Loaded })
+	time.Sleep(time.Second) // a few ticks (250 ms) start the idle clock at goldenNow
+	skip.Store(int64(screens.IdleAfter + 30*time.Second))
+	st := h.waitState(10*time.Second, "screensaver", func(st probeState) bool { return st.model.Idle })
+	if len(st.frame.Posters) != 0 || !strings.Contains(st.frame.Home, "18:05") {
+		t.Errorf("screensaver: %d posters, home layer %q; want the clock 18:05 only", len(st.frame.Posters), st.frame.Home)
+	}
+	h.compareScreenshot("idle.png")
+	h.key("ENTER")
+	st = h.waitState(10*time.Second, "awake", func(st probeState) bool { return st.settled && !st.model.Idle })
+	if st.model.Screen != screens.Home {
+		t.Errorf("the waking key changed the screen to %d", st.model.Screen)
+	}
 }
