@@ -76,6 +76,11 @@ func homeGoldenCatalog() api.CatalogView {
 		}
 	}
 	cv.Shows[1].Episodes[2].Completion = 0.4 // partly on the box
+	// Deep Field gets a first season, watched: the show page has two tabs.
+	pilot := api.EpisodeView{ID: "deepfield-s1e1", Season: 1, Number: 1, Title: "Pale Dot", Synopsis: "Where it began.",
+		DurationSeconds: 2500, PosterURL: "/api/poster/episode/deepfield-s1e1", StreamURL: "/api/stream/deepfield-s1e1",
+		MimeType: "video/mp4", Size: 280 << 20, Watched: true, Completion: 1}
+	cv.Shows[1].Episodes = append([]api.EpisodeView{pilot}, cv.Shows[1].Episodes...)
 	cv.Shows[0].Episodes[1].ResumedAt = goldenNow.Add(-time.Hour)
 	cv.Shows[1].Episodes[0].ResumedAt = goldenNow.Add(-2 * time.Hour)
 	return cv
@@ -143,7 +148,7 @@ func TestHomeScreenGolden(t *testing.T) {
 		t.Errorf("show page of show %d, want 1 (Deep Field)", st.model.ShowPage.Show)
 	}
 	// Small text changes few pixels: check what the page says as well.
-	for _, want := range []string{"Resume S2 E1", "Stopped at 30:00", "300 MB", "On this box", "40 % on this box", "Season 2"} {
+	for _, want := range []string{"Resume S2 E1", "Stopped at 30:00", "300 MB", "On this box", "40 % on this box", "Season 1", "Season 2"} {
 		if !strings.Contains(st.frame.Home, want) {
 			t.Errorf("show page does not say %q", want)
 		}
