@@ -255,12 +255,22 @@ func (m *Model) openCard(now time.Time) []Action {
 	return m.play(it, ep.ResumeSeconds, now)
 }
 
-// play starts episode it at start seconds.
+// play starts episode it at start seconds; leaving playback returns to
+// the screen it started from (home or the show page).
 func (m *Model) play(it HomeItem, start float64, now time.Time) []Action {
 	ep := m.Catalog.Shows[it.Show].Episodes[it.Ep]
+	m.playFrom = m.Screen
 	m.Screen = Player
 	m.Play = Playback{Episode: ep, Show: m.Catalog.Shows[it.Show].Title, Duration: ep.DurationSeconds, Position: start, OSDUntil: now.Add(OSDShowFor)}
 	return []Action{Play{Episode: ep, Start: start}}
+}
+
+// backFromPlayer is the screen playback returns to.
+func (m *Model) backFromPlayer() Screen {
+	if m.playFrom == ShowPage && m.ShowPage.Show < len(m.Catalog.Shows) {
+		return ShowPage
+	}
+	return Home
 }
 
 // LockedMessage says when a locked episode opens, in the household's time

@@ -307,3 +307,27 @@ func TestOffline(t *testing.T) {
 		}
 	}
 }
+
+// TestShowPageReturn: playback started on the show page returns there,
+// with the episode's resume point updated; from home it returns home.
+func TestShowPageReturn(t *testing.T) {
+	var m Model
+	m.SetCatalog(catalog(3))
+	m.OpenShow(0, -1)
+	m.Key(ir.KEY_OK, t0) // Play s0e0
+	m.Position(120)
+	m.Key(ir.KEY_BACK, t0)
+	if m.Screen != ShowPage {
+		t.Fatalf("after playback from the show page: screen %d, want the show page", m.Screen)
+	}
+	if got := m.Catalog.Shows[0].Episodes[0].ResumeSeconds; got != 120 {
+		t.Errorf("resume point %v, want 120", got)
+	}
+	m.Key(ir.KEY_BACK, t0) // home
+	m.Key(ir.KEY_DOWN, t0) // Continue watching is row 0 now; the show row below
+	m.Key(ir.KEY_OK, t0)
+	m.Key(ir.KEY_BACK, t0)
+	if m.Screen != Home {
+		t.Errorf("after playback from home: screen %d, want home", m.Screen)
+	}
+}

@@ -102,6 +102,7 @@ type Model struct {
 	builtAt      time.Time      // the time Rows were built for
 	lastNow      time.Time      // the time of the last key or tick
 	lastKey      time.Time      // the time of the last key (idle.go)
+	playFrom     Screen         // where playback started (home.go)
 
 	// Idle is set after IdleAfter without a key on a menu: the screen
 	// shows the screensaver until the next key, which does nothing else.
@@ -228,11 +229,11 @@ func (m *Model) seekBy(delta float64) []Action {
 	return []Action{Seek{To: to}}
 }
 
-// leave goes home and records pos as the episode's resume point locally
+// leave returns to where playback started and records pos as the episode's resume point locally
 // (the daemon gets the same numbers through the Stop action).
 func (m *Model) leave(pos float64) []Action {
 	p := m.Play
-	m.Screen = Home
+	m.Screen = m.backFromPlayer()
 	m.Play = Playback{}
 	dur := p.Duration
 	for r := range m.Catalog.Shows {
