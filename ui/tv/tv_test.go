@@ -154,6 +154,33 @@ func TestHomeScreenGolden(t *testing.T) {
 		}
 	}
 	h.compareScreenshot("show-page.png")
+
+	// Mark watched goes to the daemon's resume API: the position at the end.
+	h.key("RIGHT")
+	h.key("RIGHT")
+	h.key("ENTER")
+	st = h.waitState(10*time.Second, "marked watched", func(st probeState) bool {
+		return st.settled && strings.Contains(st.frame.Home, "Mark unwatched")
+	})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var got *resumePut
+		for _, r := range d.Resumes() {
+			if r.Episode == "deepfield-s2e1" {
+				got = &r
+			}
+		}
+		if got != nil {
+			if got.Seconds != 2700 || got.DurationSeconds != 2700 {
+				t.Errorf("mark watched sent %+v, want seconds = duration = 2700", *got)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no PUT /api/resume/deepfield-s2e1 after Mark watched; got %+v", d.Resumes())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // TestStartFailedGolden: an episode the daemon cannot serve (404) brings
