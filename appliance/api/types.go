@@ -60,11 +60,15 @@ type EpisodeView struct {
 	Size            int64   `json:"size"`
 	ResumeSeconds   float64 `json:"resumeSeconds"` // where playback would resume; 0 when new or watched to the end
 	Watched         bool    `json:"watched"`
-	Completion      float64 `json:"completion"` // 0..1 of the file held locally
+	// ResumedAt is when the resume point or watched mark last changed
+	// (zero when never played): the UI orders "Continue watching" by it.
+	ResumedAt  time.Time `json:"resumedAt,omitzero"`
+	Completion float64   `json:"completion"` // 0..1 of the file held locally
 	// Locked is set while the episode is listed but may not be played yet
 	// (GET /api/stream answers 403); it says why, for a person ("Coming
-	// Tue 1 Dec 2026 20:00 UTC."). AvailableAt is then its release time
-	// (omitted when the channel gave none: out when its key arrives).
+	// Tue 1 Dec 2026 20:00 UTC."). AvailableAt is the channel's release
+	// time, locked or not (omitted when the channel gave none; a locked
+	// episode without one is out when its key arrives).
 	AvailableAt time.Time `json:"availableAt,omitzero"`
 	Locked      string    `json:"locked,omitempty"`
 }

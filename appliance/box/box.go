@@ -492,14 +492,16 @@ func (b *Box) episodeView(ep catalog.Episode) api.EpisodeView {
 	ev := api.EpisodeView{
 		ID: ep.ID, Season: ep.Season, Number: ep.Number, Title: ep.Title, Synopsis: ep.Synopsis,
 		DurationSeconds: ep.DurationSeconds, StreamURL: "/api/stream/" + ep.ID, MimeType: ep.MimeType,
-		Size: ep.Size, ResumeSeconds: r.Seconds, Watched: r.Watched, Completion: b.cfg.Swarm.Completion(ep.ID),
+		Size: ep.Size, ResumeSeconds: r.Seconds, Watched: r.Watched, ResumedAt: r.UpdatedAt, Completion: b.cfg.Swarm.Completion(ep.ID),
 	}
 	if b.hasPoster("episode", ep.ID) {
 		ev.PosterURL = "/api/poster/episode/" + ep.ID
 	}
+	// The release time is shown also after release: the UI's "New
+	// episodes" row orders by it. Zero (omitted) when the channel gave none.
+	ev.AvailableAt = ep.ReleaseAt
 	if ok, why := b.playable(ep); !ok {
 		ev.Locked = why
-		ev.AvailableAt = ep.ReleaseAt // zero (omitted) for an embargo without a release time
 	}
 	return ev
 }

@@ -17,6 +17,7 @@ const (
 	Player                  // an episode full screen with the OSD
 	Settings                // about, seeding, bandwidth, storage, network, remote, pairing
 	FirstBoot               // language, time zone, Wi-Fi, the phone's QR code
+	ShowPage                // one show: poster, synopsis, seasons, episodes, actions
 )
 
 // Seek steps during playback, in seconds.
@@ -102,15 +103,32 @@ type Model struct {
 	Catalog api.CatalogView
 	Loaded  bool // a catalog has been received at least once
 	Offline bool // the daemon is unreachable right now
+	// OfflineSince is when the daemon stopped answering (offline.go).
+	OfflineSince time.Time
+
 	Pairing *api.PairingEvent
 
 	Screen Screen
-	Header bool  // home: the focus is on the Settings button above the rows
-	Row    int   // focused show (index into Catalog.Shows)
-	Col    int   // focused episode in that show
-	RowTop int   // first visible row
-	ColTop []int // first visible card per row
+	Header bool      // home: the focus is on the Settings button above the rows
+	Rows   []HomeRow // home rows, rebuilt from the catalog (home.go)
+	Row    int       // focused row (index into Rows)
+	Col    int       // focused card in that row
+	RowTop int       // first visible row
+	ColTop []int     // first visible card per row
+	Notice *Notice   // why OK did nothing (a locked premiere, a failed start)
 	Play   Playback
+
+	ShowPage ShowState // the show page (show.go)
+
+	colOf, topOf map[string]int // remembered focus and scroll per row key
+	builtAt      time.Time      // the time Rows were built for
+	lastNow      time.Time      // the time of the last key or tick
+	lastKey      time.Time      // the time of the last key (idle.go)
+	playFrom     Screen         // where playback started (home.go)
+
+	// Idle is set after IdleAfter without a key on a menu: the screen
+	// shows the screensaver until the next key, which does nothing else.
+	Idle bool
 
 	Settings SettingsState
 	Setup    SetupState
@@ -118,14 +136,11 @@ type Model struct {
 	TrackPrefs map[string]prefs.Tracks // per show id: the audio/subtitle choice (tracks.go)
 }
 
-// SetCatalog replaces the catalog, keeping the focus on the same episode
-// when it still exists and clamping it otherwise. The model keeps its own
-// copy of the shows and episodes (it updates resume points in place).
+// SetCatalog replaces the catalog, keeping the focus on the same row
+// and each row's remembered card where they still exist. The model keeps
+// its own copy of the shows and episodes (it updates resume points in
+// place).
 func (m *Model) SetCatalog(v api.CatalogView) {
-	var focusID string
-	if ep, ok := m.Focused(); ok {
-		focusID = ep.ID
-	}
 	shows := make([]api.ShowView, len(v.Shows))
 	for i, s := range v.Shows {
 		s.Episodes = append([]api.EpisodeView(nil), s.Episodes...)
@@ -134,44 +149,37 @@ func (m *Model) SetCatalog(v api.CatalogView) {
 	v.Shows = shows
 	m.Catalog = v
 	m.Loaded = true
-	m.ColTop = make([]int, len(v.Shows))
-	for r, s := range v.Shows {
-		for c, e := range s.Episodes {
-			if e.ID == focusID {
-				m.Row, m.Col = r, c
-			}
-		}
+	if m.Screen == ShowPage && m.ShowPage.Show >= len(shows) {
+		m.Screen = Home
 	}
-	m.clamp()
+	m.rebuildHome(m.lastNow)
 }
 
-// Focused returns the focused episode, if any.
+// Focused returns the focused card's episode, if any.
 func (m *Model) Focused() (api.EpisodeView, bool) {
-	if m.Row < 0 || m.Row >= len(m.Catalog.Shows) {
+	_, it, ok := m.FocusedItem()
+	if !ok || it.Ep == ShowCard {
 		return api.EpisodeView{}, false
 	}
-	eps := m.Catalog.Shows[m.Row].Episodes
-	if m.Col < 0 || m.Col >= len(eps) {
-		return api.EpisodeView{}, false
-	}
-	return eps[m.Col], true
+	return m.Catalog.Shows[it.Show].Episodes[it.Ep], true
 }
 
 // clamp keeps the focus on an existing card (or row 0 col 0 when empty)
 // and scrolls rows and cards so the focus is visible.
 func (m *Model) clamp() {
-	shows := m.Catalog.Shows
-	if len(m.ColTop) != len(shows) {
-		m.ColTop = make([]int, len(shows))
+	rows := m.Rows
+	if len(m.ColTop) != len(rows) {
+		m.ColTop = make([]int, len(rows))
 	}
-	m.Row = min(max(m.Row, 0), max(len(shows)-1, 0))
-	if len(shows) == 0 {
+	m.Row = min(max(m.Row, 0), max(len(rows)-1, 0))
+	if len(rows) == 0 {
 		m.Col, m.RowTop = 0, 0
 		return
 	}
-	m.Col = min(max(m.Col, 0), max(len(shows[m.Row].Episodes)-1, 0))
-	m.RowTop = scrollTo(m.RowTop, m.Row, VisibleRows, len(shows))
-	m.ColTop[m.Row] = scrollTo(m.ColTop[m.Row], m.Col, VisibleCols, len(shows[m.Row].Episodes))
+	m.Col = min(max(m.Col, 0), max(len(rows[m.Row].Items)-1, 0))
+	m.RowTop = scrollTo(m.RowTop, m.Row, VisibleRows, len(rows))
+	m.ColTop[m.Row] = scrollTo(m.ColTop[m.Row], m.Col, VisibleCols, len(rows[m.Row].Items))
+	m.saveRowFocus()
 }
 
 // scrollTo returns the first visible index of a window of size n over
@@ -188,6 +196,10 @@ func scrollTo(top, focus, n, total int) int {
 
 // Key applies a key press (or repeat) and returns what the controller must do.
 func (m *Model) Key(k ir.Key, now time.Time) []Action {
+	m.lastNow = now
+	if m.wake(now) {
+		return nil
+	}
 	switch m.Screen {
 	case Player:
 		return m.playerKey(k, now)
@@ -195,49 +207,10 @@ func (m *Model) Key(k ir.Key, now time.Time) []Action {
 		return m.settingsKey(k)
 	case FirstBoot:
 		return m.setupKey(k, now)
+	case ShowPage:
+		return m.showKey(k, now)
 	}
 	return m.homeKey(k, now)
-}
-
-func (m *Model) homeKey(k ir.Key, now time.Time) []Action {
-	if k == ir.KEY_MENU {
-		return m.OpenSettings()
-	}
-	empty := len(m.Catalog.Shows) == 0
-	if m.Header {
-		// The Settings button above the rows.
-		switch k {
-		case ir.KEY_OK, ir.KEY_ENTER, ir.KEY_SELECT:
-			return m.OpenSettings()
-		case ir.KEY_DOWN, ir.KEY_BACK, ir.KEY_ESC, ir.KEY_BACKSPACE:
-			m.Header = empty
-		}
-		return nil
-	}
-	if k == ir.KEY_UP && m.Loaded && (m.Row == 0 || empty) {
-		m.Header = true
-		return nil
-	}
-	switch k {
-	case ir.KEY_LEFT:
-		m.Col--
-	case ir.KEY_RIGHT:
-		m.Col++
-	case ir.KEY_UP:
-		m.Row--
-	case ir.KEY_DOWN:
-		m.Row++
-	case ir.KEY_OK, ir.KEY_ENTER, ir.KEY_SELECT, ir.KEY_PLAY, ir.KEY_PLAYPAUSE:
-		ep, ok := m.Focused()
-		if !ok {
-			return nil
-		}
-		m.Screen = Player
-		m.Play = Playback{Episode: ep, Show: m.Catalog.Shows[m.Row].Title, Duration: ep.DurationSeconds, Position: ep.ResumeSeconds, OSDUntil: now.Add(OSDShowFor)}
-		return []Action{Play{Episode: ep, Start: ep.ResumeSeconds}}
-	}
-	m.clamp()
-	return nil
 }
 
 func (m *Model) playerKey(k ir.Key, now time.Time) []Action {
@@ -315,11 +288,11 @@ func (m *Model) seekBy(delta float64) []Action {
 	return []Action{Seek{To: to}}
 }
 
-// leave goes home and records pos as the episode's resume point locally
+// leave returns to where playback started and records pos as the episode's resume point locally
 // (the daemon gets the same numbers through the Stop action).
 func (m *Model) leave(pos float64) []Action {
 	p := m.Play
-	m.Screen = Home
+	m.Screen = m.backFromPlayer()
 	m.Play = Playback{}
 	dur := p.Duration
 	if !p.Started || p.Failed != "" {
@@ -341,8 +314,10 @@ func (m *Model) leave(pos float64) []Action {
 			if dur > 0 {
 				e.DurationSeconds = dur
 			}
+			e.ResumedAt = m.lastNow
 		}
 	}
+	m.rebuildHome(m.lastNow)
 	return []Action{Stop{Episode: p.Episode.ID, Position: pos, Duration: dur}}
 }
 
@@ -414,6 +389,9 @@ func (m *Model) Paired() { m.Pairing = nil }
 
 // Tick drops an expired pairing code.
 func (m *Model) Tick(now time.Time) {
+	m.lastNow = now
+	m.tickHome(now)
+	m.idleTick(now)
 	if m.Pairing != nil && !now.Before(m.Pairing.ExpiresAt) {
 		m.Pairing = nil
 	}

@@ -39,21 +39,22 @@ func TestHomeFocus(t *testing.T) {
 		want   focus
 		reason string
 	}{
-		{"start", []int{3, 3}, nil, focus{0, 0, 0, 0}, "focus starts on the first episode of the first show"},
-		{"right", []int{3}, keys(ir.KEY_RIGHT), focus{0, 1, 0, 0}, "Right moves within the row"},
-		{"right clamps", []int{3}, keys(ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT), focus{0, 2, 0, 0}, "no wrap at the end of a row"},
-		{"left clamps", []int{3}, keys(ir.KEY_LEFT), focus{0, 0, 0, 0}, "no wrap at the start of a row"},
-		{"down", []int{3, 3}, keys(ir.KEY_DOWN), focus{1, 0, 0, 0}, "Down moves to the next show"},
-		{"down clamps", []int{3, 3}, keys(ir.KEY_DOWN, ir.KEY_DOWN), focus{1, 0, 0, 0}, "no wrap after the last show"},
-		{"up clamps", []int{3, 3}, keys(ir.KEY_UP), focus{0, 0, 0, 0}, "no wrap above the first show"},
-		{"column kept", []int{4, 4}, keys(ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_DOWN), focus{1, 2, 0, 0}, "moving between rows keeps the column"},
-		{"column clamped", []int{5, 2}, keys(ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_DOWN), focus{1, 1, 0, 0}, "a shorter row clamps the column to its last episode"},
-		{"row scrolls right", []int{8}, keys(ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT), focus{0, 6, 0, 2}, "the row scrolls so the focused card is the last visible one"},
-		{"row scrolls back", []int{8}, keys(ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_LEFT, ir.KEY_LEFT, ir.KEY_LEFT, ir.KEY_LEFT, ir.KEY_LEFT), focus{0, 1, 0, 1}, "scrolling back moves the window only when the focus leaves it"},
-		{"rows scroll", []int{1, 1, 1, 1}, keys(ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN), focus{3, 0, 2, 0}, "rows scroll to keep the focused show visible"},
-		{"rows scroll up", []int{1, 1, 1, 1}, keys(ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_UP, ir.KEY_UP), focus{1, 0, 1, 0}, "rows scroll back when the focus goes above"},
+		{"start", []int{3, 3}, nil, focus{0, 1, 0, 0}, "focus starts on the first episode of the first show (its own card is left of it)"},
+		{"right", []int{3}, keys(ir.KEY_RIGHT), focus{0, 2, 0, 0}, "Right moves within the row"},
+		{"right clamps", []int{3}, keys(ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT), focus{0, 3, 0, 0}, "no wrap at the end of a row"},
+		{"left to show card", []int{3}, keys(ir.KEY_LEFT), focus{0, 0, 0, 0}, "Left reaches the show's own card"},
+		{"left clamps", []int{3}, keys(ir.KEY_LEFT, ir.KEY_LEFT), focus{0, 0, 0, 0}, "no wrap at the start of a row"},
+		{"down", []int{3, 3}, keys(ir.KEY_DOWN), focus{1, 1, 0, 0}, "Down moves to the next row"},
+		{"down clamps", []int{3, 3}, keys(ir.KEY_DOWN, ir.KEY_DOWN), focus{1, 1, 0, 0}, "no wrap after the last row"},
+		{"up to header", []int{3, 3}, keys(ir.KEY_UP), focus{0, 1, 0, 0}, "Up from the first row reaches the Settings button, the card focus stays"},
+		{"new row starts at its first episode", []int{4, 4}, keys(ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_DOWN), focus{1, 1, 0, 0}, "a row never visited starts on its first episode, not at the column of the row above"},
+		{"row remembers its card", []int{4, 4}, keys(ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_DOWN, ir.KEY_UP), focus{0, 3, 0, 0}, "going back up returns to the card left there"},
+		{"row scrolls right", []int{8}, keys(ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT), focus{0, 7, 0, 3}, "the row scrolls so the focused card is the last visible one"},
+		{"row scrolls back", []int{8}, keys(ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_RIGHT, ir.KEY_LEFT, ir.KEY_LEFT, ir.KEY_LEFT, ir.KEY_LEFT, ir.KEY_LEFT), focus{0, 2, 0, 2}, "scrolling back moves the window only when the focus leaves it"},
+		{"rows scroll", []int{1, 1, 1, 1}, keys(ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN), focus{3, 1, 2, 0}, "rows scroll to keep the focused row visible"},
+		{"rows scroll up", []int{1, 1, 1, 1}, keys(ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_UP, ir.KEY_UP), focus{1, 1, 1, 0}, "rows scroll back when the focus goes above"},
 		{"empty", nil, keys(ir.KEY_RIGHT, ir.KEY_DOWN, ir.KEY_OK), focus{0, 0, 0, 0}, "an empty catalog ignores keys"},
-		{"back on home", []int{3}, keys(ir.KEY_RIGHT, ir.KEY_BACK), focus{0, 1, 0, 0}, "Back on the home screen changes nothing"},
+		{"back on home", []int{3}, keys(ir.KEY_RIGHT, ir.KEY_BACK), focus{0, 2, 0, 0}, "Back on the home screen changes nothing"},
 	}
 	for _, tt := range tests {
 		var m Model
@@ -86,20 +87,20 @@ func TestPlayerKeys(t *testing.T) {
 		screen   Screen
 		reason   string
 	}{
-		{"enter plays", 0, keys(ir.KEY_RIGHT, ir.KEY_ENTER), []Action{Play{Episode: cv.Shows[0].Episodes[1], Start: 123.5}}, Player, "Enter plays the focused episode from its resume point"},
-		{"ok plays new", 0, keys(ir.KEY_OK), []Action{Play{Episode: cv.Shows[0].Episodes[0], Start: 0}}, Player, "a new episode starts at 0"},
-		{"right seeks", 100, keys(ir.KEY_OK, ir.KEY_RIGHT), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Seek{To: 110}}, Player, "Right is +10 s"},
-		{"left seeks", 100, keys(ir.KEY_OK, ir.KEY_LEFT), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Seek{To: 90}}, Player, "Left is -10 s"},
-		{"up seeks", 100, keys(ir.KEY_OK, ir.KEY_UP), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Seek{To: 160}}, Player, "Up is +60 s"},
-		{"down seeks", 100, keys(ir.KEY_OK, ir.KEY_DOWN), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Seek{To: 40}}, Player, "Down is -60 s"},
-		{"seeks add up", 100, keys(ir.KEY_OK, ir.KEY_RIGHT, ir.KEY_RIGHT), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Seek{To: 110}, Seek{To: 120}}, Player, "repeated keys add up before mpv reports the new position"},
-		{"seek clamps at 0", 5, keys(ir.KEY_OK, ir.KEY_DOWN), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Seek{To: 0}}, Player, "no seeking before the start"},
-		{"seek clamps at end", 595, keys(ir.KEY_OK, ir.KEY_UP), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Seek{To: 599}}, Player, "seeking stops a second before the end"},
-		{"space pauses", 100, keys(ir.KEY_OK, ir.KEY_SPACE), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, SetPause{Paused: true}}, Player, "Space toggles pause"},
-		{"playpause twice", 100, keys(ir.KEY_OK, ir.KEY_PLAYPAUSE, ir.KEY_PLAYPAUSE), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, SetPause{Paused: true}, SetPause{Paused: false}}, Player, "PlayPause toggles"},
-		{"escape leaves", 100, keys(ir.KEY_OK, ir.KEY_ESC), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Stop{Episode: "s0e0", Position: 100, Duration: 600}}, Home, "Escape goes home and stores the position"},
-		{"backspace leaves", 42, keys(ir.KEY_OK, ir.KEY_BACKSPACE), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Stop{Episode: "s0e0", Position: 42, Duration: 600}}, Home, "Backspace goes home"},
-		{"back leaves", 42, keys(ir.KEY_OK, ir.KEY_BACK), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Stop{Episode: "s0e0", Position: 42, Duration: 600}}, Home, "the remote's Back goes home"},
+		{"enter plays", 0, keys(ir.KEY_ENTER), []Action{Play{Episode: cv.Shows[0].Episodes[1], Start: 123.5}}, Player, "Enter on Continue watching plays the episode from its resume point"},
+		{"ok plays new", 0, keys(ir.KEY_DOWN, ir.KEY_OK), []Action{Play{Episode: cv.Shows[0].Episodes[0], Start: 0}}, Player, "a new episode starts at 0"},
+		{"right seeks", 100, keys(ir.KEY_DOWN, ir.KEY_OK, ir.KEY_RIGHT), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Seek{To: 110}}, Player, "Right is +10 s"},
+		{"left seeks", 100, keys(ir.KEY_DOWN, ir.KEY_OK, ir.KEY_LEFT), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Seek{To: 90}}, Player, "Left is -10 s"},
+		{"up seeks", 100, keys(ir.KEY_DOWN, ir.KEY_OK, ir.KEY_UP), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Seek{To: 160}}, Player, "Up is +60 s"},
+		{"down seeks", 100, keys(ir.KEY_DOWN, ir.KEY_OK, ir.KEY_DOWN), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Seek{To: 40}}, Player, "Down is -60 s"},
+		{"seeks add up", 100, keys(ir.KEY_DOWN, ir.KEY_OK, ir.KEY_RIGHT, ir.KEY_RIGHT), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Seek{To: 110}, Seek{To: 120}}, Player, "repeated keys add up before mpv reports the new position"},
+		{"seek clamps at 0", 5, keys(ir.KEY_DOWN, ir.KEY_OK, ir.KEY_DOWN), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Seek{To: 0}}, Player, "no seeking before the start"},
+		{"seek clamps at end", 595, keys(ir.KEY_DOWN, ir.KEY_OK, ir.KEY_UP), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Seek{To: 599}}, Player, "seeking stops a second before the end"},
+		{"space pauses", 100, keys(ir.KEY_DOWN, ir.KEY_OK, ir.KEY_SPACE), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, SetPause{Paused: true}}, Player, "Space toggles pause"},
+		{"playpause twice", 100, keys(ir.KEY_DOWN, ir.KEY_OK, ir.KEY_PLAYPAUSE, ir.KEY_PLAYPAUSE), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, SetPause{Paused: true}, SetPause{Paused: false}}, Player, "PlayPause toggles"},
+		{"escape leaves", 100, keys(ir.KEY_DOWN, ir.KEY_OK, ir.KEY_ESC), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Stop{Episode: "s0e0", Position: 100, Duration: 600}}, Home, "Escape goes home and stores the position"},
+		{"backspace leaves", 42, keys(ir.KEY_DOWN, ir.KEY_OK, ir.KEY_BACKSPACE), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Stop{Episode: "s0e0", Position: 42, Duration: 600}}, Home, "Backspace goes home"},
+		{"back leaves", 42, keys(ir.KEY_DOWN, ir.KEY_OK, ir.KEY_BACK), []Action{Play{Episode: cv.Shows[0].Episodes[0]}, Stop{Episode: "s0e0", Position: 42, Duration: 600}}, Home, "the remote's Back goes home"},
 	}
 	for _, tt := range tests {
 		var m Model
@@ -294,6 +295,9 @@ func TestRenderPosters(t *testing.T) {
 		for j := range cv.Shows[i].Episodes {
 			cv.Shows[i].Episodes[j].PosterURL = "/api/poster/episode/" + cv.Shows[i].Episodes[j].ID
 		}
+	}
+	for i := range cv.Shows {
+		cv.Shows[i].PosterURL = "/api/poster/show/" + cv.Shows[i].ID
 	}
 	var m Model
 	m.SetCatalog(cv)

@@ -28,14 +28,15 @@ const (
 	cardW      = 320
 	cardH      = 180
 	cardPitch  = 360 // cardW + gap
-	rowsY      = 432
-	rowPitch   = 322
-	labelH     = 46
+	marginY    = 54  // vertical safe margin (5 % of 1080)
+	rowsY      = 340
+	rowPitch   = 316
+	labelH     = 44
 	rightEdge  = marginX + VisibleCols*cardPitch - (cardPitch - cardW) // 1856
 	heroPostX  = rightEdge - heroPostW
 	heroPostY  = 112
-	heroPostW  = 560
-	heroPostH  = 315
+	heroPostW  = 384
+	heroPostH  = 216
 	focusFrame = 6
 )
 
@@ -74,7 +75,7 @@ func Render(m *Model, now time.Time) Frame {
 	var f Frame
 	switch m.Screen {
 	case Home:
-		f.Home, f.Posters = renderHome(m)
+		f.Home, f.Posters = renderHome(m, now)
 	case Player:
 		if m.OSDVisible(now) || m.NextCardVisible() {
 			f.OSD = renderPlayer(m, now)
@@ -83,132 +84,24 @@ func Render(m *Model, now time.Time) Frame {
 		f.Home = renderSettings(m, now)
 	case FirstBoot:
 		f.Home = renderSetup(m, now)
+	case ShowPage:
+		f.Home, f.Posters = renderShowPage(m, now)
 	}
 	f.Top = renderTop(m, now)
+	if m.Idle && m.Screen != Player {
+		return Frame{Home: renderIdle(m, now)}
+	}
 	if m.Pairing != nil && m.Screen == Home {
 		// The pairing panel sits where the hero poster is; bitmaps cover
 		// text, so drop the poster while the code shows.
-		var kept []PosterSlot
-		for _, p := range f.Posters {
-			if p.ID != 0 {
-				kept = append(kept, p)
-			}
-		}
-		f.Posters = kept
+		x, y, w, h := pairingRect()
+		f.Posters = uncovered(f.Posters, x, y, w, h)
+	}
+	if m.Notice != nil && (m.Screen == Home || m.Screen == ShowPage) {
+		f.Top += renderNotice(m.Notice)
+		f.Posters = dropUnderNotice(f.Posters, m.Notice)
 	}
 	return f
-}
-
-func renderHome(m *Model) (string, []PosterSlot) {
-	var b assBuilder
-	if !m.Loaded {
-		if !m.Offline {
-			b.text(Width/2, Height/2, 5, 40, colDim, false, "Loading…")
-		}
-		return b.String(), nil
-	}
-	cv := m.Catalog
-	b.text(marginX, 44, 7, 44, colWhite, true, cv.Network)
-	renderHeaderButton(&b, m.Header)
-	if len(cv.Shows) == 0 {
-		b.text(Width/2, Height/2, 5, 40, colDim, false, "No shows yet. New episodes appear here as the channel publishes them.")
-		return b.String(), nil
-	}
-	var posters []PosterSlot
-
-	// Hero: the focused episode.
-	if ep, ok := m.Focused(); ok {
-		show := cv.Shows[m.Row]
-		b.text(marginX, 132, 7, 26, colAccent, true, strings.ToUpper(show.Title))
-		title := ep.Title
-		if title == "" {
-			title = fmt.Sprintf("Episode %d", ep.Number)
-		}
-		lines := wrap(title, 1080, 56)
-		if len(lines) > 1 {
-			lines = []string{ellipsize(lines[0], 1080, 56)}
-		}
-		b.text(marginX, 168, 7, 56, colWhite, true, lines[0])
-		meta := []string{episodeCode(ep), minutes(ep.DurationSeconds)}
-		switch {
-		case ep.Watched:
-			meta = append(meta, "✓ Watched")
-		case ep.ResumeSeconds > 0 && ep.DurationSeconds > 0:
-			meta = append(meta, minutes(ep.DurationSeconds-ep.ResumeSeconds)+" left")
-		}
-		b.text(marginX, 244, 7, 28, colText, false, strings.Join(nonEmpty(meta), "   ·   "))
-		syn := ep.Synopsis
-		if syn == "" {
-			syn = show.Synopsis
-		}
-		for i, l := range clampLines(wrap(syn, 1080, 30), 3, 1080, 30) {
-			b.text(marginX, 298+i*42, 7, 30, colDim, false, l)
-		}
-		if url := posterOf(ep, show); url != "" {
-			b.rect(heroPostX, heroPostY, heroPostW, heroPostH, colCard, 0)
-			posters = append(posters, PosterSlot{ID: 0, URL: url, X: heroPostX, Y: heroPostY, W: heroPostW, H: heroPostH})
-		}
-	}
-
-	// Rows.
-	for slot := 0; slot < VisibleRows; slot++ {
-		r := m.RowTop + slot
-		if r >= len(cv.Shows) {
-			break
-		}
-		show := cv.Shows[r]
-		y := rowsY + slot*rowPitch
-		b.text(marginX, y, 7, 30, colText, true, show.Title)
-		if n := len(show.Episodes); n > 0 {
-			b.text(rightEdge, y+6, 9, 22, colDim, false, plural(n, "episode"))
-		}
-		top := 0
-		if r < len(m.ColTop) {
-			top = m.ColTop[r]
-		}
-		cy := y + labelH
-		for cs := 0; cs < VisibleCols; cs++ {
-			c := top + cs
-			if c >= len(show.Episodes) {
-				break
-			}
-			ep := show.Episodes[c]
-			x := marginX + cs*cardPitch
-			focused := r == m.Row && c == m.Col && !m.Header
-			if focused {
-				b.rect(x-focusFrame, cy-focusFrame, cardW+2*focusFrame, cardH+2*focusFrame, colWhite, 0)
-			}
-			b.rect(x, cy, cardW, cardH, colCard, 0)
-			b.text(x+cardW/2, cy+cardH/2, 5, 26, colDim, false, ellipsize(episodeCode(ep), cardW-24, 26))
-			if url := posterOf(ep, show); url != "" {
-				posters = append(posters, PosterSlot{ID: 1 + slot*VisibleCols + cs, URL: url, X: x, Y: cy, W: cardW, H: cardH})
-			}
-			// Below the focus frame: the resume bar, then title and details.
-			if ep.ResumeSeconds > 0 && ep.DurationSeconds > 0 && !ep.Watched {
-				frac := min(ep.ResumeSeconds/ep.DurationSeconds, 1)
-				b.rect(x, cy+cardH+focusFrame+5, cardW, 6, colTrack, 0)
-				b.rect(x, cy+cardH+focusFrame+5, max(int(math.Round(frac*cardW)), 4), 6, colAccent, 0)
-			}
-			ty := cy + cardH + 24
-			tc := colDim
-			if focused {
-				tc = colWhite
-			}
-			b.text(x, ty, 7, 26, tc, focused, ellipsize(ep.Title, cardW, 26))
-			meta := episodeCode(ep) + "  ·  " + minutes(ep.DurationSeconds)
-			b.text(x, ty+34, 7, 22, colDim, false, meta)
-			if ep.Watched {
-				b.text(x+cardW, ty+34, 9, 22, colGreen, true, "✓ Watched")
-			}
-		}
-		if top > 0 {
-			b.text(marginX/2, cy+cardH/2, 5, 48, colDim, false, "‹")
-		}
-		if top+VisibleCols < len(show.Episodes) {
-			b.text(rightEdge+(Width-rightEdge)/2, cy+cardH/2, 5, 48, colDim, false, "›")
-		}
-	}
-	return b.String(), posters
 }
 
 // renderTop draws what sits above everything: the catalog's problem, the
@@ -217,8 +110,10 @@ func renderTop(m *Model, now time.Time) string {
 	var b assBuilder
 	notice, col := "", colAmber
 	switch {
+	case m.notSetUp(now):
+		return renderNotSetUp()
 	case m.Offline:
-		notice = OfflineMessage
+		notice = m.offlineNotice(now)
 	case m.Catalog.Problem != "" && m.Screen == Home:
 		notice = m.Catalog.Problem
 	}
@@ -227,11 +122,21 @@ func renderTop(m *Model, now time.Time) string {
 		if m.Screen != Player {
 			right -= headerBtnW + 20 // beside the Settings button
 		}
-		text := ellipsize(notice, 1160-headerBtnW, 26)
-		w := textWidth(text, 26) + 60
-		b.roundRect(right-w, 38, w, 52, 26, colBlack, 0x30)
-		b.roundRectOutline(right-w, 38, w, 52, 26, col)
-		b.text(right-w/2, 64, 5, 26, col, false, text)
+		// Wrapped in full (up to four lines): the daemon's sentence says
+		// what happened and what the box does about it.
+		lines := clampLines(wrap(notice, 1160-headerBtnW, 26), 4, 1160-headerBtnW, 26)
+		w := 0
+		for _, l := range lines {
+			w = max(w, textWidth(l, 26))
+		}
+		w += 60
+		// Two lines end above the hero poster (y 112).
+		h := 16 + 30*len(lines)
+		b.roundRect(right-w, 32, w, h, min(26, h/2), colBlack, 0x30)
+		b.roundRectOutline(right-w, 32, w, h, min(26, h/2), col)
+		for i, l := range lines {
+			b.text(right-w/2, 32+8+15+30*i, 5, 26, col, false, l)
+		}
 	} else if notice != "" {
 		b.text(Width/2, Height/2-20, 5, 44, colWhite, true, notice)
 		b.text(Width/2, Height/2+44, 5, 28, colDim, false, "The TV reconnects by itself.")
@@ -239,7 +144,7 @@ func renderTop(m *Model, now time.Time) string {
 	// Settings shows the code on its Pairing page, the phone page in place
 	// of its QR code.
 	if p := m.Pairing; p != nil && m.Screen != Settings && !(m.Screen == FirstBoot && m.Setup.Step == StepPhone) {
-		x, y, w, h := heroPostX, heroPostY, heroPostW, heroPostH
+		x, y, w, h := pairingRect()
 		if m.Screen == Player {
 			y = 180
 		}
@@ -259,6 +164,10 @@ func renderTop(m *Model, now time.Time) string {
 	}
 	return b.String()
 }
+
+// pairingRect is where the pairing code shows on the home screen: over
+// the hero poster and the top of the first row.
+func pairingRect() (x, y, w, h int) { return rightEdge - 560, 112, 560, 315 }
 
 func posterOf(ep api.EpisodeView, show api.ShowView) string {
 	if ep.PosterURL != "" {
@@ -385,9 +294,23 @@ func (b *assBuilder) rectAlpha(x, y, w, h int, color string, alpha int) {
 	fmt.Fprintf(&b.Builder, "{\\an7\\pos(%d,%d)\\bord0\\shad0\\1c&H%s&\\1a&H%02X&\\p1}m 0 0 l %d 0 %d %d 0 %d{\\p0}\n", x, y, color, alpha, w, w, h, h)
 }
 
+// roundPath is a rectangle with quarter-circle corners of radius r. Each
+// corner is a cubic Bézier whose control points lie on the two edges at
+// k = 0.552 r from the arc's ends (the usual circle approximation): with
+// both control points on the corner itself the curve hugs the corner and
+// a pill looks nearly square.
 func roundPath(w, h, r int) string {
-	return fmt.Sprintf("m %d 0 l %d 0 b %d 0 %d 0 %d %d l %d %d b %d %d %d %d %d %d l %d %d b 0 %d 0 %d 0 %d l 0 %d b 0 0 0 0 %d 0",
-		r, w-r, w, w, w, r, w, h-r, w, h, w, h, w-r, h, r, h, h, h, h-r, r, r)
+	r = min(r, w/2, h/2)
+	c := int(math.Round(float64(r) * (1 - 0.5523)))
+	return fmt.Sprintf("m %d 0 l %d 0 b %d 0 %d %d %d %d l %d %d b %d %d %d %d %d %d l %d %d b %d %d 0 %d 0 %d l 0 %d b 0 %d %d 0 %d 0",
+		r, w-r, // top edge
+		w-c, w, c, w, r, // top-right corner
+		w, h-r, // right edge
+		w, h-c, w-c, h, w-r, h, // bottom-right
+		r, h, // bottom edge
+		c, h, h-c, h-r, // bottom-left
+		r,       // left edge
+		c, c, r) // top-left
 }
 
 func (b *assBuilder) roundRect(x, y, w, h, r int, color string, alpha int) {

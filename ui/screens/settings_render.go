@@ -291,9 +291,9 @@ func (p *page) seeding(m *Model) {
 		}
 		p.b.rect(bx, base-max(h, 3), barW, max(h, 3), col, 0)
 		if d.BytesUploaded > 0 {
-			p.b.text(bx+barW/2, base-max(h, 3)-8, 2, 20, colText, false, humanBytes(d.BytesUploaded))
+			p.b.text(bx+barW/2, base-max(h, 3)-8, 2, 24, colText, false, humanBytes(d.BytesUploaded))
 		}
-		p.b.text(bx+barW/2, base+12, 8, 22, colDim, false, dayLabel(d.Date, i == len(v.Days)-1))
+		p.b.text(bx+barW/2, base+12, 8, 24, colDim, false, dayLabel(d.Date, i == len(v.Days)-1))
 	}
 	p.y = base + 64
 
@@ -527,7 +527,7 @@ func (p *page) remote(m *Model) {
 	p.b.text(p.x, p.y, 7, 24, colText, true, "Last signals received")
 	p.y += 40
 	if len(p.s.Frames) == 0 {
-		p.b.text(p.x, p.y, 7, 22, colDim, false, "None yet. Press a button on the remote.")
+		p.b.text(p.x, p.y, 7, 24, colDim, false, "None yet. Press a button on the remote.")
 		return
 	}
 	fr := p.s.Frames
@@ -541,7 +541,7 @@ func (p *page) remote(m *Model) {
 			key = "unknown button"
 		}
 		line := fmt.Sprintf("%s   %s %s   →   %s", f.At.In(m.Location()).Format("15:04:05"), strings.ToUpper(f.Protocol), f.Scancode, strings.TrimPrefix(key, "KEY_"))
-		p.b.text(p.x, p.y, 7, 22, colDim, false, line)
+		p.b.text(p.x, p.y, 7, 24, colDim, false, line)
 		p.y += 32
 	}
 }

@@ -175,9 +175,9 @@ func (d *fakeDaemon) Resumes() []resumePut {
 // startXvfb starts a private X server at 1920x1080 on a free display
 // number (from :60 up, away from the usual :0 and :99 other tools take)
 // and points DISPLAY at it for this test. It fails clearly without Xvfb.
-func startXvfb(t *testing.T) { startXvfbSize(t, 1920, 1080) }
+func startXvfb(t *testing.T) { t.Helper(); startXvfbSize(t, 1920, 1080) }
 
-// startXvfbSize is startXvfb with a w x h screen (720p and 2160p goldens).
+// startXvfbSize is startXvfb with a screen of w x h pixels.
 func startXvfbSize(t *testing.T, w, h int) {
 	t.Helper()
 	if _, err := exec.LookPath("Xvfb"); err != nil {
@@ -248,14 +248,14 @@ const fontsDir = "/usr/share/fonts/truetype/dejavu"
 
 func startUI(t *testing.T, profile mpv.Profile, apiURL string, tweak func(*Config)) *harness {
 	t.Helper()
-	return startUISize(t, profile, apiURL, "1920x1080", tweak)
+	return startUISized(t, profile, apiURL, 1920, 1080, tweak)
 }
 
-// startUISize is startUI with a full-screen window of size ("1280x720").
-func startUISize(t *testing.T, profile mpv.Profile, apiURL, size string, tweak func(*Config)) *harness {
+// startUISized is startUI with a window of w x h pixels.
+func startUISized(t *testing.T, profile mpv.Profile, apiURL string, width, height int, tweak func(*Config)) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	env := mpv.Env{Profile: profile, ConfigDir: filepath.Join(dir, "mpv"), FontsDir: fontsDir, Geometry: size + "+0+0", Fullscreen: true, AudioOut: "null"}
+	env := mpv.Env{Profile: profile, ConfigDir: filepath.Join(dir, "mpv"), FontsDir: fontsDir, Geometry: fmt.Sprintf("%dx%d+0+0", width, height), Fullscreen: true, AudioOut: "null"}
 	if err := mpv.PrepareConfigDir(env.ConfigDir, env.FontsDir); err != nil {
 		t.Fatal(err)
 	}

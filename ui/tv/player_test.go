@@ -1,7 +1,6 @@
 package tv
 
 import (
-	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -309,7 +308,7 @@ func TestPlayerOSDSizesGolden(t *testing.T) {
 			d.streams["/api/stream/orbit-s1e3"] = clip
 			url := playerDaemon(t, d, api.Stats{Torrents: []api.TorrentStats{{Episode: "orbit-s1e3",
 				TransferStats: api.TransferStats{BytesFromPeers: 30 << 20, BytesFromWebSeed: 10 << 20, Peers: 4, Completion: 0.62}}}})
-			h := startUISize(t, mpv.Desktop, url, fmt.Sprintf("%dx%d", sz.w, sz.h), func(c *Config) { c.Now = func() time.Time { return playerNow } })
+			h := startUISized(t, mpv.Desktop, url, sz.w, sz.h, func(c *Config) { c.Now = func() time.Time { return playerNow } })
 			h.waitState(20*time.Second, "catalog and household", func(st probeState) bool {
 				return st.model.Loaded && st.model.Settings.Household.Have
 			})

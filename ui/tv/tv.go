@@ -72,6 +72,8 @@ type App struct {
 	loaded     bool                    // mpv reported file-loaded for its current file
 	path       string                  // mpv's path property
 	cachePct   int
+	renders    uint64 // renders so far (poster recency)
+	osdW, osdH int    // the window in pixels (0 until mpv says; posters.go)
 	lastPut    time.Time
 	playAt     time.Time     // when the last episode's loadfile was sent
 	firstFrame time.Duration // loadfile -> playback-restart of the last episode
@@ -113,6 +115,7 @@ type posterState struct {
 	file    string // raw BGRA file, when ready
 	loading bool
 	failed  bool
+	used    uint64 // the render that last wanted it (posters.go prunes by it)
 }
 
 type catalogResult struct {
@@ -200,6 +203,8 @@ var observed = []struct {
 	{"mute", mpv.ValueFlag},
 	{"track-list", mpv.ValueString},   // JSON (the property's string form)
 	{"chapter-list", mpv.ValueString}, // JSON
+	{"osd-width", mpv.ValueInt},
+	{"osd-height", mpv.ValueInt},
 }
 
 // Run shows the interface until ctx ends or mpv shuts down. It blocks. The
@@ -251,9 +256,9 @@ func (a *App) Run(ctx context.Context) error {
 			a.onDaemonEvent(ctx, ev)
 		case r := <-a.catalogRes:
 			if r.err != nil {
-				a.model.Offline = true
+				a.model.SetOffline(true, a.now())
 			} else {
-				a.model.Offline = false
+				a.model.SetOffline(false, a.now())
 				a.model.SetCatalog(r.view)
 				for _, p := range a.posters {
 					p.failed = false // the daemon may have them now
@@ -427,9 +432,12 @@ func (a *App) onPlayerEvent(ctx context.Context, ev mpv.Event) {
 		if ev.EndReason == "error" && a.model.Screen == screens.Player {
 			a.log.Warn("episode failed to play", "episode", a.model.Play.Episode.ID, "err", ev.EndError)
 			a.do(ctx, a.model.PlaybackFailed(ev.EndError))
+			a.explainFailure(ctx, a.model.Play.Episode, ev.EndError)
 		}
 	case mpv.KindPropertyChange:
 		switch ev.Name {
+		case "osd-width", "osd-height":
+			a.osdSize(ev.Name, ev.Value)
 		case "path":
 			a.path, _ = ev.Value.(string)
 			a.checkEpisode()
@@ -538,6 +546,8 @@ func (a *App) do(ctx context.Context, actions []screens.Action) {
 			a.saveTrackPrefs(act.Shows)
 		case screens.SetLanguage:
 			a.setLanguage(act.Language)
+		case screens.MarkWatched:
+			a.markWatched(ctx, act)
 		}
 		if err != nil {
 			a.log.Warn("player", "action", fmt.Sprintf("%T", act), "err", err)
@@ -606,8 +616,11 @@ var layers = []struct {
 
 // render sends what changed since the last render to mpv.
 func (a *App) render() {
+	a.renders++
+	defer a.prunePosters(MaxPosters)
 	f := screens.Render(&a.model, a.now())
 	a.placeSubtitles(a.model.Screen == screens.Player && f.OSD != "")
+	f.Posters = scaleSlots(f.Posters, a.osdW, a.osdH)
 	for _, l := range layers {
 		ass := map[string]string{"home": f.Home, "osd": f.OSD, "top": f.Top}[l.name]
 		if a.sent[l.name] == ass {
@@ -635,6 +648,7 @@ func (a *App) render() {
 			ps = &posterState{}
 			a.posters[key] = ps
 		}
+		ps.used = a.renders
 		if ps.file == "" {
 			if !ps.loading && !ps.failed {
 				ps.loading = true

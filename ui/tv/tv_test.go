@@ -2,6 +2,7 @@ package tv
 
 import (
 	"flag"
+	"fmt"
 	"image"
 	"image/png"
 	"math"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,47 +57,150 @@ func fixedCatalog() api.CatalogView {
 
 func itoa(n int) string { return string(rune('0' + n)) }
 
+// goldenNow is the clock the home goldens run at: the premiere opens
+// 1 d 2 h later.
+var goldenNow = time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC)
+
+// homeCatalog is fixedCatalog plus a premiere of The Long Signal, already
+// fetched, locked until goldenNow + 26 h.
+func homeGoldenCatalog() api.CatalogView {
+	cv := fixedCatalog()
+	s := &cv.Shows[2]
+	s.Episodes = append(s.Episodes, api.EpisodeView{ID: "signal-s1e2", Season: 1, Number: 2, Title: "Echo", Synopsis: "The reply.",
+		DurationSeconds: 2900, PosterURL: "/api/poster/episode/signal-s1e2", StreamURL: "/api/stream/signal-s1e2", MimeType: "video/mp4",
+		Size: 512 << 20, Completion: 1, Locked: "Coming soon.", AvailableAt: goldenNow.Add(26 * time.Hour)})
+	for i := range cv.Shows {
+		for j := range cv.Shows[i].Episodes {
+			e := &cv.Shows[i].Episodes[j]
+			e.Size = int64(300+40*j) << 20
+		}
+	}
+	cv.Shows[1].Episodes[2].Completion = 0.4 // partly on the box
+	// Deep Field gets a first season, watched: the show page has two tabs.
+	pilot := api.EpisodeView{ID: "deepfield-s1e1", Season: 1, Number: 1, Title: "Pale Dot", Synopsis: "Where it began.",
+		DurationSeconds: 2500, PosterURL: "/api/poster/episode/deepfield-s1e1", StreamURL: "/api/stream/deepfield-s1e1",
+		MimeType: "video/mp4", Size: 280 << 20, Watched: true, Completion: 1}
+	cv.Shows[1].Episodes = append([]api.EpisodeView{pilot}, cv.Shows[1].Episodes...)
+	cv.Shows[0].Episodes[1].ResumedAt = goldenNow.Add(-time.Hour)
+	cv.Shows[1].Episodes[0].ResumedAt = goldenNow.Add(-2 * time.Hour)
+	return cv
+}
+
 // TestHomeScreenGolden renders the home screen under Xvfb with real libmpv
-// (software GL), screenshots the window, and compares with the goldens;
-// then a Right key from the window keyboard moves the focus.
+// (software GL), screenshots the window, and compares with the goldens,
+// driven by window keys: the rows (more below hinted), a locked
+// premiere's notice, the refused-catalog banner in full, the show page.
 func TestHomeScreenGolden(t *testing.T) {
 	startXvfb(t)
-	cv := fixedCatalog()
+	cv := homeGoldenCatalog()
 	d := newFakeDaemon(cv)
 	testPosters(t, d, cv)
 	srv := startServer(t, d.Handler())
-	h := startUI(t, mpv.Desktop, srv.URL, nil)
+	h := startUI(t, mpv.Desktop, srv.URL, func(c *Config) { c.Now = func() time.Time { return goldenNow } })
 
-	h.waitState(30*time.Second, "home screen with posters", func(st probeState) bool {
-		return st.settled && st.model.Loaded && st.model.Col == 0 && st.model.Row == 0
+	st := h.waitState(30*time.Second, "home screen with posters", func(st probeState) bool {
+		return st.settled && st.model.Loaded && len(st.model.Rows) == 5 && st.model.Row == 0
 	})
+	if !strings.Contains(st.frame.Home, "More below: Orbit") {
+		t.Errorf("no hint of the rows below in %q", st.frame.Home)
+	}
 	h.compareScreenshot("home.png")
 
 	h.key("RIGHT")
-	st := h.waitState(10*time.Second, "focus on the second card", func(st probeState) bool {
+	st = h.waitState(10*time.Second, "focus on the second card", func(st probeState) bool {
 		return st.settled && st.model.Col == 1
 	})
-	if ep, _ := st.model.Focused(); ep.ID != "orbit-s1e2" {
-		t.Errorf("after RIGHT the focus is on %q, want orbit-s1e2", ep.ID)
+	if ep, _ := st.model.Focused(); ep.ID != "deepfield-s2e1" {
+		t.Errorf("after RIGHT the focus is on %q, want deepfield-s2e1 (resumed less recently)", ep.ID)
 	}
 	h.compareScreenshot("home-right.png")
 
-	// The daemon refuses a new listing: the problem shows as a banner.
-	// Two Downs scroll the rows to the last show.
+	// The premiere: OK says when it opens and plays nothing.
+	h.key("DOWN")
+	h.key("ENTER")
+	st = h.waitState(10*time.Second, "locked notice", func(st probeState) bool { return st.settled && st.model.Notice != nil })
+	if want := "opens on Tuesday 8 December at 20:00"; !strings.Contains(st.frame.Top, want) || st.model.Screen != screens.Home {
+		t.Errorf("locked premiere: screen %d, top layer %q, want home and %q", st.model.Screen, st.frame.Top, want)
+	}
+	h.compareScreenshot("home-locked.png")
+	h.key("ENTER") // dismisses
+
+	// The daemon refuses a new listing: the banner shows the sentence in full.
 	d.mu.Lock()
 	d.catalog.Problem = "The channel's new listing was refused (bad signature); showing the last good one."
 	d.mu.Unlock()
 	d.events <- api.Event{Type: api.EventCatalog, Catalog: &api.CatalogEvent{Sequence: 7, Problem: "refused"}}
-	h.waitState(10*time.Second, "problem banner", func(st probeState) bool { return st.model.Catalog.Problem != "" })
 	h.key("DOWN")
 	h.key("DOWN")
-	st = h.waitState(10*time.Second, "focus on the last show", func(st probeState) bool {
-		return st.settled && st.model.Row == 2 && st.model.RowTop == 1
+	st = h.waitState(10*time.Second, "focus on Deep Field's row", func(st probeState) bool {
+		return st.settled && st.model.Row == 3 && st.model.Notice == nil && st.model.Catalog.Problem != ""
 	})
-	if !strings.Contains(st.frame.Top, "bad signature") {
-		t.Errorf("problem banner missing from the top layer: %q", st.frame.Top)
+	if !strings.Contains(st.frame.Top, "last good one.") {
+		t.Errorf("problem banner cut: %q", st.frame.Top)
 	}
 	h.compareScreenshot("home-problem.png")
+
+	// The show's own card opens its page.
+	h.key("LEFT")
+	h.key("ENTER")
+	st = h.waitState(10*time.Second, "show page", func(st probeState) bool { return st.settled && st.model.Screen == screens.ShowPage })
+	if st.model.ShowPage.Show != 1 {
+		t.Errorf("show page of show %d, want 1 (Deep Field)", st.model.ShowPage.Show)
+	}
+	// Small text changes few pixels: check what the page says as well.
+	for _, want := range []string{"Resume S2 E1", "Stopped at 30:00", "300 MB", "On this box", "40 % on this box", "Season 1", "Season 2"} {
+		if !strings.Contains(st.frame.Home, want) {
+			t.Errorf("show page does not say %q", want)
+		}
+	}
+	h.compareScreenshot("show-page.png")
+
+	// Mark watched goes to the daemon's resume API: the position at the end.
+	h.key("RIGHT")
+	h.key("RIGHT")
+	h.key("ENTER")
+	st = h.waitState(10*time.Second, "marked watched", func(st probeState) bool {
+		return st.settled && strings.Contains(st.frame.Home, "Mark unwatched")
+	})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var got *resumePut
+		for _, r := range d.Resumes() {
+			if r.Episode == "deepfield-s2e1" {
+				got = &r
+			}
+		}
+		if got != nil {
+			if got.Seconds != 2700 || got.DurationSeconds != 2700 {
+				t.Errorf("mark watched sent %+v, want seconds = duration = 2700", *got)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no PUT /api/resume/deepfield-s2e1 after Mark watched; got %+v", d.Resumes())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestStartFailedGolden: an episode the daemon cannot serve (404) brings
+// the viewer home with a notice that says why.
+func TestStartFailedGolden(t *testing.T) {
+	startXvfb(t)
+	cv := homeGoldenCatalog()
+	d := newFakeDaemon(cv) // no streams: every stream answers 404
+	testPosters(t, d, cv)
+	srv := startServer(t, d.Handler())
+	h := startUI(t, mpv.Desktop, srv.URL, func(c *Config) { c.Now = func() time.Time { return goldenNow } })
+	h.waitState(30*time.Second, "home", func(st probeState) bool { return st.settled && st.model.Loaded })
+	h.key("ENTER")
+	st := h.waitState(20*time.Second, "start-failure notice", func(st probeState) bool {
+		return st.settled && st.model.Screen == screens.Home && st.model.Notice != nil
+	})
+	if want := "no longer lists this episode"; !strings.Contains(st.frame.Top, want) {
+		t.Errorf("notice %q, want it to say %q", st.frame.Top, want)
+	}
+	h.compareScreenshot("home-start-failed.png")
 }
 
 // TestPlayerOSDGolden screenshots the player paused on the first frame of a
@@ -114,9 +219,10 @@ func TestPlayerOSDGolden(t *testing.T) {
 	url := playerDaemon(t, d, api.Stats{})
 	h := startUI(t, mpv.Desktop, url, func(c *Config) { c.Now = func() time.Time { return playerNow } })
 	h.waitState(20*time.Second, "catalog", func(st probeState) bool { return st.model.Loaded && st.model.Settings.Household.Have })
+	h.key("DOWN") // past Continue watching to Orbit's row, on its first episode
 	h.key("RIGHT")
 	h.key("RIGHT")
-	h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { return st.model.Col == 2 })
+	h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { ep, _ := st.model.Focused(); return ep.ID == "orbit-s1e3" })
 	h.key("ENTER")
 	h.waitState(20*time.Second, "first frame", func(st probeState) bool { return st.model.Play.Started })
 	h.key("SPACE")
@@ -307,9 +413,10 @@ func TestPlayback(t *testing.T) {
 	h.waitState(20*time.Second, "catalog", func(st probeState) bool { return st.model.Loaded })
 
 	// Orbit S1 E3 (new): start at 0.
+	h.key("DOWN") // past Continue watching to Orbit's row, on its first episode
 	h.key("RIGHT")
 	h.key("RIGHT")
-	h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { return st.model.Col == 2 })
+	h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { ep, _ := st.model.Focused(); return ep.ID == "orbit-s1e3" })
 	h.key("ENTER")
 	st := h.waitState(20*time.Second, "first frame", func(st probeState) bool { return st.model.Play.Started })
 	t.Logf("loadfile -> first frame (playback-restart): %v", st.firstFrame)
@@ -484,6 +591,8 @@ func TestBufferingIndicator(t *testing.T) {
 	srv := startServer(t, d.Handler())
 	h := startUI(t, mpv.Headless, srv.URL, nil)
 	h.waitState(20*time.Second, "catalog", func(st probeState) bool { return st.model.Loaded })
+	h.key("DOWN") // past Continue watching to Orbit's first episode
+	h.waitState(5*time.Second, "focus on S1 E1", func(st probeState) bool { ep, _ := st.model.Focused(); return ep.ID == "orbit-s1e1" })
 	h.key("ENTER")
 	got := h.waitState(40*time.Second, "buffering indicator", func(st probeState) bool {
 		return st.model.Play.Buffering && st.model.Play.BufferPercent < 100 && strings.Contains(st.frame.OSD, "Buffering…")
@@ -510,4 +619,81 @@ func episodeIn(m screens.Model, id string) api.EpisodeView {
 		}
 	}
 	return api.EpisodeView{}
+}
+
+// TestHomeScreenSizes: the home screen at 720p and 2160p windows (the
+// overlays are laid out at 1920x1080 and scaled by mpv; posters must
+// follow).
+func TestHomeScreenSizes(t *testing.T) {
+	for _, size := range []struct{ w, h int }{{1280, 720}, {3840, 2160}} {
+		t.Run(fmt.Sprintf("%dp", size.h), func(t *testing.T) {
+			startXvfbSize(t, size.w, size.h)
+			cv := homeGoldenCatalog()
+			d := newFakeDaemon(cv)
+			testPosters(t, d, cv)
+			srv := startServer(t, d.Handler())
+			h := startUISized(t, mpv.Desktop, srv.URL, size.w, size.h, func(c *Config) { c.Now = func() time.Time { return goldenNow } })
+			h.waitState(30*time.Second, "home screen with posters", func(st probeState) bool {
+				return st.settled && st.model.Loaded && len(st.model.Rows) == 5
+			})
+			h.compareScreenshot(fmt.Sprintf("home-%dp.png", size.h))
+		})
+	}
+}
+
+// TestOfflineGolden: a daemon that never comes up (as after exiting on its
+// configuration) gets the set-up screen; one that goes away after the
+// catalog arrived gets a banner saying for how long. The UI's clock runs
+// 15 times faster than the wall clock so minutes pass in seconds.
+func TestOfflineGolden(t *testing.T) {
+	startXvfb(t)
+	addr := reserveAddr(t)
+	start := time.Now()
+	fast := func() time.Time { return start.Add(time.Since(start) * 15) }
+	h := startUI(t, mpv.Desktop, "http://"+addr, func(c *Config) { c.Now = fast })
+	st := h.waitState(20*time.Second, "set-up screen", func(st probeState) bool {
+		return strings.Contains(st.frame.Top, screens.NotSetUpTitle)
+	})
+	if !strings.Contains(st.frame.Top, "network_key=") {
+		t.Errorf("set-up screen does not say what to put where: %q", st.frame.Top)
+	}
+	h.compareScreenshot("not-set-up.png")
+
+	d := newFakeDaemon(fixedCatalog())
+	testPosters(t, d, d.catalog)
+	srv := httptestAt(t, addr, d)
+	h.waitState(20*time.Second, "home", func(st probeState) bool { return st.settled && st.model.Loaded && !st.model.Offline })
+	closeServer(srv)
+	h.waitState(20*time.Second, "daemon away a minute", func(st probeState) bool {
+		return strings.Contains(st.frame.Top, "stopped answering 1 min ago")
+	})
+	h.compareScreenshot("home-daemon-away.png")
+}
+
+// TestIdleGolden: after IdleAfter without a key the home screen gives way
+// to the screensaver; a key brings the home screen back and does nothing
+// else.
+func TestIdleGolden(t *testing.T) {
+	startXvfb(t)
+	cv := homeGoldenCatalog()
+	d := newFakeDaemon(cv)
+	testPosters(t, d, cv)
+	srv := startServer(t, d.Handler())
+	var skip atomic.Int64 // nanoseconds added to goldenNow
+	h := startUI(t, mpv.Desktop, srv.URL, func(c *Config) {
+		c.Now = func() time.Time { return goldenNow.Add(time.Duration(skip.Load())) }
+	})
+	h.waitState(30*time.Second, "home", func(st probeState) bool { return st.settled && st.model.Loaded })
+	time.Sleep(time.Second) // a few ticks (250 ms) start the idle clock at goldenNow
+	skip.Store(int64(screens.IdleAfter + 30*time.Second))
+	st := h.waitState(10*time.Second, "screensaver", func(st probeState) bool { return st.model.Idle })
+	if len(st.frame.Posters) != 0 || !strings.Contains(st.frame.Home, "18:05") {
+		t.Errorf("screensaver: %d posters, home layer %q; want the clock 18:05 only", len(st.frame.Posters), st.frame.Home)
+	}
+	h.compareScreenshot("idle.png")
+	h.key("ENTER")
+	st = h.waitState(10*time.Second, "awake", func(st probeState) bool { return st.settled && !st.model.Idle })
+	if st.model.Screen != screens.Home {
+		t.Errorf("the waking key changed the screen to %d", st.model.Screen)
+	}
 }

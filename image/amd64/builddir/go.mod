@@ -2,7 +2,7 @@
 // atomicbox packages come from this checkout through the replace below).
 module gokrazy/build/amd64
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/atomicnetwork/atomicbox v0.0.0-00010101000000-000000000000
