@@ -20,7 +20,16 @@ func (a *App) explainFailure(ctx context.Context, ep api.EpisodeView, mpvErr str
 			why = "The video could not be decoded (" + mpvErr + "). Press OK on it to try again."
 		}
 		select {
-		case a.apply <- func(m *screens.Model) { m.StartFailed(ep.ID, why, a.now()) }:
+		case a.apply <- func(m *screens.Model) {
+			// Still on the player's failure screen for this episode: the
+			// daemon's sentence replaces mpv's there (OK retries, Back
+			// leaves); anywhere else it is a notice.
+			if m.Screen == screens.Player && m.Play.Failed != "" && m.Play.Episode.ID == ep.ID {
+				m.Play.Failed = why
+				return
+			}
+			m.StartFailed(ep.ID, why, a.now())
+		}:
 		case <-ctx.Done():
 		}
 	}()
