@@ -12,6 +12,8 @@ import (
 	"math/big"
 	"net"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +38,10 @@ const (
 	PairCookie            = "atomicbox_pair"
 	PairingFile           = "pairing.json" // in the data dir: hashes of the paired tokens
 	maxPairedDevices      = 32             // oldest forgotten beyond this
+	// PairedIdleLifetime is how long a paired device's token lives unused:
+	// a phone given away or lost stops working on its own.
+	PairedIdleLifetime = 180 * 24 * time.Hour
+	maxDeviceName      = 80 // bytes of a device's description kept
 )
 
 // Pairing errors, as POST /api/pair reports them.
@@ -74,8 +80,27 @@ type Pairer struct {
 }
 
 type pairedToken struct {
-	Hash    string    `json:"hash"` // hex SHA-256 of the token
-	Created time.Time `json:"created"`
+	Hash     string    `json:"hash"` // hex SHA-256 of the token
+	Created  time.Time `json:"created"`
+	LastUsed time.Time `json:"lastUsed,omitzero"` // to the day; zero: Created
+	Name     string    `json:"name,omitempty"`    // the device as it described itself (User-Agent)
+}
+
+// lastUsed is when the token was last seen (Created before any use).
+func (t pairedToken) lastUsed() time.Time {
+	if t.LastUsed.After(t.Created) {
+		return t.LastUsed
+	}
+	return t.Created
+}
+
+// PairedDevice is one paired device as GET /api/pair/devices lists it.
+type PairedDevice struct {
+	ID       string    `json:"id"`   // stable, not secret: 12 hex digits of the token's hash
+	Name     string    `json:"name"` // what the device said it was when it paired
+	Created  time.Time `json:"created"`
+	LastUsed time.Time `json:"lastUsed"` // to the day
+	This     bool      `json:"this"`     // the device asking
 }
 
 type pairingFile struct {
@@ -95,7 +120,13 @@ func NewPairer(dataDir string, now func() time.Time, log *slog.Logger) (*Pairer,
 	if _, err := state.ReadJSON(p.path, &f, log); err != nil {
 		return nil, fmt.Errorf("pairing: %w", err)
 	}
-	p.tokens = f.Tokens
+	for _, t := range f.Tokens {
+		if b, err := hex.DecodeString(t.Hash); err != nil || len(b) != sha256.Size {
+			log.Warn("pairing: a stored token hash is damaged; that device must pair again")
+			continue
+		}
+		p.tokens = append(p.tokens, t)
+	}
 	return p, nil
 }
 
@@ -177,6 +208,12 @@ func backoff(n int) time.Duration {
 // tries on this code ErrSpent. After PairMaxTries wrong codes in all it
 // makes a new code and returns ErrTooMany with it (for the TV to show).
 func (p *Pairer) Pair(source, code string) (token string, newCode string, newExpires time.Time, err error) {
+	return p.PairDevice(source, code, "")
+}
+
+// PairDevice is Pair that also keeps the device's description (its
+// User-Agent, shortened) for the list of paired devices.
+func (p *Pairer) PairDevice(source, code, name string) (token string, newCode string, newExpires time.Time, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.code == "" {
@@ -214,7 +251,10 @@ func (p *Pairer) Pair(source, code string) (token string, newCode string, newExp
 		return "", "", time.Time{}, err
 	}
 	token = base64.RawURLEncoding.EncodeToString(raw)
-	tokens := append(p.tokens, pairedToken{Hash: hashToken(token), Created: p.now().UTC()})
+	if len(name) > maxDeviceName {
+		name = name[:maxDeviceName]
+	}
+	tokens := append(p.liveTokensLocked(), pairedToken{Hash: hashToken(token), Created: p.now().UTC(), Name: strings.ToValidUTF8(name, "")})
 	if len(tokens) > maxPairedDevices {
 		tokens = tokens[len(tokens)-maxPairedDevices:]
 	}
@@ -227,7 +267,9 @@ func (p *Pairer) Pair(source, code string) (token string, newCode string, newExp
 	return token, "", time.Time{}, nil
 }
 
-// Valid reports whether token was handed out by Pair (and kept).
+// Valid reports whether token was handed out by Pair, is kept, and was
+// used within PairedIdleLifetime. It notes the use, to the day (the file
+// is written at most once a day per device).
 func (p *Pairer) Valid(token string) bool {
 	if token == "" || len(token) > 256 {
 		return false
@@ -235,11 +277,79 @@ func (p *Pairer) Valid(token string) bool {
 	h := hashToken(token)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	ok := 0
-	for _, t := range p.tokens {
-		ok |= subtle.ConstantTimeCompare([]byte(h), []byte(t.Hash))
+	now := p.now().UTC()
+	found := -1
+	for i, t := range p.tokens {
+		if subtle.ConstantTimeCompare([]byte(h), []byte(t.Hash)) == 1 {
+			found = i
+		}
 	}
-	return ok == 1
+	if found < 0 || now.Sub(p.tokens[found].lastUsed()) > PairedIdleLifetime {
+		return false
+	}
+	if day := now.Truncate(24 * time.Hour); p.tokens[found].lastUsed().Before(day) {
+		tokens := slices.Clone(p.tokens)
+		tokens[found].LastUsed = day
+		if err := state.WriteJSON(p.path, pairingFile{Tokens: tokens}); err != nil {
+			p.log.Warn("pairing: cannot note a device's use", "err", err)
+		} else {
+			p.tokens = tokens
+		}
+	}
+	return true
+}
+
+// liveTokensLocked is the tokens used within PairedIdleLifetime.
+func (p *Pairer) liveTokensLocked() []pairedToken {
+	now := p.now()
+	var out []pairedToken
+	for _, t := range p.tokens {
+		if now.Sub(t.lastUsed()) <= PairedIdleLifetime {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Devices lists the paired devices still alive, newest first; this marks
+// the one whose token it is.
+func (p *Pairer) Devices(this string) []PairedDevice {
+	h := ""
+	if this != "" {
+		h = hashToken(this)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := []PairedDevice{}
+	for _, t := range p.liveTokensLocked() {
+		out = append(out, PairedDevice{ID: t.Hash[:12], Name: t.Name, Created: t.Created, LastUsed: t.lastUsed(), This: t.Hash == h})
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// ErrNoDevice is Unpair's answer for an ID no paired device has.
+var ErrNoDevice = errors.New("no paired device has that id")
+
+// Unpair forgets the device with id (PairedDevice.ID): its token stops
+// working at once.
+func (p *Pairer) Unpair(id string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var kept []pairedToken
+	for _, t := range p.tokens {
+		if len(id) != 12 || len(t.Hash) < 12 || t.Hash[:12] != id {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) == len(p.tokens) {
+		return ErrNoDevice
+	}
+	if err := state.WriteJSON(p.path, pairingFile{Tokens: kept}); err != nil {
+		return fmt.Errorf("pairing: save: %w", err)
+	}
+	p.tokens = kept
+	return nil
 }
 
 func hashToken(token string) string {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,5 +86,67 @@ func TestPairingGuessesAreHopeless(t *testing.T) {
 		if _, _, _, err := p.Pair(dev.source, code); err != nil {
 			t.Errorf("%s pairing after %d typos: %v", dev.source, dev.typos, err)
 		}
+	}
+}
+
+// pairWith pairs a device through p (a code is asked for and typed).
+func pairWith(t *testing.T, p *api.Pairer, source, name string) string {
+	t.Helper()
+	code, _, err := p.Request()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, _, err := p.PairDevice(source, code, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestPairedDevicesExpireAndUnpair: a paired device is listed with what it
+// said it was, can be removed (its token stops working at once), and a
+// token unused for PairedIdleLifetime stops working while one in use lives
+// on; the list survives a restart.
+func TestPairedDevicesExpireAndUnpair(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	p, err := api.NewPairer(dir, func() time.Time { return now }, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone := pairWith(t, p, "192.168.1.30", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0)")
+	tablet := pairWith(t, p, "192.168.1.31", "Mozilla/5.0 (Linux; Android 15; Tablet)")
+	list := p.Devices(phone)
+	if len(list) != 2 || !strings.Contains(list[0].Name, "Tablet") || list[0].This || !list[1].This || !strings.Contains(list[1].Name, "iPhone") {
+		t.Fatalf("devices %+v, want the tablet then this phone", list)
+	}
+	if err := p.Unpair(list[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if p.Valid(tablet) {
+		t.Error("a removed device's token still works")
+	}
+	if err := p.Unpair(list[0].ID); !errors.Is(err, api.ErrNoDevice) {
+		t.Errorf("removing it again: %v, want ErrNoDevice", err)
+	}
+
+	// The phone is used every 100 days: it lives on. A laptop paired the
+	// same day and never used again dies after 180 days.
+	laptop := pairWith(t, p, "192.168.1.32", "laptop")
+	for range 3 {
+		now = now.Add(100 * 24 * time.Hour)
+		if !p.Valid(phone) {
+			t.Fatalf("the phone, used every 100 days, stopped working at %v", now)
+		}
+	}
+	if p.Valid(laptop) {
+		t.Error("a token unused for 300 days still works")
+	}
+	p2, err := api.NewPairer(dir, func() time.Time { return now }, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p2.Devices(""); len(got) != 1 || !strings.Contains(got[0].Name, "iPhone") || !p2.Valid(phone) {
+		t.Errorf("after a restart: %+v, want the phone alone, still working", got)
 	}
 }

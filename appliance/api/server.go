@@ -137,6 +137,8 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	})
 	m.HandleFunc("POST /api/pair/request", s.pairRequest)
 	m.HandleFunc("POST /api/pair", s.pair)
+	m.HandleFunc("GET /api/pair/devices", s.pairedDevices)
+	m.HandleFunc("DELETE /api/pair/devices/{id}", s.unpair)
 	s.routeHome()
 	s.routeNetwork()
 	for prefix, h := range cfg.Mounts {
@@ -563,7 +565,7 @@ func (s *Server) pair(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, maxSmallBody, &req) {
 		return
 	}
-	tok, newCode, exp, err := s.cfg.Pairer.Pair(PairSource(r.RemoteAddr), req.Code)
+	tok, newCode, exp, err := s.cfg.Pairer.PairDevice(PairSource(r.RemoteAddr), req.Code, r.UserAgent())
 	switch {
 	case errors.Is(err, ErrTooMany):
 		s.showCode(r, newCode, exp)
@@ -584,11 +586,33 @@ func (s *Server) pair(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: PairCookie, Value: tok, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, MaxAge: 10 * 365 * 24 * 3600,
+		// Browsers keep a cookie at most 400 days; the box forgets a token
+		// unused for PairedIdleLifetime whatever the cookie says.
+		SameSite: http.SameSiteStrictMode, MaxAge: 400 * 24 * 3600,
 	})
 	s.cfg.Hub.Publish(Event{Type: EventPaired})
 	s.log.Info("device paired", "remote", r.RemoteAddr)
 	writeJSON(w, http.StatusOK, PairResponse{Token: tok})
+}
+
+// pairedDevices lists the paired devices (GET /api/pair/devices; paired or
+// loopback, like the rest).
+func (s *Server) pairedDevices(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.cfg.Pairer.Devices(token(r)))
+}
+
+// unpair forgets a paired device (DELETE /api/pair/devices/{id}): 204, or
+// 404 for an unknown id.
+func (s *Server) unpair(w http.ResponseWriter, r *http.Request) {
+	switch err := s.cfg.Pairer.Unpair(r.PathValue("id")); {
+	case errors.Is(err, ErrNoDevice):
+		writeError(w, http.StatusNotFound, err.Error())
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, err.Error())
+	default:
+		s.log.Info("device unpaired", "id", r.PathValue("id"), "by", r.RemoteAddr)
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 // readBody reads at most limit bytes; beyond it answers 413.

@@ -503,3 +503,55 @@ func TestPublicSourcesRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestPairedDevicesAPI: a paired phone lists the paired devices (itself
+// marked) and removes another; the removed one is refused at once.
+func TestPairedDevicesAPI(t *testing.T) {
+	_, d := startBox(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	events := d.D.Hub.Subscribe(ctx, 16)
+	pairAs := func(src, ua string) string {
+		t.Helper()
+		lan(d, "POST", "/api/pair/request", "", nil)
+		var code string
+		select {
+		case ev := <-events:
+			code = ev.Pairing.Code
+		case <-time.After(5 * time.Second):
+			t.Fatal("no pairing code")
+		}
+		req := httptest.NewRequest("POST", "/api/pair", strings.NewReader(`{"code":"`+code+`"}`))
+		req.RemoteAddr, req.Host = src, strings.TrimPrefix(d.URL, "http://")
+		req.Header.Set("User-Agent", ua)
+		rec := httptest.NewRecorder()
+		d.D.Server.ServeHTTP(rec, req)
+		var pr api.PairResponse
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &pr) != nil {
+			t.Fatalf("pair: %d %s", rec.Code, rec.Body)
+		}
+		<-events // paired
+		return pr.Token
+	}
+	phone := pairAs("192.168.1.30:4000", "Phone UA")
+	tablet := pairAs("192.168.1.31:4000", "Tablet UA")
+	bearer := func(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
+
+	rec := lan(d, "GET", "/api/pair/devices", "", bearer(phone))
+	var list []api.PairedDevice
+	if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &list) != nil || len(list) != 2 || list[0].Name != "Tablet UA" || !list[1].This {
+		t.Fatalf("GET /api/pair/devices: %d %s", rec.Code, rec.Body)
+	}
+	if rec := lan(d, "GET", "/api/pair/devices", "", nil); rec.Code != 401 {
+		t.Errorf("the list without pairing: %d, want 401", rec.Code)
+	}
+	if rec := lan(d, "DELETE", "/api/pair/devices/"+list[0].ID, "", bearer(phone)); rec.Code != 204 {
+		t.Fatalf("DELETE the tablet: %d %s", rec.Code, rec.Body)
+	}
+	if rec := lan(d, "GET", "/api/catalog", "", bearer(tablet)); rec.Code != 401 {
+		t.Errorf("the removed tablet: %d, want 401", rec.Code)
+	}
+	if rec := lan(d, "DELETE", "/api/pair/devices/"+list[0].ID, "", bearer(phone)); rec.Code != 404 {
+		t.Errorf("DELETE it again: %d, want 404", rec.Code)
+	}
+}

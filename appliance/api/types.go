@@ -15,6 +15,8 @@
 //	GET  /remote                   the web remote page (HTML)
 //	POST /api/pair/request         asks the TV to show a pairing code (LAN, unpaired)
 //	POST /api/pair                 PairRequest -> PairResponse (sets the pairing cookie)
+//	GET  /api/pair/devices         []PairedDevice (paired devices, newest first; "this" marks the caller)
+//	DELETE /api/pair/devices/{id}  forget a paired device -> 204 (404 unknown id)
 //	GET  /api/settings, PUT /api/settings, GET /api/seeding, GET /api/ledger/report
 //	                               see home.go and settings_types.go
 //
