@@ -1,6 +1,7 @@
 package screens
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -50,9 +51,8 @@ func TestNextEpisode(t *testing.T) {
 		}
 		var m Model
 		m.SetCatalog(cv)
-		for i := 0; i < tt.col; i++ {
-			m.Key(ir.KEY_RIGHT, t0)
-		}
+		played := fmt.Sprintf("s0e%d", tt.col)
+		focusEpisode(t, &m, played)
 		m.Key(ir.KEY_OK, t0)
 		m.Started(t0)
 		m.Duration(600)
@@ -89,8 +89,27 @@ func TestNextEpisode(t *testing.T) {
 		if diff := cmp.Diff(tt.wantStops, stops); diff != "" {
 			t.Errorf("%s (%s): stops (-want +got):\n%s", tt.name, tt.reason, diff)
 		}
-		if tt.wantPlay == "" && m.Col != tt.col {
-			t.Errorf("%s: back home with the focus on card %d, want %d (the episode just watched)", tt.name, m.Col, tt.col)
+		if ep, _ := m.Focused(); tt.wantPlay == "" && (m.Screen != Home || ep.ID != played) {
+			t.Errorf("%s: back on screen %d with the focus on %q, want home on %q (the episode just watched)", tt.name, m.Screen, ep.ID, played)
 		}
 	}
+}
+
+// focusEpisode moves the home focus to episode id in its show's row (the
+// show's own card is column 0 there), as arrow keys would.
+func focusEpisode(t *testing.T, m *Model, id string) {
+	t.Helper()
+	for r, row := range m.Rows {
+		for c, it := range row.Items {
+			if row.Kind == RowShow && it.Ep != ShowCard && m.Catalog.Shows[it.Show].Episodes[it.Ep].ID == id {
+				m.Row, m.Col = r, c
+				m.clamp()
+				if ep, ok := m.Focused(); !ok || ep.ID != id {
+					t.Fatalf("focus on %q, want %q", ep.ID, id)
+				}
+				return
+			}
+		}
+	}
+	t.Fatalf("no card for %q on the home screen", id)
 }
