@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"periph.io/x/conn/v3/ir"
@@ -24,30 +25,36 @@ func TestNextEpisode(t *testing.T) {
 		name      string
 		col       int    // the episode played (show 0 has 3, the middle one locked in "locked" rows)
 		locked    bool   // episode 1 is locked
+		opened    bool   // and its release time has passed (the catalog still says locked)
 		steps     []step // applied in order
 		wantCard  bool   // card visible after the steps
 		wantPlay  string // episode on screen after the steps ("" = home)
 		wantStops []Stop
 		reason    string
 	}{
-		{"too early", 0, false, []step{{579, ir.KEY_INFO}}, false, "s0e0", nil, "21 s before the end: no card yet"},
-		{"card", 0, false, []step{{581, ir.KEY_INFO}}, true, "s0e0", nil, "19 s before the end the card shows"},
-		{"autoplay", 0, false, []step{{599.9, eof}}, false, "s0e1",
+		{"too early", 0, false, false, []step{{579, ir.KEY_INFO}}, false, "s0e0", nil, "21 s before the end: no card yet"},
+		{"card", 0, false, false, []step{{581, ir.KEY_INFO}}, true, "s0e0", nil, "19 s before the end the card shows"},
+		{"autoplay", 0, false, false, []step{{599.9, eof}}, false, "s0e1",
 			[]Stop{{Episode: "s0e0", Position: 600, Duration: 600}}, "the end plays the next episode and stores the last as watched"},
-		{"ok plays now", 0, false, []step{{585, ir.KEY_OK}}, false, "s0e1",
+		{"ok plays now", 0, false, false, []step{{585, ir.KEY_OK}}, false, "s0e1",
 			[]Stop{{Episode: "s0e0", Position: 585, Duration: 600}}, "OK on the card plays the next episode at once"},
-		{"back cancels", 0, false, []step{{585, ir.KEY_BACK}}, false, "s0e0", nil, "Back hides the card and playback goes on"},
-		{"then the end", 0, false, []step{{585, ir.KEY_BACK}, {599.9, eof}}, false, "",
+		{"back cancels", 0, false, false, []step{{585, ir.KEY_BACK}}, false, "s0e0", nil, "Back hides the card and playback goes on"},
+		{"then the end", 0, false, false, []step{{585, ir.KEY_BACK}, {599.9, eof}}, false, "",
 			[]Stop{{Episode: "s0e0", Position: 600, Duration: 600}}, "after a cancel the end goes back to the episode's card"},
-		{"last episode", 2, false, []step{{590, ir.KEY_INFO}, {599.9, eof}}, false, "",
+		{"last episode", 2, false, false, []step{{590, ir.KEY_INFO}, {599.9, eof}}, false, "",
 			[]Stop{{Episode: "s0e2", Position: 600, Duration: 600}}, "no card and no autoplay after the last episode"},
-		{"skips locked", 0, true, []step{{599.9, eof}}, false, "s0e2",
+		{"skips locked", 0, true, false, []step{{599.9, eof}}, false, "s0e2",
 			[]Stop{{Episode: "s0e0", Position: 600, Duration: 600}}, "a locked episode is skipped"},
+		{"premiere opened", 0, true, true, []step{{599.9, eof}}, false, "s0e1",
+			[]Stop{{Episode: "s0e0", Position: 600, Duration: 600}}, "a premiere whose time came plays next, as its card opens on the home screen"},
 	}
 	for _, tt := range tests {
 		cv := catalog(3)
 		if tt.locked {
 			cv.Shows[0].Episodes[1].Locked = "Available Tue 1 Dec 2026 20:00 UTC."
+		}
+		if tt.opened {
+			cv.Shows[0].Episodes[1].AvailableAt = t0.Add(-time.Hour)
 		}
 		var m Model
 		m.SetCatalog(cv)
