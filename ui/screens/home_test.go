@@ -315,6 +315,7 @@ func TestShowPageReturn(t *testing.T) {
 	m.SetCatalog(catalog(3))
 	m.OpenShow(0, -1)
 	m.Key(ir.KEY_OK, t0) // Play s0e0
+	m.Started(t0)        // leaving before the first frame would store nothing
 	m.Position(120)
 	m.Key(ir.KEY_BACK, t0)
 	if m.Screen != ShowPage {
@@ -325,7 +326,14 @@ func TestShowPageReturn(t *testing.T) {
 	}
 	m.Key(ir.KEY_BACK, t0) // home
 	m.Key(ir.KEY_DOWN, t0) // Continue watching is row 0 now; the show row below
+	m.Key(ir.KEY_RIGHT, t0)
+	if ep, _ := m.Focused(); ep.ID != "s0e1" {
+		t.Fatalf("home focus on %q, want s0e1 (the show card is column 0)", ep.ID)
+	}
 	m.Key(ir.KEY_OK, t0)
+	if m.Screen != Player {
+		t.Fatalf("OK on s0e1 at home: screen %d, want the player", m.Screen)
+	}
 	m.Key(ir.KEY_BACK, t0)
 	if m.Screen != Home {
 		t.Errorf("after playback from home: screen %d, want home", m.Screen)

@@ -79,7 +79,8 @@ type Playback struct {
 	OSDUntil      time.Time
 
 	// Player OSD details (player.go).
-	Failed     string            // why playback failed; non-empty shows the failure screen
+	Failed     string            // mpv's reason playback failed; non-empty shows the failure screen
+	FailedWhy  string            // the daemon's sentence for it, shown instead when set (FailureExplained)
 	CacheEnd   float64           // mpv's demuxer-cache-time: seconds of the file read ahead up to; 0 unknown
 	Source     *api.TorrentStats // the latest GET /api/stats figures for the episode
 	SourcePrev *api.TorrentStats // the sample before

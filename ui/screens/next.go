@@ -21,7 +21,7 @@ func (m *Model) nextEpisode() (api.EpisodeView, string, bool) {
 				continue
 			}
 			for _, n := range s.Episodes[i+1:] {
-				if n.Locked == "" {
+				if !locked(n, m.lastNow) { // a premiere whose time came plays, as its card opens
 					return n, s.Title, true
 				}
 			}

@@ -28,9 +28,10 @@ func (Volume) isAction() {}
 func (Unload) isAction() {}
 
 // PlaybackFailed records that mpv could not play the episode (reason is
-// mpv's end-file error). The player stays on screen with the reason;
-// OK retries and Back leaves. Nothing is stored: a failure never moves a
-// resume point or clears a watched mark.
+// mpv's end-file error). The player shows the failure screen with the
+// reason at once; the controller then asks the daemon why and hands its
+// answer to FailureExplained. OK retries and Back leaves. Nothing is
+// stored: a failure never moves a resume point or clears a watched mark.
 func (m *Model) PlaybackFailed(reason string) []Action {
 	if m.Screen != Player || m.Play.Failed != "" {
 		return nil
@@ -41,6 +42,28 @@ func (m *Model) PlaybackFailed(reason string) []Action {
 	m.Play.Failed = reason
 	m.Play.Buffering = false
 	return []Action{Unload{}}
+}
+
+// FailureExplained takes the daemon's sentence for why episode id failed
+// ("" when the daemon sees nothing wrong, e.g. a file mpv cannot decode).
+// While the failure screen for id is up: an episode that failed before
+// its first frame with a reason goes back to where the viewer came from
+// (home or the show page) with the reason as a notice (StartFailed); one
+// that failed after it started keeps the failure screen, with the
+// daemon's sentence in place of mpv's. Without a reason mpv's stays.
+// Once the viewer has left the failure screen the answer is dropped.
+func (m *Model) FailureExplained(id, reason string, now time.Time) []Action {
+	p := &m.Play
+	if reason == "" || m.Screen != Player || p.Failed == "" || p.Episode.ID != id {
+		return nil
+	}
+	if p.Started {
+		p.FailedWhy = reason
+		return nil
+	}
+	acts := m.leave(p.Position) // stores nothing: it failed
+	m.StartFailed(id, reason, now)
+	return acts
 }
 
 // failedKey handles keys on the failure screen: OK (or Play) tries again

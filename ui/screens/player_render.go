@@ -161,7 +161,11 @@ func renderFailed(b *assBuilder, p *Playback) {
 	b.roundRect(x, y, w, h, 18, "2A1E16", 0x08)
 	b.roundRectOutline(x, y, w, h, 18, colAmber)
 	b.text(Width/2, y+70, 5, 48, colWhite, true, "This episode could not be played")
-	for i, l := range clampLines(wrap(failureText(p.Failed), w-120, 30), 2, w-120, 30) {
+	why := p.FailedWhy
+	if why == "" {
+		why = failureText(p.Failed)
+	}
+	for i, l := range clampLines(wrap(why, w-120, 30), 2, w-120, 30) {
 		b.text(Width/2, y+145+i*42, 5, 30, colText, false, l)
 	}
 	b.text(Width/2, y+h-60, 5, 30, colAccent, true, "OK  Try again      ·      Back  Return")

@@ -199,3 +199,85 @@ func firstPlay(acts []Action) (Play, bool) {
 	}
 	return Play{}, false
 }
+
+// TestFailureExplained: the daemon's answer to a failure. Before the
+// first frame a reason takes the viewer back where they came from with a
+// notice; after it the failure screen stays with the daemon's sentence;
+// without a reason mpv's stays. Nothing is ever stored.
+func TestFailureExplained(t *testing.T) {
+	const gone = "The channel no longer lists this episode."
+	tests := []struct {
+		name       string
+		fromShow   bool   // playback started on the show page
+		started    bool   // a frame was shown before the failure
+		id         string // the episode the answer is about
+		why        string // the daemon's sentence
+		want       []Action
+		wantScreen Screen
+		wantText   string // in the notice (home, show page) or on the failure screen
+		reason     string
+	}{
+		{"before the first frame", false, false, "s0e0", gone,
+			[]Action{Stop{Episode: "s0e0", Position: 250, Duration: 600, Keep: true}}, Home, gone,
+			"a reason before any frame goes home with a notice, the resume point kept"},
+		{"from the show page", true, false, "s0e0", gone,
+			[]Action{Stop{Episode: "s0e0", Position: 250, Duration: 600, Keep: true}}, ShowPage, gone,
+			"it goes back to the show page when it started there"},
+		{"after the first frame", false, true, "s0e0", gone,
+			nil, Player, gone,
+			"a failure mid-way keeps the failure screen (OK retries) with the daemon's words"},
+		{"no reason", false, false, "s0e0", "",
+			nil, Player, "could not open the episode's stream",
+			"the daemon sees nothing wrong: mpv's reason stays on the failure screen"},
+		{"another episode", false, false, "s0e1", gone,
+			nil, Player, "could not open the episode's stream",
+			"a late answer about another episode changes nothing"},
+	}
+	for _, tt := range tests {
+		cv := catalog(2)
+		cv.Shows[0].Episodes[0].ResumeSeconds = 250
+		var m Model
+		m.SetCatalog(cv)
+		if tt.fromShow {
+			m.OpenShow(0, 0)
+		} else {
+			focusEpisode(t, &m, "s0e0")
+		}
+		m.Key(ir.KEY_OK, t0)
+		if m.Screen != Player || m.Play.Episode.ID != "s0e0" {
+			t.Fatalf("%s: not playing s0e0", tt.name)
+		}
+		if tt.started {
+			m.Started(t0)
+		}
+		m.PlaybackFailed("loading failed")
+		got := m.FailureExplained(tt.id, tt.why, t0)
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s (%s): actions (-want +got):\n%s", tt.name, tt.reason, diff)
+		}
+		if m.Screen != tt.wantScreen {
+			t.Errorf("%s (%s): screen %v, want %v", tt.name, tt.reason, m.Screen, tt.wantScreen)
+		}
+		f := Render(&m, t0)
+		text := f.OSD
+		if tt.wantScreen != Player {
+			text = f.Top
+			if m.Notice == nil {
+				t.Errorf("%s (%s): no notice", tt.name, tt.reason)
+			}
+		}
+		if !strings.Contains(text, tt.wantText) {
+			t.Errorf("%s (%s): screen says %q, want %q", tt.name, tt.reason, text, tt.wantText)
+		}
+		if e := m.Catalog.Shows[0].Episodes[0]; e.ResumeSeconds != 250 || e.Watched {
+			t.Errorf("%s: the failure changed the episode: %+v", tt.name, e)
+		}
+		if tt.wantScreen == Player && tt.started {
+			// OK retries from where it failed and clears the reason.
+			m.Key(ir.KEY_OK, t0)
+			if m.Play.Failed != "" || m.Play.FailedWhy != "" {
+				t.Errorf("%s: still failed after a retry: %q %q", tt.name, m.Play.Failed, m.Play.FailedWhy)
+			}
+		}
+	}
+}

@@ -336,6 +336,19 @@ func (h *harness) key(name string) {
 	}
 }
 
+// focusOn presses keys on the home screen and waits until the focused
+// card is episode id (show rows start with the show's own card).
+func (h *harness) focusOn(id string, keys ...string) {
+	h.t.Helper()
+	for _, k := range keys {
+		h.key(k)
+	}
+	h.waitState(5*time.Second, "focus on "+id, func(st probeState) bool {
+		ep, ok := st.model.Focused()
+		return ok && ep.ID == id && st.model.Screen == screens.Home
+	})
+}
+
 // reserveAddr returns a loopback address that was free a moment ago.
 func reserveAddr(t *testing.T) string {
 	t.Helper()

@@ -8,28 +8,18 @@ import (
 	"github.com/atomicnetwork/atomicbox/ui/screens"
 )
 
-// explainFailure asks the daemon, off the loop, why ep could not start and
-// puts the answer on the home screen (a locked premiere, an episode gone,
-// the daemon down, a full disk); mpv's own error is the fallback.
-func (a *App) explainFailure(ctx context.Context, ep api.EpisodeView, mpvErr string) {
+// explainFailure asks the daemon, off the loop, why ep failed (a locked
+// premiere, an episode gone, a full disk, the service down) and hands the
+// answer to the model (screens.Model.FailureExplained): before the first
+// frame a reason takes the viewer back with a notice, after it the
+// reason replaces mpv's on the failure screen.
+func (a *App) explainFailure(ctx context.Context, ep api.EpisodeView) {
 	go func() {
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 		why := a.cfg.Daemon.WhyNotPlayable(rctx, ep.StreamURL)
-		if why == "" {
-			why = "The video could not be decoded (" + mpvErr + "). Press OK on it to try again."
-		}
 		select {
-		case a.apply <- func(m *screens.Model) {
-			// Still on the player's failure screen for this episode: the
-			// daemon's sentence replaces mpv's there (OK retries, Back
-			// leaves); anywhere else it is a notice.
-			if m.Screen == screens.Player && m.Play.Failed != "" && m.Play.Episode.ID == ep.ID {
-				m.Play.Failed = why
-				return
-			}
-			m.StartFailed(ep.ID, why, a.now())
-		}:
+		case a.apply <- func(m *screens.Model) { a.do(ctx, m.FailureExplained(ep.ID, why, a.now())) }:
 		case <-ctx.Done():
 		}
 	}()

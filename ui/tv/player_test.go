@@ -2,6 +2,7 @@ package tv
 
 import (
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,9 +46,7 @@ func TestPlayerOSDDetailsGolden(t *testing.T) {
 	h.waitState(20*time.Second, "catalog and household", func(st probeState) bool {
 		return st.model.Loaded && st.model.Settings.Household.Have
 	})
-	h.key("RIGHT")
-	h.key("RIGHT")
-	h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { return st.model.Col == 2 })
+	h.focusOn("orbit-s1e3", "DOWN", "RIGHT", "RIGHT") // past Continue watching; the show card is column 0
 	h.key("ENTER")
 	h.waitState(20*time.Second, "first frame", func(st probeState) bool { return st.model.Play.Started })
 	h.key("SPACE")
@@ -67,27 +66,39 @@ func TestPlayerOSDDetailsGolden(t *testing.T) {
 	h.compareScreenshot("player-osd.png")
 }
 
-// TestPlaybackFailedScreen: a watched episode whose stream cannot be
-// opened shows the failure screen (golden), stores no resume point (the
-// old defect stored 0 and un-watched it), Back returns home with the
-// episode still watched, and OK on the failure screen retries and plays
-// once the stream is there.
+// TestPlaybackFailedScreen: a watched episode whose stream the daemon
+// serves but mpv cannot play (so the daemon has no reason to give) shows
+// the player's failure screen with mpv's reason (golden), stores no
+// resume point (the old defect stored 0 and un-watched it), Back returns
+// home with the episode still watched, and OK on the failure screen
+// retries and plays once the stream is a video.
 func TestPlaybackFailedScreen(t *testing.T) {
 	startXvfb(t)
 	cv := fixedCatalog() // orbit-s1e1 is watched
 	d := newFakeDaemon(cv)
+	junk := filepath.Join(t.TempDir(), "junk.mp4")
+	if err := os.WriteFile(junk, []byte(strings.Repeat("not a video at all\n", 4096)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.streams["/api/stream/orbit-s1e1"] = junk
 	url := playerDaemon(t, d, api.Stats{})
 	h := startUI(t, mpv.Desktop, url, nil)
-	h.waitState(20*time.Second, "catalog", func(st probeState) bool { return st.model.Loaded && st.model.Col == 0 })
+	h.waitState(20*time.Second, "catalog", func(st probeState) bool { return st.model.Loaded })
+	h.focusOn("orbit-s1e1", "DOWN") // past Continue watching to Orbit's first episode
 	h.key("ENTER")
 	st := h.waitState(20*time.Second, "failure screen", func(st probeState) bool { return st.model.Play.Failed != "" })
 	if !strings.Contains(st.frame.OSD, "could not be played") {
 		t.Errorf("failure screen text missing: %q", st.frame.OSD)
 	}
+	time.Sleep(time.Second) // the daemon's answer (none) has come back: the screen stays
+	st = h.waitState(time.Second, "still the failure screen", func(st probeState) bool { return true })
+	if st.model.Screen != screens.Player || st.model.Play.Failed == "" || st.model.Notice != nil {
+		t.Fatalf("a failure the daemon cannot explain left the failure screen: screen %v, notice %+v", st.model.Screen, st.model.Notice)
+	}
 	h.compareScreenshot("player-failed.png")
 
 	h.key("ESC")
-	h.waitState(10*time.Second, "home", func(st probeState) bool { return st.model.Screen == 0 })
+	h.waitState(10*time.Second, "home", func(st probeState) bool { return st.model.Screen == screens.Home })
 	time.Sleep(500 * time.Millisecond) // a wrong PUT would be on its way by now
 	if r := d.Resumes(); len(r) != 0 {
 		t.Errorf("a failed playback stored resume points %+v; want none", r)
@@ -99,7 +110,8 @@ func TestPlaybackFailedScreen(t *testing.T) {
 		t.Error("the daemon's copy of the episode lost its watched mark")
 	}
 
-	// Again, then the stream appears and OK retries.
+	// Again, then the stream becomes a video and OK retries.
+	h.focusOn("orbit-s1e1")
 	h.key("ENTER")
 	h.waitState(20*time.Second, "failure screen again", func(st probeState) bool { return st.model.Play.Failed != "" })
 	d.mu.Lock()
@@ -148,9 +160,7 @@ func TestTrackMenusGolden(t *testing.T) {
 	h.waitState(20*time.Second, "catalog and household", func(st probeState) bool {
 		return st.model.Loaded && st.model.Settings.Household.Have
 	})
-	h.key("RIGHT")
-	h.key("RIGHT")
-	h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { return st.model.Col == 2 })
+	h.focusOn("orbit-s1e3", "DOWN", "RIGHT", "RIGHT") // past Continue watching; the show card is column 0
 	h.key("ENTER")
 	h.waitState(20*time.Second, "first frame and tracks", func(st probeState) bool {
 		return st.model.Play.Started && len(st.model.Play.Tracks) == 4
@@ -204,8 +214,7 @@ func TestTrackMenusGolden(t *testing.T) {
 	// Another show keeps the household's languages: English, subtitles on.
 	h.key("ESC")
 	h.waitState(10*time.Second, "home", func(st probeState) bool { return st.model.Screen == screens.Home })
-	h.key("DOWN")
-	h.waitState(5*time.Second, "focus on Deep Field", func(st probeState) bool { return st.model.Row == 1 })
+	h.focusOn("deepfield-s2e3", "DOWN", "RIGHT", "RIGHT")
 	h.key("ENTER")
 	h.waitState(20*time.Second, "English audio and subtitles in another show", func(st probeState) bool {
 		p := st.model.Play
@@ -218,10 +227,8 @@ func TestTrackMenusGolden(t *testing.T) {
 	// no subtitles (the model's list comes only from mpv here).
 	h.key("ESC")
 	h.waitState(10*time.Second, "home", func(st probeState) bool { return st.model.Screen == screens.Home })
-	h.key("UP")
-	h.waitState(5*time.Second, "focus on Orbit", func(st probeState) bool { return st.model.Row == 0 && !st.model.Header })
-	h.key("RIGHT")
-	h.waitState(5*time.Second, "focus on S1 E4", func(st probeState) bool { return st.model.Row == 0 && st.model.Col == 3 })
+	h.focusOn("orbit-s1e3", "UP") // Orbit's row remembers its card
+	h.focusOn("orbit-s1e4", "RIGHT")
 	h.key("ENTER")
 	h.waitState(10*time.Second, "playing S1 E4", func(st probeState) bool { return st.model.Play.Episode.ID == "orbit-s1e4" })
 	h.waitState(20*time.Second, "German audio, no subtitles", func(st probeState) bool {
@@ -247,9 +254,7 @@ func TestNextEpisodeCardGolden(t *testing.T) {
 	h.waitState(20*time.Second, "catalog and household", func(st probeState) bool {
 		return st.model.Loaded && st.model.Settings.Household.Have
 	})
-	h.key("RIGHT")
-	h.key("RIGHT")
-	h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { return st.model.Col == 2 })
+	h.focusOn("orbit-s1e3", "DOWN", "RIGHT", "RIGHT") // past Continue watching; the show card is column 0
 	h.key("ENTER")
 	h.waitState(20*time.Second, "first frame", func(st probeState) bool { return st.model.Play.Started })
 	h.key("SPACE")
@@ -312,9 +317,7 @@ func TestPlayerOSDSizesGolden(t *testing.T) {
 			h.waitState(20*time.Second, "catalog and household", func(st probeState) bool {
 				return st.model.Loaded && st.model.Settings.Household.Have
 			})
-			h.key("RIGHT")
-			h.key("RIGHT")
-			h.waitState(5*time.Second, "focus on S1 E3", func(st probeState) bool { return st.model.Col == 2 })
+			h.focusOn("orbit-s1e3", "DOWN", "RIGHT", "RIGHT") // past Continue watching; the show card is column 0
 			h.key("ENTER")
 			h.waitState(20*time.Second, "first frame", func(st probeState) bool { return st.model.Play.Started })
 			h.key("SPACE")

@@ -432,7 +432,7 @@ func (a *App) onPlayerEvent(ctx context.Context, ev mpv.Event) {
 		if ev.EndReason == "error" && a.model.Screen == screens.Player {
 			a.log.Warn("episode failed to play", "episode", a.model.Play.Episode.ID, "err", ev.EndError)
 			a.do(ctx, a.model.PlaybackFailed(ev.EndError))
-			a.explainFailure(ctx, a.model.Play.Episode, ev.EndError)
+			a.explainFailure(ctx, a.model.Play.Episode)
 		}
 	case mpv.KindPropertyChange:
 		switch ev.Name {
