@@ -194,7 +194,7 @@ filled:
 	if b, err := os.ReadFile(filepath.Join(data, resume.FileName)); err != nil || json.Unmarshal(b, &rf) != nil {
 		t.Errorf("resume.json after the disk filled: %v, %q", err, b)
 	}
-	if _, err := os.Stat(filepath.Join(data, "catalog", catalog.CatalogFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(data, "catalog", catalog.StoredFile)); err != nil {
 		t.Errorf("stored catalog after the disk filled: %v", err)
 	}
 	mu.Lock()
