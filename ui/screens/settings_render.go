@@ -82,7 +82,7 @@ func renderSettings(m *Model, now time.Time) string {
 	case SecAbout:
 		p.about(m)
 	case SecSeeding:
-		p.seeding(m)
+		p.seeding(m, now)
 	case SecBandwidth:
 		p.bandwidth()
 	case SecStorage:
@@ -244,7 +244,7 @@ func videoModeLabel(mode string) string {
 	return mode
 }
 
-func (p *page) seeding(m *Model) {
+func (p *page) seeding(m *Model, now time.Time) {
 	l := &p.s.Seeding
 	if p.unavailable(l) {
 		return
@@ -257,7 +257,8 @@ func (p *page) seeding(m *Model) {
 	// Three figures.
 	tiles := []struct{ value, label string }{
 		{humanBytes(v.Today.BytesUploaded), "shared today"},
-		{fmt.Sprint(v.Today.Peers), map[bool]string{true: "viewer helped today", false: "viewers helped today"}[v.Today.Peers == 1]},
+		// Peers are distinct boxes (by their BitTorrent ID), not viewers.
+		{fmt.Sprint(v.Today.Peers), map[bool]string{true: "other box helped today", false: "other boxes helped today"}[v.Today.Peers == 1]},
 		{humanBytes(week), "shared in 7 days"},
 	}
 	tw := (panelW - 96 - 2*32) / 3
@@ -296,6 +297,10 @@ func (p *page) seeding(m *Model) {
 		p.b.text(bx+barW/2, base+12, 8, 24, colDim, false, dayLabel(d.Date, i == len(v.Days)-1))
 	}
 	p.y = base + 64
+	// What the figures count: days are the household's, and each other box
+	// counts once a day however much it received.
+	p.b.text(p.x, p.y, 7, 24, colDim, false, "Days end at midnight, "+zoneName(m.Location(), now)+". Each other box counts once a day.")
+	p.y += 44
 
 	// What was shared most today.
 	if len(v.Torrents) > 0 {
@@ -306,7 +311,7 @@ func (p *page) seeding(m *Model) {
 				break
 			}
 			p.b.text(p.x, p.y+18, 4, 26, colDim, false, ellipsize(episodeName(m, t), panelW-520, 26))
-			p.b.text(valueX, p.y+18, 6, 26, colText, false, humanBytes(t.BytesUploaded)+"  ·  "+plural(t.Peers, "viewer"))
+			p.b.text(valueX, p.y+18, 6, 26, colText, false, humanBytes(t.BytesUploaded)+"  ·  "+boxes(t.Peers))
 			p.y += 40
 		}
 	}
@@ -608,4 +613,12 @@ func humanBytes(n int64) string {
 		f /= 1000
 	}
 	return ""
+}
+
+// boxes says how many other boxes, e.g. "1 box", "12 boxes".
+func boxes(n int) string {
+	if n == 1 {
+		return "1 box"
+	}
+	return fmt.Sprintf("%d boxes", n)
 }

@@ -273,3 +273,25 @@ func TestSettingsDegrade(t *testing.T) {
 
 // learnKeys are the steps the daemon's learn mode names (gpio/keymap.LearnKeys).
 var learnKeys = []ir.Key{ir.KEY_OK, ir.KEY_UP, ir.KEY_DOWN, ir.KEY_LEFT, ir.KEY_RIGHT, ir.KEY_BACK, ir.KEY_PLAYPAUSE, ir.KEY_HOME}
+
+// TestSeedingSaysWhatItCounts: the seeding page counts other boxes (the
+// ledger's distinct peers), not viewers, and says its days end at the
+// household's midnight.
+func TestSeedingSaysWhatItCounts(t *testing.T) {
+	m := settingsModel()
+	m.Key(ir.KEY_MENU, t0)
+	m.SetHousehold(api.HouseholdSettings{TimeZone: "Europe/Berlin", Language: "en", SetUp: true}, nil, false)
+	day := api.SeedingDay{Date: "2026-11-25", BytesUploaded: 3 << 30, Peers: 12}
+	m.SetSeeding(api.SeedingView{Today: day, Days: []api.SeedingDay{day},
+		Torrents: []api.SeedingTorrent{{Episode: "s0e0", InfoHash: "ab", BytesUploaded: 1 << 30, Peers: 1}}}, nil, false)
+	m.Settings.Section = SecSeeding
+	page := Render(m, t0).Home
+	for _, want := range []string{"other boxes helped today", "Days end at midnight, Europe/Berlin", "Each other box counts once a day", "1 box"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the seeding page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "viewer") {
+		t.Error("the seeding page counts viewers; it counts other boxes")
+	}
+}
