@@ -536,10 +536,14 @@ func TestHomeScreenSizes(t *testing.T) {
 			testPosters(t, d, cv)
 			srv := startServer(t, d.Handler())
 			h := startUISized(t, mpv.Desktop, srv.URL, size.w, size.h, func(c *Config) { c.Now = func() time.Time { return goldenNow } })
-			h.waitState(30*time.Second, "home screen with posters", func(st probeState) bool {
+			st := h.waitState(30*time.Second, "home screen with posters", func(st probeState) bool {
 				return st.settled && st.model.Loaded && len(st.model.Rows) == 5
 			})
-			h.compareScreenshot(fmt.Sprintf("home-%dp.png", size.h))
+			golden := fmt.Sprintf("home-%dp.png", size.h)
+			h.compareScreenshot(golden)
+			// At 720p a resume bar is 4 px high and text 16 px: the
+			// per-tile bound must still see them go.
+			h.checkBreaksCaught(golden, st.frame.Home, breakResumeBars, breakCounts)
 		})
 	}
 }
