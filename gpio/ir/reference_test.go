@@ -43,6 +43,14 @@ import (
 //     LSB first; frames repeat every 45 ms from start to start, at least
 //     three of them.
 //
+// Cross-checked against the JP1 wiki's IRP notation (hifi-remote.com,
+// "Brief and incomplete guide to reading IRP", "RC6"): NEC
+// {38.4k,564}<1,-1|1,-3>(16,-8,D:8,S:8,F:8,~F:8,1,...), RC-5
+// (1:1,~F:1:6,T:1,D:5,F:6,^114m) in 889 us units with a 0 sent
+// mark first, RC-6 {36k,444,msb}<-1,1|1,-1>(6,-2,1:1,0:3,<-2,2|2,-2>(T:1),
+// D:8,F:8,^107m). The JP1 unit for NEC is 564 us (from its carrier
+// count), within a quarter of a per cent of NEC's 562.5.
+//
 // The scancodes wanted are rc-core's layouts (linux drivers/media/rc:
 // ir-nec-decoder.c, ir-rc5-decoder.c, ir-rc6-decoder.c, ir-sony-decoder.c),
 // worked out by hand from the fields sent.
