@@ -142,7 +142,7 @@ func (n *loopbackNet) watch(boxes []loopbackBox) []PlayResult {
 // seed ttff p50 4.3-4.5 s, p95 5.1-5.3 s; with the swarm's deadline-driven
 // origin fetches (2026-11-25) p50 0.23-1.35 s, p95 1.0-1.5 s (2.1-3.5 s
 // with a longer peer grace); 2026-12-06, 8 runs with other tests loading
-// the 2 cores (load average 9 to 15): p95 0.37-0.51 s. Bound 3 s: the web
+// the 2 cores (load average 2 to 15): p95 0.37-0.51 s. Bound 3 s: the web
 // seed's 5.1 s fails by 2 s, today's worst has 6 times the room (the bound
 // was 6 s, which the web seed passed; the longer peer grace's 3.5 s fails
 // too: with no peer holding anything, waiting for them only delays the
@@ -212,7 +212,7 @@ func TestCrowdSeeded(t *testing.T) {
 // 0.89, rebuffering 0.28; never racing peers: share 0.45 to 0.50,
 // rebuffering 0.31 to 0.37); with the start-up window (2026-11-26) share
 // 0.65, rebuffering 0.047; 2026-12-06, 8 runs with other tests loading the
-// 2 cores (load average 9 to 15): share 0.57 to 0.63, rebuffering 0.018 to
+// 2 cores (load average 2 to 15): share 0.57 to 0.63, rebuffering 0.018 to
 // 0.16. Bounds: share >= 0.53 and rebuffering <= 0.25, which the
 // never-racing daemon (0.45-0.50, 0.31-0.37) fails on both (they were
 // 0.15 and 0.4, which it passed). Taking the race out of today's daemon
