@@ -4,6 +4,12 @@
 //	    reads the manifest and its media, writes media/, posters/, torrents/,
 //	    catalog.json and catalog.json.sig into DIR; prints the sequence, the
 //	    number of episodes and the network public key.
+//	atomicpublish release -manifest FILE -origin DIR -base-url URL -key FILE [-tracker URL ...] [-every DURATION] [-listen ADDR]
+//	    publishes as publish does, then again whenever an episode's release
+//	    time comes (the catalog that carries an embargoed premiere's key is
+//	    signed within a second of its hour) and at least every -every,
+//	    re-reading the manifest; with -listen it also serves DIR. Runs until
+//	    SIGINT or SIGTERM; it must be the only publisher of DIR meanwhile.
 //	atomicpublish serve -origin DIR -listen ADDR [-rate-limit BYTES_PER_S]
 //	    serves DIR over HTTP (the BEP 19 web seed and the catalog) until
 //	    SIGINT or SIGTERM.
@@ -36,6 +42,7 @@ import (
 
 const usage = `usage:
   atomicpublish publish -manifest FILE -origin DIR -base-url URL [-key FILE] [-tracker URL ...]
+  atomicpublish release -manifest FILE -origin DIR -base-url URL [-key FILE] [-tracker URL ...] [-every DURATION] [-listen ADDR]
   atomicpublish serve -origin DIR -listen ADDR [-rate-limit BYTES_PER_S]
   atomicpublish pubkey [-key FILE]
 `
@@ -51,6 +58,8 @@ func main() {
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "publish":
 		err = publishCmd(ctx, args)
+	case "release":
+		err = releaseCmd(ctx, args)
 	case "serve":
 		err = serveCmd(ctx, args)
 	case "pubkey":
@@ -79,25 +88,104 @@ func defaultKeyPath() string {
 	return filepath.Join(dir, "atomicbox", "network.key")
 }
 
+// publishFlags are the flags publish and release share.
+type publishFlags struct {
+	manifest, origin, baseURL, keyPath *string
+	pieceLen, originBoxRate            *int64
+	validFor                           *time.Duration
+	trackers                           repeated
+}
+
+func addPublishFlags(fs *flag.FlagSet) *publishFlags {
+	var p publishFlags
+	p.manifest = fs.String("manifest", "", "manifest JSON file")
+	p.origin = fs.String("origin", "", "origin directory to write")
+	p.baseURL = fs.String("base-url", "", "public URL of the origin directory, ending in /")
+	p.keyPath = fs.String("key", defaultKeyPath(), "network signing key (created on first use)")
+	p.pieceLen = fs.Int64("piece-length", 0, "torrent piece length in bytes (0: automatic)")
+	p.originBoxRate = fs.Int64("origin-box-rate", 0, "the most each box may fetch from the origin, bytes/s (a share of the origin's capacity; 0: the boxes' default, 4 MB/s)")
+	p.validFor = fs.Duration("valid-for", publish.DefaultValidFor, "how long boxes take this catalog as current; publish again within it (at most 8784h)")
+	fs.Var(&p.trackers, "tracker", "tracker announce URL (repeatable)")
+	return &p
+}
+
+func (p *publishFlags) options(cmd string) (publish.Options, error) {
+	if *p.manifest == "" || *p.origin == "" || *p.baseURL == "" || *p.keyPath == "" {
+		return publish.Options{}, fmt.Errorf("%s needs -manifest, -origin, -base-url and -key", cmd)
+	}
+	return publish.Options{
+		OriginDir: *p.origin, BaseURL: *p.baseURL, Trackers: p.trackers, PieceLength: *p.pieceLen,
+		OriginBoxRate: *p.originBoxRate, ValidFor: *p.validFor,
+	}, nil
+}
+
+func releaseCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("release", flag.ExitOnError)
+	p := addPublishFlags(fs)
+	every := fs.Duration("every", 24*time.Hour, "publish at least this often, release or not (keeps the catalog valid; must be well under -valid-for)")
+	listen := fs.String("listen", "", "also serve the origin directory on this address (empty: another server, e.g. nginx, serves it)")
+	fs.Parse(args)
+	opt, err := p.options("release")
+	if err != nil {
+		return err
+	}
+	if *every <= 0 || *every >= *p.validFor {
+		return fmt.Errorf("release: -every %v must be positive and under -valid-for %v", *every, *p.validFor)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	var ln net.Listener
+	if *listen != "" {
+		if ln, err = net.Listen("tcp", *listen); err != nil {
+			return err
+		}
+	}
+	return runRelease(ctx, *p.manifest, *p.keyPath, opt, *every, ln, log)
+}
+
+// runRelease runs publish.RunReleases with the key from keyPath and, when
+// ln is not nil, serves the origin on it meanwhile. Blocks until ctx ends.
+func runRelease(ctx context.Context, manifestPath, keyPath string, opt publish.Options, every time.Duration, ln net.Listener, log *slog.Logger) error {
+	key, created, err := publish.LoadOrCreateKey(keyPath)
+	if err != nil {
+		if ln != nil {
+			ln.Close()
+		}
+		return err
+	}
+	if created {
+		fmt.Fprintf(os.Stderr, "created a new network signing key at %s: keep it safe and private\n", keyPath)
+	}
+	opt.Key = key
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	serveErr := make(chan error, 1)
+	if ln != nil {
+		go func() {
+			serveErr <- runServe(ctx, ln, publish.NewOrigin(opt.OriginDir, publish.OriginOptions{Log: log}), log)
+		}()
+	} else {
+		serveErr <- nil
+	}
+	pub := catalog.FormatPublicKey(key.Public().(ed25519.PublicKey))
+	err = publish.RunReleases(ctx, manifestPath, opt, publish.ReleaseOptions{
+		Every: every, Log: log,
+		Published: func(c *catalog.Catalog) {
+			fmt.Printf("sequence=%d published=%s pubkey=%s\n", c.Sequence, c.Published.Format(time.RFC3339), pub)
+		},
+	})
+	cancel()
+	return errors.Join(err, <-serveErr)
+}
+
 func publishCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("publish", flag.ExitOnError)
-	manifest := fs.String("manifest", "", "manifest JSON file")
-	origin := fs.String("origin", "", "origin directory to write")
-	baseURL := fs.String("base-url", "", "public URL of the origin directory, ending in /")
-	keyPath := fs.String("key", defaultKeyPath(), "network signing key (created on first use)")
-	pieceLen := fs.Int64("piece-length", 0, "torrent piece length in bytes (0: automatic)")
-	originBoxRate := fs.Int64("origin-box-rate", 0, "the most each box may fetch from the origin, bytes/s (a share of the origin's capacity; 0: the boxes' default, 4 MB/s)")
-	validFor := fs.Duration("valid-for", publish.DefaultValidFor, "how long boxes take this catalog as current; publish again within it (at most 8784h)")
-	var trackers repeated
-	fs.Var(&trackers, "tracker", "tracker announce URL (repeatable)")
+	p := addPublishFlags(fs)
 	fs.Parse(args)
-	if *manifest == "" || *origin == "" || *baseURL == "" || *keyPath == "" {
-		return errors.New("publish needs -manifest, -origin, -base-url and -key")
+	opt, err := p.options("publish")
+	if err != nil {
+		return err
 	}
-	return runPublish(ctx, *manifest, *keyPath, publish.Options{
-		OriginDir: *origin, BaseURL: *baseURL, Trackers: trackers, PieceLength: *pieceLen,
-		OriginBoxRate: *originBoxRate, ValidFor: *validFor,
-	})
+	return runPublish(ctx, *p.manifest, *p.keyPath, opt)
 }
 
 // runPublish publishes manifestPath with opt, the key loaded from keyPath.
