@@ -1,9 +1,11 @@
 // Command atomicpublish is the network's side of a channel.
 //
-//	atomicpublish publish -manifest FILE -origin DIR -base-url URL -key FILE [-tracker URL ...]
+//	atomicpublish publish -manifest FILE -origin DIR -base-url URL -key FILE [-tracker URL ...] [-tracker-whitelist FILE]
 //	    reads the manifest and its media, writes media/, posters/, torrents/,
 //	    catalog.json and catalog.json.sig into DIR; prints the sequence, the
-//	    number of episodes and the network public key.
+//	    number of episodes and the network public key; with
+//	    -tracker-whitelist, writes the catalog's info hashes to FILE for a
+//	    tracker in whitelist mode (opentracker).
 //	atomicpublish release -manifest FILE -origin DIR -base-url URL -key FILE [-tracker URL ...] [-every DURATION] [-listen ADDR]
 //	    publishes as publish does, then again whenever an episode's release
 //	    time comes (the catalog that carries an embargoed premiere's key is
@@ -91,6 +93,7 @@ func defaultKeyPath() string {
 // publishFlags are the flags publish and release share.
 type publishFlags struct {
 	manifest, origin, baseURL, keyPath *string
+	whitelist                          *string
 	pieceLen, originBoxRate            *int64
 	validFor                           *time.Duration
 	trackers                           repeated
@@ -106,6 +109,7 @@ func addPublishFlags(fs *flag.FlagSet) *publishFlags {
 	p.originBoxRate = fs.Int64("origin-box-rate", 0, "the most each box may fetch from the origin, bytes/s (a share of the origin's capacity; 0: the boxes' default, 4 MB/s)")
 	p.validFor = fs.Duration("valid-for", publish.DefaultValidFor, "how long boxes take this catalog as current; publish again within it (at most 8784h)")
 	fs.Var(&p.trackers, "tracker", "tracker announce URL (repeatable)")
+	p.whitelist = fs.String("tracker-whitelist", "", "after each publication, write the catalog's info hashes here, one a line (opentracker's access.whitelist; send it SIGHUP to reload)")
 	return &p
 }
 
@@ -139,12 +143,14 @@ func releaseCmd(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	return runRelease(ctx, *p.manifest, *p.keyPath, opt, *every, ln, log)
+	return runRelease(ctx, *p.manifest, *p.keyPath, *p.whitelist, opt, *every, ln, log)
 }
 
-// runRelease runs publish.RunReleases with the key from keyPath and, when
-// ln is not nil, serves the origin on it meanwhile. Blocks until ctx ends.
-func runRelease(ctx context.Context, manifestPath, keyPath string, opt publish.Options, every time.Duration, ln net.Listener, log *slog.Logger) error {
+// runRelease runs publish.RunReleases with the key from keyPath, writing
+// the tracker whitelist after each publication when whitelist is not "",
+// and, when ln is not nil, serves the origin on it meanwhile. Blocks until
+// ctx ends.
+func runRelease(ctx context.Context, manifestPath, keyPath, whitelist string, opt publish.Options, every time.Duration, ln net.Listener, log *slog.Logger) error {
 	key, created, err := publish.LoadOrCreateKey(keyPath)
 	if err != nil {
 		if ln != nil {
@@ -161,7 +167,11 @@ func runRelease(ctx context.Context, manifestPath, keyPath string, opt publish.O
 	serveErr := make(chan error, 1)
 	if ln != nil {
 		go func() {
-			serveErr <- runServe(ctx, ln, publish.NewOrigin(opt.OriginDir, publish.OriginOptions{Log: log}), log)
+			err := runServe(ctx, ln, publish.NewOrigin(opt.OriginDir, publish.OriginOptions{Log: log}), log)
+			if err != nil {
+				cancel() // an origin that cannot serve is fatal: stop publishing too
+			}
+			serveErr <- err
 		}()
 	} else {
 		serveErr <- nil
@@ -171,6 +181,13 @@ func runRelease(ctx context.Context, manifestPath, keyPath string, opt publish.O
 		Every: every, Log: log,
 		Published: func(c *catalog.Catalog) {
 			fmt.Printf("sequence=%d published=%s pubkey=%s\n", c.Sequence, c.Published.Format(time.RFC3339), pub)
+			if whitelist != "" {
+				// Degradable: boxes still meet through the DHT and
+				// the tracker keeps the previous list.
+				if err := publish.WriteTrackerWhitelist(whitelist, c); err != nil {
+					log.Error("tracker whitelist not written", "err", err)
+				}
+			}
 		},
 	})
 	cancel()
@@ -185,11 +202,12 @@ func publishCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return runPublish(ctx, *p.manifest, *p.keyPath, opt)
+	return runPublish(ctx, *p.manifest, *p.keyPath, *p.whitelist, opt)
 }
 
-// runPublish publishes manifestPath with opt, the key loaded from keyPath.
-func runPublish(ctx context.Context, manifestPath, keyPath string, opt publish.Options) error {
+// runPublish publishes manifestPath with opt, the key loaded from keyPath,
+// then writes the tracker whitelist when whitelist is not "".
+func runPublish(ctx context.Context, manifestPath, keyPath, whitelist string, opt publish.Options) error {
 	key, created, err := publish.LoadOrCreateKey(keyPath)
 	if err != nil {
 		return err
@@ -205,6 +223,11 @@ func runPublish(ctx context.Context, manifestPath, keyPath string, opt publish.O
 	c, err := publish.Publish(ctx, m, filepath.Dir(manifestPath), opt)
 	if err != nil {
 		return err
+	}
+	if whitelist != "" {
+		if err := publish.WriteTrackerWhitelist(whitelist, c); err != nil {
+			return err
+		}
 	}
 	n := 0
 	for _, s := range c.Shows {

@@ -64,7 +64,7 @@ func TestReleaseOnTime(t *testing.T) {
 	rctx, stopRelease := context.WithCancel(ctx)
 	released := make(chan error, 1)
 	go func() {
-		released <- runRelease(rctx, manifest, keyPath, publish.Options{OriginDir: origin, BaseURL: base}, time.Hour, ln, slog.New(slog.DiscardHandler))
+		released <- runRelease(rctx, manifest, keyPath, "", publish.Options{OriginDir: origin, BaseURL: base}, time.Hour, ln, slog.New(slog.DiscardHandler))
 	}()
 	defer func() {
 		stopRelease()

@@ -52,8 +52,8 @@ func TestRealOrigin(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Debian's opentracker tracks only listed torrents: the network lists
-	// the info hashes its catalog names.
-	engines.StartOpentracker(ctx, t, trackerPort, []string{ch.Episode.InfoHash})
+	// the info hashes its catalog names (atomicpublish -tracker-whitelist).
+	engines.StartOpentracker(ctx, t, trackerPort, publish.TrackerWhitelist(ch.Catalog))
 	want, err := os.ReadFile(ch.MediaPath)
 	if err != nil || len(want) != size {
 		t.Fatalf("published file: %d bytes, %v", len(want), err)
