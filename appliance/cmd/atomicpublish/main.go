@@ -6,12 +6,13 @@
 //	    number of episodes and the network public key; with
 //	    -tracker-whitelist, writes the catalog's info hashes to FILE for a
 //	    tracker in whitelist mode (opentracker).
-//	atomicpublish release -manifest FILE -origin DIR -base-url URL -key FILE [-tracker URL ...] [-every DURATION] [-listen ADDR]
+//	atomicpublish release -manifest FILE -origin DIR -base-url URL -key FILE [-tracker URL ...] [-tracker-whitelist FILE] [-every DURATION] [-listen ADDR]
 //	    publishes as publish does, then again whenever an episode's release
 //	    time comes (the catalog that carries an embargoed premiere's key is
 //	    signed within a second of its hour) and at least every -every,
 //	    re-reading the manifest; with -listen it also serves DIR. Runs until
-//	    SIGINT or SIGTERM; it must be the only publisher of DIR meanwhile.
+//	    SIGINT or SIGTERM, holding DIR's publisher lock (publish refuses to
+//	    run meanwhile: two publishers would sign the same sequence).
 //	atomicpublish serve -origin DIR -listen ADDR [-rate-limit BYTES_PER_S]
 //	    serves DIR over HTTP (the BEP 19 web seed and the catalog) until
 //	    SIGINT or SIGTERM.
@@ -43,8 +44,8 @@ import (
 )
 
 const usage = `usage:
-  atomicpublish publish -manifest FILE -origin DIR -base-url URL [-key FILE] [-tracker URL ...]
-  atomicpublish release -manifest FILE -origin DIR -base-url URL [-key FILE] [-tracker URL ...] [-every DURATION] [-listen ADDR]
+  atomicpublish publish -manifest FILE -origin DIR -base-url URL [-key FILE] [-tracker URL ...] [-tracker-whitelist FILE]
+  atomicpublish release -manifest FILE -origin DIR -base-url URL [-key FILE] [-tracker URL ...] [-tracker-whitelist FILE] [-every DURATION] [-listen ADDR]
   atomicpublish serve -origin DIR -listen ADDR [-rate-limit BYTES_PER_S]
   atomicpublish pubkey [-key FILE]
 `
@@ -161,6 +162,14 @@ func runRelease(ctx context.Context, manifestPath, keyPath, whitelist string, op
 	if created {
 		fmt.Fprintf(os.Stderr, "created a new network signing key at %s: keep it safe and private\n", keyPath)
 	}
+	unlock, err := publish.LockOrigin(opt.OriginDir)
+	if err != nil {
+		if ln != nil {
+			ln.Close()
+		}
+		return err
+	}
+	defer unlock()
 	opt.Key = key
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -219,6 +228,11 @@ func runPublish(ctx context.Context, manifestPath, keyPath, whitelist string, op
 	if err != nil {
 		return err
 	}
+	unlock, err := publish.LockOrigin(opt.OriginDir)
+	if err != nil {
+		return fmt.Errorf("%w: while atomicpublish release runs, edit the manifest instead (it is read again every 30 s)", err)
+	}
+	defer unlock()
 	opt.Key = key
 	c, err := publish.Publish(ctx, m, filepath.Dir(manifestPath), opt)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -83,6 +84,11 @@ func TestReleaseOnTime(t *testing.T) {
 			t.Fatal("no catalog published")
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+
+	// A publish by hand meanwhile would sign the same sequence: refused.
+	if err := runPublish(ctx, manifest, keyPath, "", publish.Options{OriginDir: origin, BaseURL: base}); !errors.Is(err, publish.ErrLocked) {
+		t.Errorf("publish while release runs = %v, want ErrLocked", err)
 	}
 
 	port := func() int {
