@@ -43,7 +43,7 @@ func TestRealOrigin(t *testing.T) {
 	announce := fmt.Sprintf("http://127.0.0.1:%d/announce", trackerPort)
 	const size = 6<<20 + 4321 // 25 pieces of 256 KiB, the last one short
 	ch, err := bench.PublishChannel(ctx, work, ngx.URL, bench.ChannelOptions{
-		Size: size, DurationSeconds: 12, Trackers: []string{announce}, Seed: 18,
+		Size: size, DurationSeconds: 6, Trackers: []string{announce}, Seed: 18,
 		// Each box may take 1 MB/s from the origin: C cannot have the
 		// whole file from it before it is stopped.
 		OriginBoxRate: 1 << 20,
