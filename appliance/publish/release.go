@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"reflect"
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
@@ -15,9 +16,11 @@ type ReleaseOptions struct {
 	// catalog's validity keeps moving ahead of the boxes' clocks, and edits
 	// to the manifest go out without a release to carry them.
 	Every time.Duration
-	// Recheck is how often the manifest is read again for new or moved
-	// release times (0: 30 s). A release added less than Recheck before its
-	// time goes out up to Recheck late.
+	// Recheck is how often the manifest is read again (0: 30 s); an
+	// edited manifest is published at once, so that a new episode is
+	// listed (sealed, when its release is ahead) and hashed well before
+	// its hour rather than at it. A release added less than Recheck
+	// before its time goes out up to Recheck late.
 	Recheck time.Duration
 	// Retry is the wait after a failed publication before the next try
 	// (0: 5 s).
@@ -46,7 +49,7 @@ func NextRelease(m *Manifest, t time.Time) (time.Time, bool) {
 // as the release time of an episode comes (the catalog signed then carries
 // the content key of an embargoed premiere), and at least every
 // ro.Every. It reads the manifest again before each publication and every
-// ro.Recheck. Each publication signs with one reading of opt.Now, so every
+// ro.Recheck, and publishes a manifest that changed. Each publication signs with one reading of opt.Now, so every
 // release at or before that instant is in it. A manifest or publication
 // that fails the first time is returned (a configuration error); later
 // failures are logged and retried after ro.Retry, keeping the last good
@@ -77,8 +80,10 @@ func RunReleases(ctx context.Context, manifestPath string, opt Options, ro Relea
 	)
 	for {
 		now := clock()
+		edited := false
 		switch fresh, err := LoadManifest(manifestPath); {
 		case err == nil:
+			edited = m != nil && !reflect.DeepEqual(m, fresh)
 			m = fresh
 		case m == nil:
 			return err
@@ -86,7 +91,7 @@ func RunReleases(ctx context.Context, manifestPath string, opt Options, ro Relea
 			log.Warn("manifest unreadable; keeping the last good one", "path", manifestPath, "err", err)
 		}
 		next, release := NextRelease(m, lastPub)
-		due := lastPub.IsZero() || failing || !now.Before(lastPub.Add(ro.Every)) || release && !now.Before(next)
+		due := lastPub.IsZero() || failing || edited || !now.Before(lastPub.Add(ro.Every)) || release && !now.Before(next)
 		if due {
 			o := opt
 			o.Now = func() time.Time { return now }
@@ -100,7 +105,7 @@ func RunReleases(ctx context.Context, manifestPath string, opt Options, ro Relea
 				failing = true
 				log.Error("publication failed; retrying", "in", ro.Retry, "err", err)
 			default:
-				log.Info("published", "sequence", c.Sequence, "at", now.UTC().Format(time.RFC3339Nano), "released", released(m, lastPub, now))
+				log.Info("published", "sequence", c.Sequence, "at", now.UTC().Format(time.RFC3339Nano), "released", released(m, lastPub, now), "edited", edited)
 				failing, lastPub = false, now
 				if ro.Published != nil {
 					ro.Published(c)

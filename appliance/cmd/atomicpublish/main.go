@@ -9,8 +9,9 @@
 //	atomicpublish release -manifest FILE -origin DIR -base-url URL -key FILE [-tracker URL ...] [-tracker-whitelist FILE] [-every DURATION] [-listen ADDR]
 //	    publishes as publish does, then again whenever an episode's release
 //	    time comes (the catalog that carries an embargoed premiere's key is
-//	    signed within a second of its hour) and at least every -every,
-//	    re-reading the manifest; with -listen it also serves DIR. Runs until
+//	    signed within a second of its hour), whenever the manifest changes
+//	    (read every 30 s) and at least every -every; with -listen it also
+//	    serves DIR. Runs until
 //	    SIGINT or SIGTERM, holding DIR's publisher lock (publish refuses to
 //	    run meanwhile: two publishers would sign the same sequence).
 //	atomicpublish serve -origin DIR -listen ADDR [-rate-limit BYTES_PER_S]
@@ -230,7 +231,7 @@ func runPublish(ctx context.Context, manifestPath, keyPath, whitelist string, op
 	}
 	unlock, err := publish.LockOrigin(opt.OriginDir)
 	if err != nil {
-		return fmt.Errorf("%w: while atomicpublish release runs, edit the manifest instead (it is read again every 30 s)", err)
+		return fmt.Errorf("%w: while atomicpublish release runs, edit the manifest instead (it publishes the change within 30 s)", err)
 	}
 	defer unlock()
 	opt.Key = key
