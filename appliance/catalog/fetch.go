@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -338,7 +339,8 @@ func fileExists(path string) bool {
 	return err == nil
 }
 
-// Run refreshes at once and then every interval until ctx ends. After an
+// Run refreshes at once and then every interval until ctx ends, sooner
+// around the release times the catalog in use announces (NextRefresh). After an
 // error it retries sooner, after 1 s doubling up to interval. It calls
 // onChange (from Run's goroutine, never concurrently) whenever the catalog
 // in use or the status's Problem changes; it does not call it for the
@@ -359,9 +361,9 @@ func (f *Fetcher) Run(ctx context.Context, interval time.Duration, onChange func
 		if onChange != nil && (changed || after.Problem != before.Problem) {
 			onChange(c, after)
 		}
-		wait := interval
+		wait := NextRefresh(c, f.now(), interval, rand.Float64())
 		if err != nil {
-			wait = min(backoff, interval)
+			wait = min(backoff, wait)
 			backoff = min(2*backoff, interval)
 		} else {
 			backoff = time.Second

@@ -16,6 +16,20 @@ import (
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
 )
 
+// Cache-Control of what an origin serves (Origin and nginx-origin.conf):
+const (
+	// CacheListing: the catalog and its signature are revalidated on
+	// every request, so a release reaches boxes at once.
+	CacheListing = "no-cache"
+	// CacheChecked: torrents and posters may change under their path when
+	// an episode is published again; boxes check them against the signed
+	// catalog, so a stale copy costs at most this long.
+	CacheChecked = "public, max-age=60"
+	// CacheMedia: a media file never changes under its name (a new cut is
+	// a new episode ID; an embargoed file stays the same ciphertext).
+	CacheMedia = "public, max-age=31536000, immutable"
+)
+
 // OriginOptions tunes an Origin.
 type OriginOptions struct {
 	// RateLimit caps the body bytes per second of all responses together
@@ -94,20 +108,25 @@ func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	// The caching contract is the one nginx-origin.conf gives nginx.
 	h := w.Header()
 	switch {
 	case name == catalog.CatalogFile:
 		h.Set("Content-Type", "application/json")
-		h.Set("Cache-Control", "no-cache")
+		h.Set("Cache-Control", CacheListing)
 	case name == catalog.SignatureFile:
 		h.Set("Content-Type", "text/plain; charset=utf-8")
-		h.Set("Cache-Control", "no-cache")
+		h.Set("Cache-Control", CacheListing)
 	case strings.HasSuffix(name, ".torrent"):
 		h.Set("Content-Type", "application/x-bittorrent")
+		h.Set("Cache-Control", CacheChecked)
+	case strings.HasPrefix(name, PostersDir+"/"):
+		h.Set("Cache-Control", CacheChecked)
 	case strings.HasPrefix(name, MediaDir+"/"):
 		if mt, err := videoType(name); err == nil {
 			h.Set("Content-Type", mt)
 		}
+		h.Set("Cache-Control", CacheMedia)
 	}
 	limited := name != catalog.CatalogFile && name != catalog.SignatureFile && !strings.HasSuffix(name, ".torrent")
 	http.ServeContent(&countingWriter{ResponseWriter: w, o: o, ctx: r.Context(), limited: limited}, r, name, fi.ModTime(), f)

@@ -85,8 +85,8 @@ func PieceLengthFor(size int64) int64 {
 // read are each replaced atomically; the catalog is written before its
 // signature (boxes re-read the signature on a mismatch). It blocks while
 // hashing and copying; ctx stops it between pieces. One Publish at a time
-// per origin directory (it does not lock); serving the directory meanwhile
-// is fine. Media of episodes dropped from the manifest is left in place.
+// per origin directory (it does not lock; atomicpublish takes LockOrigin);
+// serving the directory meanwhile is fine. Media of episodes dropped from the manifest is left in place.
 func Publish(ctx context.Context, m *Manifest, manifestDir string, opt Options) (*catalog.Catalog, error) {
 	if err := checkOptions(&opt); err != nil {
 		return nil, err

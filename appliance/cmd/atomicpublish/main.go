@@ -1,9 +1,19 @@
 // Command atomicpublish is the network's side of a channel.
 //
-//	atomicpublish publish -manifest FILE -origin DIR -base-url URL -key FILE [-tracker URL ...]
+//	atomicpublish publish -manifest FILE -origin DIR -base-url URL -key FILE [-tracker URL ...] [-tracker-whitelist FILE]
 //	    reads the manifest and its media, writes media/, posters/, torrents/,
 //	    catalog.json and catalog.json.sig into DIR; prints the sequence, the
-//	    number of episodes and the network public key.
+//	    number of episodes and the network public key; with
+//	    -tracker-whitelist, writes the catalog's info hashes to FILE for a
+//	    tracker in whitelist mode (opentracker).
+//	atomicpublish release -manifest FILE -origin DIR -base-url URL -key FILE [-tracker URL ...] [-tracker-whitelist FILE] [-every DURATION] [-listen ADDR]
+//	    publishes as publish does, then again whenever an episode's release
+//	    time comes (the catalog that carries an embargoed premiere's key is
+//	    signed within a second of its hour), whenever the manifest changes
+//	    (read every 30 s) and at least every -every; with -listen it also
+//	    serves DIR. Runs until
+//	    SIGINT or SIGTERM, holding DIR's publisher lock (publish refuses to
+//	    run meanwhile: two publishers would sign the same sequence).
 //	atomicpublish serve -origin DIR -listen ADDR [-rate-limit BYTES_PER_S]
 //	    serves DIR over HTTP (the BEP 19 web seed and the catalog) until
 //	    SIGINT or SIGTERM.
@@ -35,7 +45,8 @@ import (
 )
 
 const usage = `usage:
-  atomicpublish publish -manifest FILE -origin DIR -base-url URL [-key FILE] [-tracker URL ...]
+  atomicpublish publish -manifest FILE -origin DIR -base-url URL [-key FILE] [-tracker URL ...] [-tracker-whitelist FILE]
+  atomicpublish release -manifest FILE -origin DIR -base-url URL [-key FILE] [-tracker URL ...] [-tracker-whitelist FILE] [-every DURATION] [-listen ADDR]
   atomicpublish serve -origin DIR -listen ADDR [-rate-limit BYTES_PER_S]
   atomicpublish pubkey [-key FILE]
 `
@@ -51,6 +62,8 @@ func main() {
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "publish":
 		err = publishCmd(ctx, args)
+	case "release":
+		err = releaseCmd(ctx, args)
 	case "serve":
 		err = serveCmd(ctx, args)
 	case "pubkey":
@@ -79,29 +92,132 @@ func defaultKeyPath() string {
 	return filepath.Join(dir, "atomicbox", "network.key")
 }
 
-func publishCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("publish", flag.ExitOnError)
-	manifest := fs.String("manifest", "", "manifest JSON file")
-	origin := fs.String("origin", "", "origin directory to write")
-	baseURL := fs.String("base-url", "", "public URL of the origin directory, ending in /")
-	keyPath := fs.String("key", defaultKeyPath(), "network signing key (created on first use)")
-	pieceLen := fs.Int64("piece-length", 0, "torrent piece length in bytes (0: automatic)")
-	originBoxRate := fs.Int64("origin-box-rate", 0, "the most each box may fetch from the origin, bytes/s (a share of the origin's capacity; 0: the boxes' default, 4 MB/s)")
-	validFor := fs.Duration("valid-for", publish.DefaultValidFor, "how long boxes take this catalog as current; publish again within it (at most 8784h)")
-	var trackers repeated
-	fs.Var(&trackers, "tracker", "tracker announce URL (repeatable)")
-	fs.Parse(args)
-	if *manifest == "" || *origin == "" || *baseURL == "" || *keyPath == "" {
-		return errors.New("publish needs -manifest, -origin, -base-url and -key")
-	}
-	return runPublish(ctx, *manifest, *keyPath, publish.Options{
-		OriginDir: *origin, BaseURL: *baseURL, Trackers: trackers, PieceLength: *pieceLen,
-		OriginBoxRate: *originBoxRate, ValidFor: *validFor,
-	})
+// publishFlags are the flags publish and release share.
+type publishFlags struct {
+	manifest, origin, baseURL, keyPath *string
+	whitelist                          *string
+	pieceLen, originBoxRate            *int64
+	validFor                           *time.Duration
+	trackers                           repeated
 }
 
-// runPublish publishes manifestPath with opt, the key loaded from keyPath.
-func runPublish(ctx context.Context, manifestPath, keyPath string, opt publish.Options) error {
+func addPublishFlags(fs *flag.FlagSet) *publishFlags {
+	var p publishFlags
+	p.manifest = fs.String("manifest", "", "manifest JSON file")
+	p.origin = fs.String("origin", "", "origin directory to write")
+	p.baseURL = fs.String("base-url", "", "public URL of the origin directory, ending in /")
+	p.keyPath = fs.String("key", defaultKeyPath(), "network signing key (created on first use)")
+	p.pieceLen = fs.Int64("piece-length", 0, "torrent piece length in bytes (0: automatic)")
+	p.originBoxRate = fs.Int64("origin-box-rate", 0, "the most each box may fetch from the origin, bytes/s (a share of the origin's capacity; 0: the boxes' default, 4 MB/s)")
+	p.validFor = fs.Duration("valid-for", publish.DefaultValidFor, "how long boxes take this catalog as current; publish again within it (at most 8784h)")
+	fs.Var(&p.trackers, "tracker", "tracker announce URL (repeatable)")
+	p.whitelist = fs.String("tracker-whitelist", "", "after each publication, write the catalog's info hashes here, one a line (opentracker's access.whitelist; send it SIGHUP to reload)")
+	return &p
+}
+
+func (p *publishFlags) options(cmd string) (publish.Options, error) {
+	if *p.manifest == "" || *p.origin == "" || *p.baseURL == "" || *p.keyPath == "" {
+		return publish.Options{}, fmt.Errorf("%s needs -manifest, -origin, -base-url and -key", cmd)
+	}
+	return publish.Options{
+		OriginDir: *p.origin, BaseURL: *p.baseURL, Trackers: p.trackers, PieceLength: *p.pieceLen,
+		OriginBoxRate: *p.originBoxRate, ValidFor: *p.validFor,
+	}, nil
+}
+
+func releaseCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("release", flag.ExitOnError)
+	p := addPublishFlags(fs)
+	every := fs.Duration("every", 24*time.Hour, "publish at least this often, release or not (keeps the catalog valid; must be well under -valid-for)")
+	listen := fs.String("listen", "", "also serve the origin directory on this address (empty: another server, e.g. nginx, serves it)")
+	fs.Parse(args)
+	opt, err := p.options("release")
+	if err != nil {
+		return err
+	}
+	if *every <= 0 || *every >= *p.validFor {
+		return fmt.Errorf("release: -every %v must be positive and under -valid-for %v", *every, *p.validFor)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	var ln net.Listener
+	if *listen != "" {
+		if ln, err = net.Listen("tcp", *listen); err != nil {
+			return err
+		}
+	}
+	return runRelease(ctx, *p.manifest, *p.keyPath, *p.whitelist, opt, *every, ln, log)
+}
+
+// runRelease runs publish.RunReleases with the key from keyPath, writing
+// the tracker whitelist after each publication when whitelist is not "",
+// and, when ln is not nil, serves the origin on it meanwhile. Blocks until
+// ctx ends.
+func runRelease(ctx context.Context, manifestPath, keyPath, whitelist string, opt publish.Options, every time.Duration, ln net.Listener, log *slog.Logger) error {
+	key, created, err := publish.LoadOrCreateKey(keyPath)
+	if err != nil {
+		if ln != nil {
+			ln.Close()
+		}
+		return err
+	}
+	if created {
+		fmt.Fprintf(os.Stderr, "created a new network signing key at %s: keep it safe and private\n", keyPath)
+	}
+	unlock, err := publish.LockOrigin(opt.OriginDir)
+	if err != nil {
+		if ln != nil {
+			ln.Close()
+		}
+		return err
+	}
+	defer unlock()
+	opt.Key = key
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	serveErr := make(chan error, 1)
+	if ln != nil {
+		go func() {
+			err := runServe(ctx, ln, publish.NewOrigin(opt.OriginDir, publish.OriginOptions{Log: log}), log)
+			if err != nil {
+				cancel() // an origin that cannot serve is fatal: stop publishing too
+			}
+			serveErr <- err
+		}()
+	} else {
+		serveErr <- nil
+	}
+	pub := catalog.FormatPublicKey(key.Public().(ed25519.PublicKey))
+	err = publish.RunReleases(ctx, manifestPath, opt, publish.ReleaseOptions{
+		Every: every, Log: log,
+		Published: func(c *catalog.Catalog) {
+			fmt.Printf("sequence=%d published=%s pubkey=%s\n", c.Sequence, c.Published.Format(time.RFC3339), pub)
+			if whitelist != "" {
+				// Degradable: boxes still meet through the DHT and
+				// the tracker keeps the previous list.
+				if err := publish.WriteTrackerWhitelist(whitelist, c); err != nil {
+					log.Error("tracker whitelist not written", "err", err)
+				}
+			}
+		},
+	})
+	cancel()
+	return errors.Join(err, <-serveErr)
+}
+
+func publishCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("publish", flag.ExitOnError)
+	p := addPublishFlags(fs)
+	fs.Parse(args)
+	opt, err := p.options("publish")
+	if err != nil {
+		return err
+	}
+	return runPublish(ctx, *p.manifest, *p.keyPath, *p.whitelist, opt)
+}
+
+// runPublish publishes manifestPath with opt, the key loaded from keyPath,
+// then writes the tracker whitelist when whitelist is not "".
+func runPublish(ctx context.Context, manifestPath, keyPath, whitelist string, opt publish.Options) error {
 	key, created, err := publish.LoadOrCreateKey(keyPath)
 	if err != nil {
 		return err
@@ -113,10 +229,20 @@ func runPublish(ctx context.Context, manifestPath, keyPath string, opt publish.O
 	if err != nil {
 		return err
 	}
+	unlock, err := publish.LockOrigin(opt.OriginDir)
+	if err != nil {
+		return fmt.Errorf("%w: while atomicpublish release runs, edit the manifest instead (it publishes the change within 30 s)", err)
+	}
+	defer unlock()
 	opt.Key = key
 	c, err := publish.Publish(ctx, m, filepath.Dir(manifestPath), opt)
 	if err != nil {
 		return err
+	}
+	if whitelist != "" {
+		if err := publish.WriteTrackerWhitelist(whitelist, c); err != nil {
+			return err
+		}
 	}
 	n := 0
 	for _, s := range c.Shows {

@@ -33,7 +33,8 @@ func TestPublishThenServe(t *testing.T) {
 	base := "http://" + ln.Addr().String() + "/"
 	origin := filepath.Join(dir, "origin")
 	keyPath := filepath.Join(dir, "config", "network.key")
-	if err := runPublish(context.Background(), manifest, keyPath, publish.Options{OriginDir: origin, BaseURL: base, OriginBoxRate: 500_000}); err != nil {
+	whitelist := filepath.Join(dir, "tracker", "whitelist.txt")
+	if err := runPublish(context.Background(), manifest, keyPath, whitelist, publish.Options{OriginDir: origin, BaseURL: base, OriginBoxRate: 500_000}); err != nil {
 		t.Fatalf("runPublish: %v", err)
 	}
 	key, created, err := publish.LoadOrCreateKey(keyPath)
@@ -61,6 +62,9 @@ func TestPublishThenServe(t *testing.T) {
 	c, err := catalog.Verify(key.Public().(ed25519.PublicKey), get(catalog.CatalogFile), get(catalog.SignatureFile))
 	if err != nil || c.Sequence != 1 || c.OriginBoxRate != 500_000 {
 		t.Errorf("served catalog: %v, %v; want sequence 1 and -origin-box-rate's 500000 bytes/s", c, err)
+	}
+	if wl, err := os.ReadFile(whitelist); err != nil || string(wl) != c.Shows[0].Episodes[0].InfoHash+"\n" {
+		t.Errorf("-tracker-whitelist wrote %q, %v; want the episode's info hash %s and a newline", wl, err, c.Shows[0].Episodes[0].InfoHash)
 	}
 	cancel()
 	select {

@@ -29,6 +29,7 @@ type DaemonConfig struct {
 	Channel    string   // -channel: the origin's base URL
 	NetworkKey string   // -network-key
 	Peers      []string // -peer host:port, each
+	Trackers   bool     // announce to the catalog's trackers (else -no-trackers)
 	LogPath    string   // stdout and stderr go here
 	Env        []string // added to this process's environment, e.g. GOMAXPROCS=1
 	Args       []string // more flags, e.g. -cpuprofile FILE
@@ -54,8 +55,10 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 	}
 	args := []string{
 		"-data", cfg.DataDir, "-listen", cfg.APIAddr, "-channel", cfg.Channel,
-		"-network-key", cfg.NetworkKey, "-bt-port", strconv.Itoa(cfg.BTPort),
-		"-no-dht", "-no-trackers",
+		"-network-key", cfg.NetworkKey, "-bt-port", strconv.Itoa(cfg.BTPort), "-no-dht",
+	}
+	if !cfg.Trackers {
+		args = append(args, "-no-trackers")
 	}
 	for _, p := range cfg.Peers {
 		args = append(args, "-peer", p)
