@@ -442,8 +442,14 @@ func (r *NL80211) Join(ctx context.Context, n Network, bss BSS) (<-chan struct{}
 		// The socket now serves group rekeys until the link ends.
 		go func(eap *eapolSocket) {
 			defer eap.Close()
-			err := sup.GroupRekey(lctx, eap, func(g GTK, rsc [6]byte) error {
-				return r.newKey(nil, g.ID, g.Key, rsc[:])
+			err := sup.GroupRekey(lctx, eap, func(g GTK, rsc [6]byte, ig *IGTK) error {
+				if err := r.newKey(nil, g.ID, g.Key, rsc[:], CipherCCMP); err != nil {
+					return err
+				}
+				if ig != nil {
+					return r.newKey(nil, ig.ID, ig.Key, ig.IPN[:], CipherBIP)
+				}
+				return nil
 			})
 			if lctx.Err() == nil {
 				r.log.Warn("wifi: group rekeying stopped", "err", err)
@@ -498,10 +504,10 @@ func (r *NL80211) handshake(ctx context.Context, pmk, aa, rsn, apRSN []byte, eap
 		}
 		return nil, err
 	}
-	if err := r.newKey(aa, 0, keys.PTK.TK[:], nil); err != nil {
+	if err := r.newKey(aa, 0, keys.PTK.TK[:], nil, CipherCCMP); err != nil {
 		return nil, fmt.Errorf("%w: install pairwise key: %w", ErrRadio, err)
 	}
-	if err := r.newKey(nil, keys.GTK.ID, keys.GTK.Key, keys.GTKRSC[:]); err != nil {
+	if err := r.newKey(nil, keys.GTK.ID, keys.GTK.Key, keys.GTKRSC[:], CipherCCMP); err != nil {
 		return nil, fmt.Errorf("%w: install group key: %w", ErrRadio, err)
 	}
 	if err := r.authorize(aa); err != nil {
@@ -510,11 +516,13 @@ func (r *NL80211) handshake(ctx context.Context, pmk, aa, rsn, apRSN []byte, eap
 	return s, nil
 }
 
-func (r *NL80211) newKey(mac []byte, idx int, key, seq []byte) error {
+// newKey installs a key: pairwise when mac is set, else group (index
+// 1-3, CCMP) or integrity group (index 4-5, BIP-CMAC-128).
+func (r *NL80211) newKey(mac []byte, idx int, key, seq []byte, cipher uint32) error {
 	_, err := r.execute(unix.NL80211_CMD_NEW_KEY, netlink.Acknowledge, func(ae *netlink.AttributeEncoder) {
 		ae.Bytes(unix.NL80211_ATTR_KEY_DATA, key)
 		ae.Uint8(unix.NL80211_ATTR_KEY_IDX, uint8(idx))
-		ae.Uint32(unix.NL80211_ATTR_KEY_CIPHER, CipherCCMP)
+		ae.Uint32(unix.NL80211_ATTR_KEY_CIPHER, cipher)
 		if mac != nil {
 			ae.Bytes(unix.NL80211_ATTR_MAC, mac)
 			ae.Uint32(unix.NL80211_ATTR_KEY_TYPE, unix.NL80211_KEYTYPE_PAIRWISE)
