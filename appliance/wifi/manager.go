@@ -379,10 +379,12 @@ func (m *Manager) attempt(ctx context.Context, n Network, fresh bool) (joined bo
 	if target == nil {
 		return false, interrupted(ErrNotFound)
 	}
+	// The radio chooses between WPA2 and WPA3 by what its driver can do;
+	// here only what no radio can join is sorted out.
 	switch sec := Security(target.RSN, target.Privacy); {
 	case sec == "open" && n.Passphrase == "":
-	case (sec == "wpa2" || sec == "wpa2/wpa3") && n.Passphrase != "":
-	case sec == "wpa2" || sec == "wpa2/wpa3":
+	case (sec == "wpa2" || sec == "wpa2/wpa3" || sec == "wpa3") && n.Passphrase != "":
+	case sec == "wpa2" || sec == "wpa2/wpa3" || sec == "wpa3":
 		return false, fmt.Errorf("%w: %s needs a passphrase", ErrWrongPassphrase, n.SSID)
 	default:
 		return false, fmt.Errorf("%w: %s is %s", ErrUnsupported, n.SSID, sec)

@@ -25,6 +25,15 @@ func WPA2(ssid, passphrase string, dbm int) AP {
 		RSN: wifi.RSN{Group: wifi.CipherCCMP, Pairwise: []uint32{wifi.CipherCCMP}, AKMs: []uint32{wifi.AKMPSK}}.Marshal()}}
 }
 
+// WPA3 returns an access point offering only WPA3-Personal (SAE, with
+// management frame protection required).
+func WPA3(ssid, passphrase string, dbm int) AP {
+	a := WPA2(ssid, passphrase, dbm)
+	a.BSS.RSN = wifi.RSN{Group: wifi.CipherCCMP, Pairwise: []uint32{wifi.CipherCCMP}, AKMs: []uint32{wifi.AKMSAE},
+		Capabilities: wifi.RSNCapMFPC | wifi.RSNCapMFPR}.Marshal()
+	return a
+}
+
 // Radio implements wifi.Radio and wifi.Addresser. Safe for concurrent use.
 type Radio struct {
 	mu     sync.Mutex
@@ -32,6 +41,7 @@ type Radio struct {
 	lost   chan struct{} // the current link's
 	joined string
 	NoDHCP bool   // the router answers no DHCP
+	NoSAE  bool   // the driver cannot do SAE: WPA3-only networks are unsupported
 	Lease  string // the address DHCP hands out (CIDR)
 	Joins  int    // Join calls so far
 }
@@ -89,6 +99,9 @@ func (r *Radio) Join(ctx context.Context, n wifi.Network, bss wifi.BSS) (<-chan 
 	a, ok := r.aps[n.SSID]
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", wifi.ErrNotFound, n.SSID)
+	}
+	if r.NoSAE && wifi.Security(a.BSS.RSN, a.BSS.Privacy) == "wpa3" {
+		return nil, fmt.Errorf("%w: no SAE in this radio", wifi.ErrUnsupported)
 	}
 	if a.Passphrase != n.Passphrase {
 		return nil, wifi.ErrWrongPassphrase
