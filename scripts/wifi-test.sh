@@ -11,7 +11,7 @@
 # Console output: image/build/wifi-test-console.log.
 set -euo pipefail
 
-timeout=${1:-300}
+timeout=${1:-480}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 go=${GO:-go}
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/atomicbox/wifitest
@@ -58,7 +58,7 @@ grep -q mac80211_hwsim "$tree/modules.load" || { echo "wifi-test: no mac80211_hw
 "$work/elfroot" stage -arch amd64 -triplet x86_64-linux-gnu -src / -dst "$tree" usr/sbin/hostapd usr/sbin/dnsmasq >/dev/null
 # The ELF interpreter's path as the binaries name it.
 mkdir -p "$tree/lib64" && ln -sf ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$tree/lib64/ld-linux-x86-64.so.2"
-cp "$repo/image/wifitest/testdata/hostapd.conf" "$tree/etc/wifitest/"
+cp "$repo"/image/wifitest/testdata/hostapd*.conf "$tree/etc/wifitest/"
 echo "root:x:0:0::/:/init" >"$tree/etc/passwd"
 echo "root:x:0:" >"$tree/etc/group"
 (cd "$tree" && find . | cpio -o -H newc --quiet) >"$work/initrd"

@@ -54,6 +54,15 @@ var want = []struct{ key, value, why string }{
 	{"lost", "lost", "stopping the access point was noticed"},
 	{"rejoin", "1", "the box rejoined when it came back"},
 	{"http2", "1", "HTTP worked after the rejoin"},
+	{"sae_security", "wpa3", "the scan classified the SAE-only access point as WPA3"},
+	{"sae_wrong", "wrong-passphrase", "a wrong passphrase on WPA3 is reported as such"},
+	{"sae_join", "1", "the right passphrase joined the WPA3-only network"},
+	{"sae_address", "192.168.77.*", "DHCP gave an address over WPA3"},
+	{"sae_token", "1", "the access point's anti-clogging token was echoed"},
+	{"sae_http", "1", "HTTP worked over WPA3"},
+	{"h2e_rejoin", "1", "the stored network rejoined the hash-to-element-only access point"},
+	{"h2e", "1", "that rejoin used hash-to-element"},
+	{"h2e_http", "1", "HTTP worked after the H2E rejoin"},
 	{"ok", "1", "the guest finished without an error"},
 }
 

@@ -4,7 +4,10 @@
 // namespace of its own where hostapd (WPA2-PSK), dnsmasq (DHCP) and an HTTP
 // server act as the household's router, and drives atomicbox's Wi-Fi
 // Manager on the second radio: scan, a wrong passphrase, the right one,
-// DHCP, HTTP over the link, the access point stopped and started again.
+// DHCP, HTTP over the link, the access point stopped and started again;
+// then the same access point as WPA3-only (SAE with anti-clogging tokens,
+// MFP required): a wrong passphrase, the right one, DHCP and HTTP; then
+// WPA3 with hash-to-element only, which the stored network rejoins.
 // It prints one line "wifitest: key=value ..." and powers the guest off.
 // Reads /modules.load (module paths in load order) and /etc/wifitest/.
 package main
@@ -107,7 +110,8 @@ func run(put func(k, v string)) error {
 	if err := setup(); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	seen := &seenHandler{Handler: slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo}), msgs: map[string]int{}}
+	log := slog.New(seen)
 	wait := func(name string) error {
 		for i := 0; i < 100; i++ {
 			if _, err := net.InterfaceByName(name); err == nil {
@@ -268,7 +272,149 @@ func run(put func(k, v string)) error {
 		return fmt.Errorf("after the rejoin: %w", err)
 	}
 	put("http2", "1")
+	return wpa3(ctx, m, ctl, put, until, seen)
+}
+
+// wpa3 turns the access point into a WPA3-only one (SAE, hunting and
+// pecking, anti-clogging tokens on every commit) and checks that a wrong
+// passphrase is told apart, that the right one joins with an address and
+// HTTP, and that the stored network rejoins when the access point
+// switches to hash-to-element only.
+func wpa3(ctx context.Context, m *wifi.Manager, ctl io.Writer, put func(k, v string),
+	until func(string, time.Duration, func(api.WifiState) bool) (api.WifiState, error), seen *seenHandler) error {
+	if err := m.Forget(); err != nil {
+		return err
+	}
+	if _, err := until("forgotten", 30*time.Second, func(s api.WifiState) bool { return s.State == api.WifiIdle }); err != nil {
+		return err
+	}
+	io.WriteString(ctl, "stop\n")
+	io.WriteString(ctl, "conf hostapd-sae.conf\n")
+	io.WriteString(ctl, "start\n")
+	var found *api.WifiNetwork
+	for i := 0; i < 15 && (found == nil || found.Security != api.WifiSecurityWPA3); i++ {
+		nets, err := m.Scan(ctx)
+		if err != nil {
+			return fmt.Errorf("WPA3 scan: %w", err)
+		}
+		for _, n := range nets {
+			if n.SSID == ssid {
+				found = &n
+			}
+		}
+		if found == nil || found.Security != api.WifiSecurityWPA3 {
+			time.Sleep(time.Second)
+		}
+	}
+	if found == nil {
+		return fmt.Errorf("scan never found %s as WPA3", ssid)
+	}
+	put("sae_security", found.Security)
+
+	m.Join(wifi.Network{SSID: ssid, Passphrase: "not the passphrase"})
+	s, err := until("WPA3 wrong passphrase", 60*time.Second, func(s api.WifiState) bool { return s.State == api.WifiFailed })
+	put("sae_wrong", s.Problem)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	m.Join(wifi.Network{SSID: ssid, Passphrase: passphrase})
+	s, err = until("WPA3 join", 60*time.Second, func(s api.WifiState) bool { return s.State == api.WifiJoined })
+	if err != nil {
+		return err
+	}
+	put("sae_join", "1")
+	put("sae_join_s", fmt.Sprintf("%.1f", time.Since(t0).Seconds()))
+	put("sae_address", s.Address)
+	tokens := seen.count("wifi: SAE anti-clogging token requested")
+	put("sae_token", flag(tokens > 0))
+	put("sae_tokens", fmt.Sprint(tokens))
+	if err := get(ctx); err != nil {
+		return fmt.Errorf("WPA3: %w", err)
+	}
+	put("sae_http", "1")
+
+	h2eBefore := seen.count("wifi: SAE authenticated h2e=true")
+	t0 = time.Now()
+	io.WriteString(ctl, "stop\n")
+	io.WriteString(ctl, "conf hostapd-h2e.conf\n")
+	io.WriteString(ctl, "start\n")
+	if _, err := until("WPA3 access point restarting", 30*time.Second, func(s api.WifiState) bool { return s.State != api.WifiJoined }); err != nil {
+		return err
+	}
+	s, err = until("H2E rejoin", 90*time.Second, func(s api.WifiState) bool { return s.State == api.WifiJoined })
+	if err != nil {
+		return err
+	}
+	put("h2e_rejoin", "1")
+	put("h2e_rejoin_s", fmt.Sprintf("%.1f", time.Since(t0).Seconds()))
+	put("h2e", flag(seen.count("wifi: SAE authenticated h2e=true") > h2eBefore))
+	if err := get(ctx); err != nil {
+		return fmt.Errorf("after the H2E rejoin: %w", err)
+	}
+	put("h2e_http", "1")
 	return nil
+}
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// seenHandler passes records on and counts them by message and boolean
+// attributes ("wifi: SAE authenticated h2e=true"), so that the test can
+// tell which SAE path a join took.
+type seenHandler struct {
+	slog.Handler
+	mu   sync.Mutex
+	msgs map[string]int
+}
+
+func (h *seenHandler) Handle(ctx context.Context, r slog.Record) error {
+	key := r.Message
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Value.Kind() == slog.KindBool {
+			key += fmt.Sprintf(" %s=%v", a.Key, a.Value.Bool())
+		}
+		return true
+	})
+	h.mu.Lock()
+	h.msgs[r.Message]++
+	if key != r.Message {
+		h.msgs[key]++
+	}
+	h.mu.Unlock()
+	return h.Handler.Handle(ctx, r)
+}
+
+// WithAttrs and WithGroup keep counting (the radio's logger is used as is,
+// but a derived one must not lose the counts).
+func (h *seenHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &derivedHandler{h, h.Handler.WithAttrs(as)}
+}
+
+func (h *seenHandler) WithGroup(name string) slog.Handler {
+	return &derivedHandler{h, h.Handler.WithGroup(name)}
+}
+
+func (h *seenHandler) count(key string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.msgs[key]
+}
+
+type derivedHandler struct {
+	root *seenHandler
+	slog.Handler
+}
+
+func (d *derivedHandler) Handle(ctx context.Context, r slog.Record) error {
+	d.root.mu.Lock()
+	d.root.msgs[r.Message]++
+	d.root.mu.Unlock()
+	return d.Handler.Handle(ctx, r)
 }
 
 // leaseExpiry is the expiry (Unix seconds) of the one lease in dnsmasq's
@@ -328,12 +474,18 @@ func movePhy(name string, pid int) error {
 
 // ap is the router: it waits for "start" on stdin (its radio has arrived),
 // then serves DHCP and HTTP and runs hostapd while told "start" until told
-// "stop".
+// "stop"; "conf NAME" picks the configuration in /etc/wifitest that the
+// next start uses (hostapd.conf at first).
 func ap() error {
 	in := bufio.NewScanner(os.Stdin)
 	var hostapd *exec.Cmd
 	started := false
+	conf := "hostapd.conf"
 	for in.Scan() {
+		if name, ok := strings.CutPrefix(in.Text(), "conf "); ok {
+			conf = name // for the next start
+			continue
+		}
 		switch in.Text() {
 		case "start":
 			if !started {
@@ -342,7 +494,7 @@ func ap() error {
 				}
 				started = true
 			}
-			hostapd = exec.Command("/usr/sbin/hostapd", "/etc/wifitest/hostapd.conf")
+			hostapd = exec.Command("/usr/sbin/hostapd", "/etc/wifitest/"+conf)
 			hostapd.Stdout, hostapd.Stderr = os.Stdout, os.Stdout
 			if err := hostapd.Start(); err != nil {
 				return err
