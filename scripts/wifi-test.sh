@@ -2,7 +2,8 @@
 # The Wi-Fi boot test: Debian's amd64 kernel with mac80211_hwsim in QEMU
 # (software emulation), hostapd and dnsmasq from this machine's Debian as
 # the access point and router, atomicbox's Wi-Fi code on the other radio
-# (image/wifitest/cmd/wifiguest is the initramfs's /init). Passes when the
+# (image/wifitest/cmd/wifiguest is the initramfs's /init; atomicboxd is in
+# the initramfs too, for the first-boot API checks). Passes when the
 # guest's "wifitest:" result line says every step worked (wificheck).
 #
 # Usage: scripts/wifi-test.sh [TIMEOUT_SECONDS]
@@ -40,6 +41,8 @@ tree=$work/tree
 mkdir -p "$tree/etc/wifitest" "$tree/lib/modules"
 (cd "$repo" && CGO_ENABLED=0 "$go" build -trimpath -ldflags=-s -o "$tree/init" ./image/wifitest/cmd/wifiguest)
 (cd "$repo" && CGO_ENABLED=0 "$go" build -trimpath -o "$work/wificheck" ./image/wifitest/cmd/wificheck)
+# The real daemon, for the first-boot flow of its Wi-Fi API.
+(cd "$repo" && CGO_ENABLED=0 "$go" build -trimpath -ldflags=-s -o "$tree/atomicboxd" ./appliance/cmd/atomicboxd)
 (cd "$repo" && CGO_ENABLED=0 "$go" build -trimpath -o "$work/elfroot" ./image/elfroot/cmd/elfroot)
 : >"$tree/modules.load"
 # mac80211's CCMP/GCMP/BIP ciphers are loaded by name (crypto API), which

@@ -313,8 +313,13 @@ func (m *Manager) Run(ctx context.Context) error {
 			continue
 		}
 		m.mu.Lock()
-		if fresh && m.pending == n && !joined {
-			m.pending = nil // a failed request is not retried; the stored network is
+		if fresh && m.pending == n && !joined && !errors.Is(err, errLost) {
+			// A failed request is not retried; the stored network is. A
+			// link lost between the handshake and DHCP is no answer about
+			// the request (the access point dropped us: it restarted, or
+			// took a repeated association request for a new one), so
+			// that one is tried again.
+			m.pending = nil
 		}
 		m.mu.Unlock()
 		m.set(failure(n.SSID, err))

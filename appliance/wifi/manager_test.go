@@ -90,6 +90,7 @@ func TestJoinOutcomes(t *testing.T) {
 		aps        []fakeradio.AP
 		noDHCP     bool
 		noSAE      bool
+		dropJoins  int
 		join       wifi.Network
 		want       api.WifiState
 		wantStored string
@@ -117,6 +118,12 @@ func TestJoinOutcomes(t *testing.T) {
 			join:       wifi.Network{SSID: "Home", Passphrase: "correct horse"},
 			want:       api.WifiState{State: api.WifiJoined, SSID: "Home", SignalDBm: -40, Address: "192.168.1.20/24"},
 			wantStored: `{"ssid":"Home","passphrase":"correct horse"}`},
+		{reason: "a join whose link drops before DHCP answers is tried again",
+			aps:        []fakeradio.AP{fakeradio.WPA3("Home", "correct horse", -40)},
+			dropJoins:  1,
+			join:       wifi.Network{SSID: "Home", Passphrase: "correct horse"},
+			want:       api.WifiState{State: api.WifiJoined, SSID: "Home", SignalDBm: -40, Address: "192.168.1.20/24"},
+			wantStored: `{"ssid":"Home","passphrase":"correct horse"}`},
 		{reason: "a wrong passphrase on a WPA3-only network is reported",
 			aps:  []fakeradio.AP{fakeradio.WPA3("Home", "correct horse", -40)},
 			join: wifi.Network{SSID: "Home", Passphrase: "battery staple"},
@@ -139,12 +146,16 @@ func TestJoinOutcomes(t *testing.T) {
 			r := fakeradio.New(tt.aps...)
 			r.NoDHCP = tt.noDHCP
 			r.NoSAE = tt.noSAE
+			r.DropJoins = tt.dropJoins
 			g := start(t, r, nil, nil)
 			g.until("idle at first", is(api.WifiIdle, ""))
 			if err := g.m.Join(tt.join); err != nil {
 				t.Fatal(err)
 			}
-			got := g.until("outcome", func(s api.WifiState) bool { return s.State == api.WifiJoined || s.State == api.WifiFailed })
+			// "lost" is on the way to another outcome (the join is retried).
+			got := g.until("outcome", func(s api.WifiState) bool {
+				return s.State == api.WifiJoined || s.State == api.WifiFailed && s.Problem != api.WifiProblemLost
+			})
 			got.Since = time.Time{}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("state (-want +got):\n%s", diff)

@@ -1,6 +1,7 @@
 package wifi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -35,6 +36,7 @@ type NL80211 struct {
 	wifi   *mwifi.Interface
 	c      *genetlink.Conn // requests
 	ev     *genetlink.Conn // the "mlme" multicast group
+	fr     *genetlink.Conn // registered for SA Query responses; nil when the driver refused
 	family genetlink.Family
 
 	caps radioCaps // what the driver does itself or lets us do
@@ -101,6 +103,14 @@ func (r *NL80211) open() error {
 			}
 		}
 	}
+	if r.fr, err = genetlink.Dial(nil); err != nil {
+		return err
+	}
+	if err := r.registerSAQuery(); err != nil {
+		r.log.Warn("wifi: no SA Query (unprotected deauthentications will be ignored)", "err", err)
+		r.fr.Close()
+		r.fr = nil
+	}
 	if r.caps, err = r.wiphyCaps(); err != nil {
 		return fmt.Errorf("nl80211 wiphy features: %w", err)
 	}
@@ -124,6 +134,9 @@ func (r *NL80211) Close() error {
 	r.mu.Unlock()
 	if r.ev != nil {
 		r.ev.Close()
+	}
+	if r.fr != nil {
+		r.fr.Close()
 	}
 	if r.c != nil {
 		r.c.Close()
@@ -503,7 +516,7 @@ func (r *NL80211) Join(ctx context.Context, n Network, bss BSS) (<-chan struct{}
 	r.mu.Lock()
 	r.linkStop, r.bssid = stop, bss.BSSID
 	r.mu.Unlock()
-	go r.watchLink(lctx, stop, lost)
+	go r.watchLink(lctx, stop, lost, bss, plan.mfp)
 	if sup != nil {
 		// The socket now serves group rekeys until the link ends.
 		go func(eap *eapolSocket) {
@@ -806,7 +819,13 @@ func (r *NL80211) waitAuthorized(ctx context.Context) error {
 	}
 }
 
-func (r *NL80211) watchLink(ctx context.Context, stop context.CancelFunc, lost chan struct{}) {
+// watchLink closes lost when the link ends. Under MFP an unprotected
+// deauthentication or disassociation from the access point is not taken
+// on trust (anyone can send one) but checked with an SA Query (IEEE
+// 802.11-2020 11.13): an access point that still has our keys answers
+// it; one that lost them (it restarted, or took a repeated association
+// request for a new association) cannot, and we leave.
+func (r *NL80211) watchLink(ctx context.Context, stop context.CancelFunc, lost chan struct{}, bss BSS, mfp bool) {
 	defer close(lost)
 	defer stop()
 	for {
@@ -814,11 +833,125 @@ func (r *NL80211) watchLink(ctx context.Context, stop context.CancelFunc, lost c
 		if err != nil {
 			return
 		}
-		if m.Header.Command == unix.NL80211_CMD_DISCONNECT {
+		switch m.Header.Command {
+		case unix.NL80211_CMD_DISCONNECT:
 			r.log.Info("wifi: disconnected", "reason", reasonCode(m.Data))
+			return
+		case unix.NL80211_CMD_UNPROT_DEAUTHENTICATE, unix.NL80211_CMD_UNPROT_DISASSOCIATE:
+			if !mfp || !bytes.Equal(frameSource(m.Data), bss.BSSID) {
+				continue
+			}
+			if r.saQuery(ctx, bss) {
+				r.log.Info("wifi: unprotected deauthentication ignored: the access point answered our SA Query")
+				continue
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			r.log.Info("wifi: the access point lost our keys (no SA Query answer); leaving")
+			r.disconnect()
 			return
 		}
 	}
+}
+
+// SA Query action frames (IEEE 802.11-2020 9.6.9).
+const (
+	categorySAQuery   = 8
+	saQueryRequest    = 0
+	saQueryResponse   = 1
+	frameTypeAction   = 0x00d0 // frame control: management, subtype 13
+	saQueryTries      = 3
+	saQueryTryTimeout = 300 * time.Millisecond
+)
+
+// registerSAQuery asks for SA Query responses on r.fr.
+func (r *NL80211) registerSAQuery() error {
+	ae := netlink.NewAttributeEncoder()
+	ae.Uint32(unix.NL80211_ATTR_IFINDEX, uint32(r.ifi.Index))
+	ae.Uint16(unix.NL80211_ATTR_FRAME_TYPE, frameTypeAction)
+	ae.Bytes(unix.NL80211_ATTR_FRAME_MATCH, []byte{categorySAQuery, saQueryResponse})
+	b, err := ae.Encode()
+	if err != nil {
+		return err
+	}
+	_, err = r.fr.Execute(genetlink.Message{Header: genetlink.Header{Command: unix.NL80211_CMD_REGISTER_FRAME, Version: r.family.Version}, Data: b},
+		r.family.ID, netlink.Request|netlink.Acknowledge)
+	return err
+}
+
+// saQuery sends SA Query requests to the access point (protected by the
+// PTK, so only an access point holding it can read them) and says whether
+// a response with our transaction identifier came back. Without r.fr it
+// cannot ask and says yes: the link is kept, as MFP wants.
+func (r *NL80211) saQuery(ctx context.Context, bss BSS) bool {
+	if r.fr == nil {
+		return true
+	}
+	var tid [2]byte
+	rand.Read(tid[:])
+	f := []byte{frameTypeAction & 0xff, frameTypeAction >> 8, 0, 0}
+	f = append(append(append(f, bss.BSSID...), r.ifi.HardwareAddr...), bss.BSSID...)
+	f = append(f, 0, 0, categorySAQuery, saQueryRequest, tid[0], tid[1])
+	// The request goes out on r.fr too: cfg80211 sends the frame's reply
+	// (its cookie) and TX status to the sending socket, which must not be
+	// r.c, whose Execute calls would read them as their answers.
+	ae := netlink.NewAttributeEncoder()
+	ae.Uint32(unix.NL80211_ATTR_IFINDEX, uint32(r.ifi.Index))
+	ae.Uint32(unix.NL80211_ATTR_WIPHY_FREQ, uint32(bss.FreqMHz))
+	ae.Bytes(unix.NL80211_ATTR_FRAME, f)
+	ae.Flag(unix.NL80211_ATTR_DONT_WAIT_FOR_ACK, true)
+	req, err := ae.Encode()
+	if err != nil {
+		return false
+	}
+	for try := 0; try < saQueryTries && ctx.Err() == nil; try++ {
+		if _, err := r.fr.Send(genetlink.Message{Header: genetlink.Header{Command: unix.NL80211_CMD_FRAME, Version: r.family.Version}, Data: req},
+			r.family.ID, netlink.Request); err != nil {
+			r.log.Warn("wifi: SA Query request not sent", "err", err)
+			return false
+		}
+		r.fr.SetReadDeadline(time.Now().Add(saQueryTryTimeout))
+		for {
+			msgs, _, err := r.fr.Receive()
+			if err != nil {
+				break // the deadline (or a refused request): try again
+			}
+			for _, m := range msgs {
+				if m.Header.Command != unix.NL80211_CMD_FRAME {
+					continue // the request's reply, TX status
+				}
+				b := frameBody(m.Data)
+				if len(b) >= 24+4 && bytes.Equal(b[10:16], bss.BSSID) && b[24] == categorySAQuery && b[25] == saQueryResponse &&
+					b[26] == tid[0] && b[27] == tid[1] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// frameBody is the NL80211_ATTR_FRAME of an event (nil when absent).
+func frameBody(data []byte) []byte {
+	ad, err := netlink.NewAttributeDecoder(data)
+	if err != nil {
+		return nil
+	}
+	for ad.Next() {
+		if ad.Type() == unix.NL80211_ATTR_FRAME {
+			return append([]byte(nil), ad.Bytes()...)
+		}
+	}
+	return nil
+}
+
+// frameSource is the transmitter (address 2) of an event's frame.
+func frameSource(data []byte) net.HardwareAddr {
+	if b := frameBody(data); len(b) >= 16 {
+		return net.HardwareAddr(b[10:16])
+	}
+	return nil
 }
 
 func (r *NL80211) stopLink() {
