@@ -2,7 +2,8 @@
 # The Wi-Fi boot test: Debian's amd64 kernel with mac80211_hwsim in QEMU
 # (software emulation), hostapd and dnsmasq from this machine's Debian as
 # the access point and router, atomicbox's Wi-Fi code on the other radio
-# (image/wifitest/cmd/wifiguest is the initramfs's /init). Passes when the
+# (image/wifitest/cmd/wifiguest is the initramfs's /init; atomicboxd is in
+# the initramfs too, for the first-boot API checks). Passes when the
 # guest's "wifitest:" result line says every step worked (wificheck).
 #
 # Usage: scripts/wifi-test.sh [TIMEOUT_SECONDS]
@@ -11,7 +12,7 @@
 # Console output: image/build/wifi-test-console.log.
 set -euo pipefail
 
-timeout=${1:-300}
+timeout=${1:-480}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 go=${GO:-go}
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/atomicbox/wifitest
@@ -40,6 +41,8 @@ tree=$work/tree
 mkdir -p "$tree/etc/wifitest" "$tree/lib/modules"
 (cd "$repo" && CGO_ENABLED=0 "$go" build -trimpath -ldflags=-s -o "$tree/init" ./image/wifitest/cmd/wifiguest)
 (cd "$repo" && CGO_ENABLED=0 "$go" build -trimpath -o "$work/wificheck" ./image/wifitest/cmd/wificheck)
+# The real daemon, for the first-boot flow of its Wi-Fi API.
+(cd "$repo" && CGO_ENABLED=0 "$go" build -trimpath -ldflags=-s -o "$tree/atomicboxd" ./appliance/cmd/atomicboxd)
 (cd "$repo" && CGO_ENABLED=0 "$go" build -trimpath -o "$work/elfroot" ./image/elfroot/cmd/elfroot)
 : >"$tree/modules.load"
 # mac80211's CCMP/GCMP/BIP ciphers are loaded by name (crypto API), which
@@ -58,7 +61,7 @@ grep -q mac80211_hwsim "$tree/modules.load" || { echo "wifi-test: no mac80211_hw
 "$work/elfroot" stage -arch amd64 -triplet x86_64-linux-gnu -src / -dst "$tree" usr/sbin/hostapd usr/sbin/dnsmasq >/dev/null
 # The ELF interpreter's path as the binaries name it.
 mkdir -p "$tree/lib64" && ln -sf ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$tree/lib64/ld-linux-x86-64.so.2"
-cp "$repo/image/wifitest/testdata/hostapd.conf" "$tree/etc/wifitest/"
+cp "$repo"/image/wifitest/testdata/hostapd*.conf "$tree/etc/wifitest/"
 echo "root:x:0:0::/:/init" >"$tree/etc/passwd"
 echo "root:x:0:" >"$tree/etc/group"
 (cd "$tree" && find . | cpio -o -H newc --quiet) >"$work/initrd"

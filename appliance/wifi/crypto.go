@@ -95,12 +95,19 @@ func DerivePTK(pmk, aa, spa, anonce, snonce []byte) PTK {
 	return p
 }
 
-// MIC is the EAPOL-Key MIC of key descriptor version 2 (HMAC-SHA1-128) over
-// the whole EAPOL frame with its MIC field zeroed.
+// MIC is the EAPOL-Key MIC over the whole EAPOL frame with its MIC field
+// zeroed. The algorithm follows the frame's key descriptor version (Key
+// Information bits 0-2): version 2 is HMAC-SHA1-128; versions 3 and 0 are
+// AES-128-CMAC (0 means "as the AKM defines", and the only such AKM the
+// box speaks is SAE, whose MIC is AES-128-CMAC with a 16-byte KCK).
 func MIC(kck, frame []byte) [16]byte {
+	var out [16]byte
+	if len(frame) >= 7 && (uint16(frame[5])<<8|uint16(frame[6]))&keyDescriptorMask != KeyInfoVersionHMACSHA1 {
+		out, _ = CMAC(kck, frame) // a KCK of another length gives a MIC nobody accepts
+		return out
+	}
 	m := hmac.New(sha1.New, kck)
 	m.Write(frame)
-	var out [16]byte
 	copy(out[:], m.Sum(nil))
 	return out
 }
@@ -186,4 +193,77 @@ func KeyWrap(kek, p []byte) ([]byte, error) {
 		}
 	}
 	return append(a[:], r...), nil
+}
+
+// CMAC is AES-CMAC (RFC 4493, NIST SP 800-38B) of msg under a 16-byte
+// key: the EAPOL-Key MIC of AKM 00-0F-AC:8 (SAE) and :6, and BIP.
+func CMAC(key, msg []byte) ([16]byte, error) {
+	var out [16]byte
+	b, err := aes.NewCipher(key)
+	if err != nil {
+		return out, err
+	}
+	// Subkeys: L = AES(0); K1 = L<<1 (^0x87), K2 = K1<<1 (^0x87).
+	var k1, k2 [16]byte
+	b.Encrypt(k1[:], k1[:])
+	dbl := func(d, s *[16]byte) {
+		carry := s[0] >> 7
+		for i := 0; i < 15; i++ {
+			d[i] = s[i]<<1 | s[i+1]>>7
+		}
+		d[15] = s[15]<<1 ^ 0x87*carry
+	}
+	dbl(&k1, &k1)
+	dbl(&k2, &k1)
+	n := (len(msg) + 15) / 16
+	complete := n > 0 && len(msg)%16 == 0
+	if n == 0 {
+		n = 1
+	}
+	var x [16]byte
+	for i := 0; i < n-1; i++ {
+		subtle.XORBytes(x[:], x[:], msg[16*i:16*i+16])
+		b.Encrypt(x[:], x[:])
+	}
+	var last [16]byte
+	tail := msg[16*(n-1):]
+	if complete {
+		subtle.XORBytes(last[:], tail, k1[:])
+	} else {
+		copy(last[:], tail)
+		last[len(tail)] = 0x80
+		subtle.XORBytes(last[:], last[:], k2[:])
+	}
+	subtle.XORBytes(x[:], x[:], last[:])
+	b.Encrypt(out[:], x[:])
+	return out, nil
+}
+
+// derivePTKSHA256 is the PTK derivation of AKMs 00-0F-AC:6 and :8 (IEEE
+// 802.11-2020 12.7.1.3): KDF-SHA-256 over the same addresses and nonces
+// as PRF-based derivation, n bytes (48 for KCK, KEK and a CCMP TK).
+func derivePTKSHA256(pmk, aa, spa, anonce, snonce []byte, n int) []byte {
+	data := make([]byte, 0, 6+6+32+32)
+	lo, hi := aa, spa
+	if string(spa) < string(aa) {
+		lo, hi = spa, aa
+	}
+	data = append(append(data, lo...), hi...)
+	lo, hi = anonce, snonce
+	if string(snonce) < string(anonce) {
+		lo, hi = snonce, anonce
+	}
+	data = append(append(data, lo...), hi...)
+	return kdfSHA256(pmk, "Pairwise key expansion", data, 8*n)
+}
+
+// DerivePTKSHA256 is DerivePTK for SAE (and PSK-SHA256): KCK, KEK and TK
+// of 16 bytes each from KDF-SHA-256.
+func DerivePTKSHA256(pmk, aa, spa, anonce, snonce []byte) PTK {
+	b := derivePTKSHA256(pmk, aa, spa, anonce, snonce, 48)
+	var p PTK
+	copy(p.KCK[:], b[0:16])
+	copy(p.KEK[:], b[16:32])
+	copy(p.TK[:], b[32:48])
+	return p
 }

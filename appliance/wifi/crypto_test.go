@@ -117,3 +117,42 @@ func TestKeyWrapVectors(t *testing.T) {
 		}
 	}
 }
+
+// RFC 4493 section 4: AES-CMAC of the four example messages.
+func TestCMACVectors(t *testing.T) {
+	key := unhex(t, "2b7e151628aed2a6abf7158809cf4f3c")
+	msg := unhex(t, "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710")
+	for _, tt := range []struct {
+		reason string
+		n      int
+		want   string
+	}{
+		{"example 1: empty", 0, "bb1d6929e95937287fa37d129b756746"},
+		{"example 2: one block", 16, "070a16b46b4d4144f79bdd9dd04a287c"},
+		{"example 3: 40 bytes (padded)", 40, "dfa66747de9ae63030ca32611497c827"},
+		{"example 4: four blocks", 64, "51f0bebf7e3b9d92fc49741779363cfe"},
+	} {
+		got, err := CMAC(key, msg[:tt.n])
+		if err != nil || hex.EncodeToString(got[:]) != tt.want {
+			t.Errorf("%s: CMAC = %x, %v; want %s", tt.reason, got, err, tt.want)
+		}
+	}
+}
+
+// The SAE PTK derivation vector of IEEE P802.11az/D2.6 J.13 (an SAE PMK,
+// CCMP, and a 32-byte KDK after KCK, KEK and TK: 80 bytes of KDF-SHA-256),
+// as hostapd's module tests quote it: the numbers only.
+func TestPTKSHA256Vector(t *testing.T) {
+	pmk := unhex(t, "def43e5567e01ca6649265f19a290eeff8bd888f6c1d9cc9d10f04bd378f3cad")
+	aa := unhex(t, "c0ffd4a8dbc1")
+	spa := unhex(t, "00904c01c107")
+	anonce := unhex(t, "be7a1ca284347b5bd67dbd2dfdb4d99f1afae0b88ba18e008718417e4b27ef5f")
+	snonce := unhex(t, "404b012ffb43ed0fb43ea1f287c91f2506d21b4a92d74b5ea50c943350ce8671")
+	want := "cd7b9e7555362df0b63568484a8112f5" + // KCK
+		"99cad3588da0f1e63fd190191039bb4b" + // KEK
+		"9e2e9377e7532e737a1bc250fe194a03" + // TK
+		"6c7fb97ceb55b01acff00f070942bdf5291feb4bee38e0365b25a250bb2ac9ff" // KDK
+	if got := hex.EncodeToString(derivePTKSHA256(pmk, aa, spa, anonce, snonce, 80)); got != want {
+		t.Errorf("PTK\n got %s\nwant %s", got, want)
+	}
+}

@@ -21,7 +21,9 @@ const (
 
 // Key Information bits.
 const (
+	KeyInfoVersionAKM      = 0 // MIC and key wrap as the AKM defines them (SAE, AKM 00-0F-AC:8: AES-CMAC)
 	KeyInfoVersionHMACSHA1 = 2 // HMAC-SHA1-128 MIC, AES key wrap (CCMP, AKM 00-0F-AC:2)
+	KeyInfoVersionAESCMAC  = 3 // AES-128-CMAC MIC, AES key wrap (AKM 00-0F-AC:6)
 	KeyInfoPairwise        = 1 << 3
 	KeyInfoInstall         = 1 << 6
 	KeyInfoAck             = 1 << 7
@@ -127,33 +129,75 @@ type GTK struct {
 // Key data elements: an RSN IE (element 48) and KDEs (element 0xdd with
 // the OUI 00-0F-AC and a data type).
 const (
-	kdeGTK = 1
+	kdeGTK  = 1
+	kdeIGTK = 9
 )
+
+// IGTK is the integrity group key of protected management frames (IEEE
+// 802.11w), delivered in message 3 when MFP is in use.
+type IGTK struct {
+	ID  int     // key index, 4 or 5
+	IPN [6]byte // its packet number, little-endian as nl80211 takes it
+	Key []byte  // 16 bytes for BIP-CMAC-128
+}
+
+// KeyData is what a message 3 (or group message 1) carries.
+type KeyData struct {
+	RSN  []byte // the RSN element with its header
+	GTK  *GTK
+	IGTK *IGTK
+}
 
 // ParseKeyData finds the RSN IE and the GTK KDE in decrypted key data.
 // Padding (0xdd followed by zeros) ends the walk.
 func ParseKeyData(b []byte) (rsnIE []byte, gtk *GTK, err error) {
+	kd, err := parseKeyData(b)
+	return kd.RSN, kd.GTK, err
+}
+
+// parseKeyData walks decrypted key data for the RSN IE, the GTK KDE and
+// the IGTK KDE.
+func parseKeyData(b []byte) (kd KeyData, err error) {
 	for len(b) > 0 {
 		if b[0] == 0xdd && (len(b) == 1 || b[1] == 0) {
 			break // padding
 		}
 		if len(b) < 2 || int(b[1]) > len(b)-2 {
-			return nil, nil, fmt.Errorf("key data element %#x runs past the end", b[0])
+			return KeyData{}, fmt.Errorf("key data element %#x runs past the end", b[0])
 		}
 		id, body := b[0], b[2:2+int(b[1])]
 		switch {
 		case id == ieRSN:
-			rsnIE = b[:2+len(body)]
+			kd.RSN = b[:2+len(body)]
 		case id == 0xdd && len(body) >= 4 && body[0] == 0x00 && body[1] == 0x0f && body[2] == 0xac && body[3] == kdeGTK:
 			g := body[4:]
 			if len(g) < 2+5 || len(g) > 2+32 {
-				return nil, nil, fmt.Errorf("GTK KDE with a key of %d bytes", len(g)-2)
+				return KeyData{}, fmt.Errorf("GTK KDE with a key of %d bytes", len(g)-2)
 			}
-			gtk = &GTK{ID: int(g[0] & 3), Key: append([]byte(nil), g[2:]...)}
+			kd.GTK = &GTK{ID: int(g[0] & 3), Key: append([]byte(nil), g[2:]...)}
+		case id == 0xdd && len(body) >= 4 && body[0] == 0x00 && body[1] == 0x0f && body[2] == 0xac && body[3] == kdeIGTK:
+			g := body[4:] // key ID (2, little-endian), IPN (6), key
+			if len(g) != 2+6+16 {
+				return KeyData{}, fmt.Errorf("IGTK KDE with a key of %d bytes", len(g)-8)
+			}
+			id := int(g[0]) | int(g[1])<<8
+			if id != 4 && id != 5 {
+				return KeyData{}, fmt.Errorf("IGTK KDE with key ID %d", id)
+			}
+			ig := &IGTK{ID: id, Key: append([]byte(nil), g[8:]...)}
+			copy(ig.IPN[:], g[2:8])
+			kd.IGTK = ig
 		}
 		b = b[2+len(body):]
 	}
-	return rsnIE, gtk, nil
+	return kd, nil
+}
+
+// IGTKKDE encodes an IGTK KDE (the authenticator's side, for tests).
+func IGTKKDE(g IGTK) []byte {
+	b := []byte{0xdd, byte(4 + 2 + 6 + len(g.Key)), 0x00, 0x0f, 0xac, kdeIGTK, byte(g.ID), byte(g.ID >> 8)}
+	b = append(b, g.IPN[:]...)
+	return append(b, g.Key...)
 }
 
 // GTKKDE encodes a GTK KDE (the authenticator's side, for tests).

@@ -2,6 +2,7 @@ package wifi
 
 import (
 	"bytes"
+	"encoding/hex"
 	"reflect"
 	"testing"
 )
@@ -92,6 +93,31 @@ func FuzzKeyUnwrap(f *testing.F) {
 		again, err := KeyWrap(kek, p)
 		if err != nil || !bytes.Equal(again, c) {
 			t.Fatalf("wrap(unwrap(%x)) = %x, %v", c, again, err)
+		}
+	})
+}
+
+// FuzzSAEPeerFrames: the peer's commit, confirm and anti-clogging bodies
+// never panic, whatever the access point (or anyone on the air) sends.
+func FuzzSAEPeerFrames(f *testing.F) {
+	f.Add([]byte{19, 0, 1})
+	f.Add([]byte(nil))
+	if b, err := hex.DecodeString(j10PeerCommi); err == nil {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, h2e := range []bool{false, true} {
+			s, err := NewSAEHuntAndPeck([]byte(j10Password), j10Local, j10Peer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.H2E = h2e
+			s.commitWith(j10Scalar(j10Rand), j10Scalar(j10Mask))
+			AntiCloggingToken(b, h2e)
+			s.VerifyConfirm(b)
+			if s.ProcessCommit(b) == nil {
+				s.VerifyConfirm(b)
+			}
 		}
 	})
 }

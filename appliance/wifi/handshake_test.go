@@ -5,9 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"net"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // pipeConn is one end of an in-memory EAPOL link.
@@ -53,12 +56,18 @@ func staRSN() []byte {
 // authenticator plays the access point's side of the 4-way handshake, as
 // hostapd does: message 1 up to three times while message 2's MIC is
 // wrong, then gives up. It reports the TK it derived, or an error.
-func authenticator(ctx context.Context, c *pipeConn, pmk []byte, gtk GTK, apRSN []byte) (PTK, error) {
+func authenticator(ctx context.Context, c *pipeConn, pmk []byte, gtk GTK, apRSN []byte, akm uint32, igtk *IGTK) (PTK, error) {
+	// The authenticator's choices are spelled out here rather than taken
+	// from the Supplicant, so that a wrong choice there shows.
+	ver, derive := uint16(KeyInfoVersionHMACSHA1), DerivePTK
+	if akm == AKMSAE {
+		ver, derive = KeyInfoVersionAKM, DerivePTKSHA256
+	}
 	var anonce [32]byte
 	rand.Read(anonce[:])
 	replay := uint64(1)
 	for try := 0; try < 3; try++ {
-		m1 := KeyFrame{Version: 2, Info: KeyInfoVersionHMACSHA1 | KeyInfoPairwise | KeyInfoAck, KeyLength: 16, Replay: replay, Nonce: anonce}
+		m1 := KeyFrame{Version: 2, Info: ver | KeyInfoPairwise | KeyInfoAck, KeyLength: 16, Replay: replay, Nonce: anonce}
 		if err := c.WriteFrame(ctx, staMAC, m1.Marshal()); err != nil {
 			return PTK{}, err
 		}
@@ -70,19 +79,34 @@ func authenticator(ctx context.Context, c *pipeConn, pmk []byte, gtk GTK, apRSN 
 		if err != nil {
 			return PTK{}, err
 		}
-		ptk := DerivePTK(pmk, apMAC, staMAC, anonce[:], m2.Nonce[:])
+		ptk := derive(pmk, apMAC, staMAC, anonce[:], m2.Nonce[:])
 		replay++
 		if !CheckMIC(ptk.KCK[:], b) {
 			continue
 		}
+		if akm == AKMSAE {
+			// SAE's MIC is AES-128-CMAC over the frame with a zero MIC field.
+			z := append([]byte(nil), b...)
+			clear(z[micOffset : micOffset+16])
+			if want, _ := CMAC(ptk.KCK[:], z); !bytes.Equal(want[:], b[micOffset:micOffset+16]) {
+				return PTK{}, errors.New("message 2's MIC is not AES-CMAC")
+			}
+		}
+		if m2.Info&keyDescriptorMask != ver {
+			return PTK{}, fmt.Errorf("message 2 of key descriptor version %d, want %d", m2.Info&keyDescriptorMask, ver)
+		}
 		if !bytes.Equal(m2.Data, staRSN()) {
 			return PTK{}, errors.New("message 2 carries another RSN element")
 		}
-		kd, err := KeyWrap(ptk.KEK[:], PadKeyData(append(append([]byte(nil), apRSN...), GTKKDE(gtk)...)))
+		data := append(append([]byte(nil), apRSN...), GTKKDE(gtk)...)
+		if igtk != nil {
+			data = append(data, IGTKKDE(*igtk)...)
+		}
+		kd, err := KeyWrap(ptk.KEK[:], PadKeyData(data))
 		if err != nil {
 			return PTK{}, err
 		}
-		m3 := KeyFrame{Version: 2, Info: KeyInfoVersionHMACSHA1 | KeyInfoPairwise | KeyInfoAck | KeyInfoMIC | KeyInfoInstall | KeyInfoSecure | KeyInfoEncrypted,
+		m3 := KeyFrame{Version: 2, Info: ver | KeyInfoPairwise | KeyInfoAck | KeyInfoMIC | KeyInfoInstall | KeyInfoSecure | KeyInfoEncrypted,
 			KeyLength: 16, Replay: replay, Nonce: anonce, RSC: [8]byte{7, 0, 0, 0, 0, 0, 0, 0}, Data: kd}
 		if err := c.WriteFrame(ctx, staMAC, m3.MarshalSigned(ptk.KCK[:])); err != nil {
 			return PTK{}, err
@@ -100,16 +124,22 @@ func authenticator(ctx context.Context, c *pipeConn, pmk []byte, gtk GTK, apRSN 
 }
 
 func TestHandshake(t *testing.T) {
+	igtk := &IGTK{ID: 4, IPN: [6]byte{3}, Key: bytes.Repeat([]byte{0x17}, 16)}
 	for _, tt := range []struct {
 		reason      string
 		apPass, sta string
 		msg3RSN     []byte // the RSN element the authenticator puts in message 3
 		wantErr     error
+		akm         uint32 // 0: WPA2-PSK
+		igtk        *IGTK  // what message 3 carries
+		mfp         bool   // the station requires an IGTK
 	}{
-		{"same passphrase: keys agree", "correct horse", "correct horse", beaconRSN(), nil},
-		{"other passphrase: wrong-passphrase", "correct horse", "battery staple", beaconRSN(), ErrWrongPassphrase},
+		{"same passphrase: keys agree", "correct horse", "correct horse", beaconRSN(), nil, 0, nil, false},
+		{"SAE (AKM 8, KDF-SHA-256, AES-CMAC) with MFP: keys and IGTK agree", "correct horse", "correct horse", beaconRSN(), nil, AKMSAE, igtk, true},
+		{"SAE with another PMK: wrong-passphrase", "correct horse", "battery staple", beaconRSN(), ErrWrongPassphrase, AKMSAE, igtk, true},
+		{"SAE with MFP but message 3 has no IGTK: refused", "correct horse", "correct horse", beaconRSN(), errNoIGTK, AKMSAE, nil, true},
 		{"message 3 offers other security than the beacon: refused", "correct horse", "correct horse",
-			RSN{Group: CipherTKIP, Pairwise: []uint32{CipherCCMP, CipherTKIP}, AKMs: []uint32{AKMPSK}}.Marshal(), ErrRSNMismatch},
+			RSN{Group: CipherTKIP, Pairwise: []uint32{CipherCCMP, CipherTKIP}, AKMs: []uint32{AKMPSK}}.Marshal(), ErrRSNMismatch, 0, nil, false},
 	} {
 		t.Run(tt.reason, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -126,10 +156,10 @@ func TestHandshake(t *testing.T) {
 			}
 			apDone := make(chan res, 1)
 			go func() {
-				p, err := authenticator(ctx, ap, apPMK, gtk, tt.msg3RSN)
+				p, err := authenticator(ctx, ap, apPMK, gtk, tt.msg3RSN, tt.akm, tt.igtk)
 				apDone <- res{p, err}
 			}()
-			s := &Supplicant{PMK: staPMK, AA: apMAC, SPA: staMAC, RSN: staRSN(), APRSN: beaconRSN(), Rand: rand.Reader}
+			s := &Supplicant{PMK: staPMK, AA: apMAC, SPA: staMAC, RSN: staRSN(), APRSN: beaconRSN(), Rand: rand.Reader, AKM: tt.akm, MFP: tt.mfp}
 			hctx, hcancel := context.WithTimeout(ctx, 500*time.Millisecond)
 			keys, err := s.Handshake(hctx, sta)
 			hcancel()
@@ -154,6 +184,9 @@ func TestHandshake(t *testing.T) {
 			}
 			if keys.GTK.ID != 1 || !bytes.Equal(keys.GTK.Key, gtk.Key) || keys.GTKRSC != [6]byte{7} {
 				t.Errorf("GTK = %+v rsc %x, want %+v rsc 07", keys.GTK, keys.GTKRSC, gtk)
+			}
+			if diff := cmp.Diff(tt.igtk, keys.IGTK); diff != "" {
+				t.Errorf("IGTK (-want +got):\n%s", diff)
 			}
 		})
 	}

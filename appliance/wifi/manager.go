@@ -313,8 +313,13 @@ func (m *Manager) Run(ctx context.Context) error {
 			continue
 		}
 		m.mu.Lock()
-		if fresh && m.pending == n && !joined {
-			m.pending = nil // a failed request is not retried; the stored network is
+		if fresh && m.pending == n && !joined && !errors.Is(err, errLost) {
+			// A failed request is not retried; the stored network is. A
+			// link lost between the handshake and DHCP is no answer about
+			// the request (the access point dropped us: it restarted, or
+			// took a repeated association request for a new one), so
+			// that one is tried again.
+			m.pending = nil
 		}
 		m.mu.Unlock()
 		m.set(failure(n.SSID, err))
@@ -379,10 +384,12 @@ func (m *Manager) attempt(ctx context.Context, n Network, fresh bool) (joined bo
 	if target == nil {
 		return false, interrupted(ErrNotFound)
 	}
+	// The radio chooses between WPA2 and WPA3 by what its driver can do;
+	// here only what no radio can join is sorted out.
 	switch sec := Security(target.RSN, target.Privacy); {
 	case sec == "open" && n.Passphrase == "":
-	case (sec == "wpa2" || sec == "wpa2/wpa3") && n.Passphrase != "":
-	case sec == "wpa2" || sec == "wpa2/wpa3":
+	case (sec == "wpa2" || sec == "wpa2/wpa3" || sec == "wpa3") && n.Passphrase != "":
+	case sec == "wpa2" || sec == "wpa2/wpa3" || sec == "wpa3":
 		return false, fmt.Errorf("%w: %s needs a passphrase", ErrWrongPassphrase, n.SSID)
 	default:
 		return false, fmt.Errorf("%w: %s is %s", ErrUnsupported, n.SSID, sec)

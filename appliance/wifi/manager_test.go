@@ -89,6 +89,8 @@ func TestJoinOutcomes(t *testing.T) {
 		reason     string
 		aps        []fakeradio.AP
 		noDHCP     bool
+		noSAE      bool
+		dropJoins  int
 		join       wifi.Network
 		want       api.WifiState
 		wantStored string
@@ -111,11 +113,30 @@ func TestJoinOutcomes(t *testing.T) {
 			noDHCP: true,
 			join:   wifi.Network{SSID: "Home", Passphrase: "correct horse"},
 			want:   api.WifiState{State: api.WifiFailed, SSID: "Home", Problem: api.WifiProblemNoAddress, Message: "Joined Home, but its router gave no address."}},
-		{reason: "WPA3-only networks are not joined (no SAE in the box)",
-			aps: []fakeradio.AP{{Passphrase: "correct horse", BSS: wifi.BSS{SSID: "Home", SignalDBm: -40,
-				RSN: wifi.RSN{Group: wifi.CipherCCMP, Pairwise: []uint32{wifi.CipherCCMP}, AKMs: []uint32{wifi.AKMSAE}}.Marshal()}}},
-			join: wifi.Network{SSID: "Home", Passphrase: "correct horse"},
-			want: api.WifiState{State: api.WifiFailed, SSID: "Home", Problem: api.WifiProblemUnsupported, Message: "Home uses a kind of security the box cannot join."}},
+		{reason: "WPA3-only networks are joined (SAE) and stored",
+			aps:        []fakeradio.AP{fakeradio.WPA3("Home", "correct horse", -40)},
+			join:       wifi.Network{SSID: "Home", Passphrase: "correct horse"},
+			want:       api.WifiState{State: api.WifiJoined, SSID: "Home", SignalDBm: -40, Address: "192.168.1.20/24"},
+			wantStored: `{"ssid":"Home","passphrase":"correct horse"}`},
+		{reason: "a join whose link drops before DHCP answers is tried again",
+			aps:        []fakeradio.AP{fakeradio.WPA3("Home", "correct horse", -40)},
+			dropJoins:  1,
+			join:       wifi.Network{SSID: "Home", Passphrase: "correct horse"},
+			want:       api.WifiState{State: api.WifiJoined, SSID: "Home", SignalDBm: -40, Address: "192.168.1.20/24"},
+			wantStored: `{"ssid":"Home","passphrase":"correct horse"}`},
+		{reason: "a wrong passphrase on a WPA3-only network is reported",
+			aps:  []fakeradio.AP{fakeradio.WPA3("Home", "correct horse", -40)},
+			join: wifi.Network{SSID: "Home", Passphrase: "battery staple"},
+			want: api.WifiState{State: api.WifiFailed, SSID: "Home", Problem: api.WifiProblemWrongPassphrase, Message: "Wrong passphrase for Home."}},
+		{reason: "a WPA3-only network without a passphrase is a wrong passphrase",
+			aps:  []fakeradio.AP{fakeradio.WPA3("Home", "correct horse", -40)},
+			join: wifi.Network{SSID: "Home"},
+			want: api.WifiState{State: api.WifiFailed, SSID: "Home", Problem: api.WifiProblemWrongPassphrase, Message: "Wrong passphrase for Home."}},
+		{reason: "WPA3-only on a radio that cannot do SAE is unsupported",
+			aps:   []fakeradio.AP{fakeradio.WPA3("Home", "correct horse", -40)},
+			noSAE: true,
+			join:  wifi.Network{SSID: "Home", Passphrase: "correct horse"},
+			want:  api.WifiState{State: api.WifiFailed, SSID: "Home", Problem: api.WifiProblemUnsupported, Message: "Home uses a kind of security the box cannot join."}},
 		{reason: "a WPA2 network without a passphrase is a wrong passphrase",
 			aps:  []fakeradio.AP{fakeradio.WPA2("Home", "correct horse", -50)},
 			join: wifi.Network{SSID: "Home"},
@@ -124,12 +145,17 @@ func TestJoinOutcomes(t *testing.T) {
 		t.Run(tt.reason, func(t *testing.T) {
 			r := fakeradio.New(tt.aps...)
 			r.NoDHCP = tt.noDHCP
+			r.NoSAE = tt.noSAE
+			r.DropJoins = tt.dropJoins
 			g := start(t, r, nil, nil)
 			g.until("idle at first", is(api.WifiIdle, ""))
 			if err := g.m.Join(tt.join); err != nil {
 				t.Fatal(err)
 			}
-			got := g.until("outcome", func(s api.WifiState) bool { return s.State == api.WifiJoined || s.State == api.WifiFailed })
+			// "lost" is on the way to another outcome (the join is retried).
+			got := g.until("outcome", func(s api.WifiState) bool {
+				return s.State == api.WifiJoined || s.State == api.WifiFailed && s.Problem != api.WifiProblemLost
+			})
 			got.Since = time.Time{}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("state (-want +got):\n%s", diff)

@@ -1,6 +1,7 @@
 package wifi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -35,9 +36,10 @@ type NL80211 struct {
 	wifi   *mwifi.Interface
 	c      *genetlink.Conn // requests
 	ev     *genetlink.Conn // the "mlme" multicast group
+	fr     *genetlink.Conn // registered for SA Query responses; nil when the driver refused
 	family genetlink.Family
 
-	offload bool // the driver does the 4-way handshake itself
+	caps radioCaps // what the driver does itself or lets us do
 
 	events chan genetlink.Message // mlme events for our interface
 
@@ -101,13 +103,22 @@ func (r *NL80211) open() error {
 			}
 		}
 	}
-	if r.offload, err = r.extFeature(unix.NL80211_EXT_FEATURE_4WAY_HANDSHAKE_STA_PSK); err != nil {
+	if r.fr, err = genetlink.Dial(nil); err != nil {
+		return err
+	}
+	if err := r.registerSAQuery(); err != nil {
+		r.log.Warn("wifi: no SA Query (unprotected deauthentications will be ignored)", "err", err)
+		r.fr.Close()
+		r.fr = nil
+	}
+	if r.caps, err = r.wiphyCaps(); err != nil {
 		return fmt.Errorf("nl80211 wiphy features: %w", err)
 	}
 	if err := linkUp(r.ifi.Index); err != nil {
 		return fmt.Errorf("bring %s up: %w", r.ifi.Name, err)
 	}
-	r.log.Info("wifi radio", "interface", r.ifi.Name, "phy", r.wifi.PHY, "handshake_offload", r.offload)
+	r.log.Info("wifi radio", "interface", r.ifi.Name, "phy", r.wifi.PHY, "handshake_offload", r.caps.handshakeOffload,
+		"sae_host", r.caps.saeHost, "sae_offload", r.caps.saeOffload)
 	return nil
 }
 
@@ -123,6 +134,9 @@ func (r *NL80211) Close() error {
 	r.mu.Unlock()
 	if r.ev != nil {
 		r.ev.Close()
+	}
+	if r.fr != nil {
+		r.fr.Close()
 	}
 	if r.c != nil {
 		r.c.Close()
@@ -177,32 +191,58 @@ func (r *NL80211) execute(cmd uint8, flags netlink.HeaderFlags, enc func(ae *net
 		r.family.ID, netlink.Request|flags)
 }
 
-func (r *NL80211) extFeature(f int) (bool, error) {
+// wiphyCaps reads the radio's features from a (split) wiphy dump: the
+// extended feature bits, the feature flags and the supported commands.
+func (r *NL80211) wiphyCaps() (radioCaps, error) {
+	var c radioCaps
 	ae := netlink.NewAttributeEncoder()
 	ae.Uint32(unix.NL80211_ATTR_WIPHY, uint32(r.wifi.PHY))
 	ae.Flag(unix.NL80211_ATTR_SPLIT_WIPHY_DUMP, true)
 	b, err := ae.Encode()
 	if err != nil {
-		return false, err
+		return c, err
 	}
 	msgs, err := r.c.Execute(genetlink.Message{Header: genetlink.Header{Command: unix.NL80211_CMD_GET_WIPHY, Version: r.family.Version}, Data: b},
 		r.family.ID, netlink.Request|netlink.Dump)
 	if err != nil {
-		return false, err
+		return c, err
 	}
+	var (
+		ext        []byte
+		features   uint32
+		canAuth    bool
+		extFeature = func(f int) bool { return f/8 < len(ext) && ext[f/8]&(1<<(f%8)) != 0 }
+	)
 	for _, m := range msgs {
 		ad, err := netlink.NewAttributeDecoder(m.Data)
 		if err != nil {
-			return false, err
+			return c, err
 		}
 		for ad.Next() {
-			if ad.Type() == unix.NL80211_ATTR_EXT_FEATURES {
-				fs := ad.Bytes()
-				return f/8 < len(fs) && fs[f/8]&(1<<(f%8)) != 0, nil
+			switch ad.Type() {
+			case unix.NL80211_ATTR_EXT_FEATURES:
+				ext = append([]byte(nil), ad.Bytes()...)
+			case unix.NL80211_ATTR_FEATURE_FLAGS:
+				features = ad.Uint32()
+			case unix.NL80211_ATTR_SUPPORTED_COMMANDS:
+				ad.Nested(func(nad *netlink.AttributeDecoder) error {
+					for nad.Next() {
+						if nad.Uint32() == unix.NL80211_CMD_AUTHENTICATE {
+							canAuth = true
+						}
+					}
+					return nil
+				})
 			}
 		}
+		if err := ad.Err(); err != nil {
+			return c, err
+		}
 	}
-	return false, nil
+	c.handshakeOffload = extFeature(unix.NL80211_EXT_FEATURE_4WAY_HANDSHAKE_STA_PSK)
+	c.saeOffload = extFeature(unix.NL80211_EXT_FEATURE_SAE_OFFLOAD)
+	c.saeHost = features&unix.NL80211_FEATURE_SAE != 0 && canAuth
+	return c, nil
 }
 
 // Scan asks the radio for a fresh scan (blocking until the results are in
@@ -317,7 +357,7 @@ func parseScanMessage(data []byte) (BSS, bool) {
 				case unix.NL80211_BSS_CAPABILITY:
 					b.Privacy = nad.Uint16()&0x10 != 0
 				case unix.NL80211_BSS_INFORMATION_ELEMENTS:
-					b.SSID, b.RSN = ParseIEs(nad.Bytes())
+					b.SSID, b.RSN, b.RSNXE = parseIEs(nad.Bytes())
 				}
 			}
 			return nil
@@ -327,88 +367,123 @@ func parseScanMessage(data []byte) (BSS, bool) {
 	return b, found && err == nil
 }
 
-// Join associates with bss and, for WPA2-Personal, runs or offloads the
-// 4-way handshake. It returns once the port is open, with a channel closed
-// when the link is lost.
+// Join associates with bss and, for WPA2/WPA3-Personal, runs or
+// offloads SAE and the 4-way handshake (planJoin chooses). It returns
+// once the port is open, with a channel closed when the link is lost.
+//
+// Paths: open, WPA2 and firmware SAE go through NL80211_CMD_CONNECT (the
+// kernel's or the firmware's SME). SAE on a driver that takes it from the
+// host (mac80211) goes through NL80211_CMD_AUTHENTICATE (commit and
+// confirm in NL80211_ATTR_AUTH_DATA) and NL80211_CMD_ASSOCIATE, then the
+// 4-way handshake in Go. Drivers that need NL80211_CMD_EXTERNAL_AUTH are
+// not served: planJoin sees no SAE capability on them.
 func (r *NL80211) Join(ctx context.Context, n Network, bss BSS) (<-chan struct{}, error) {
 	r.stopLink()
 	r.drainEvents()
-	psk := n.Passphrase != ""
-	var (
-		pmk []byte
-		eap *eapolSocket
-		sup *Supplicant
-		rsn = RSN{Group: CipherCCMP, Pairwise: []uint32{CipherCCMP}, AKMs: []uint32{AKMPSK}}.Marshal()
-		sec = Security(bss.RSN, bss.Privacy)
-		err error
-	)
-	switch {
-	case psk && (sec == "wpa2" || sec == "wpa2/wpa3"):
-		if ap, err := ParseRSN(bss.RSN); err == nil {
-			rsn = RSN{Group: ap.Group, Pairwise: []uint32{CipherCCMP}, AKMs: []uint32{AKMPSK}}.Marshal()
-			if ap.Group != CipherCCMP || !has(ap.Pairwise, CipherCCMP) {
-				return nil, fmt.Errorf("%w: %s offers no CCMP", ErrUnsupported, n.SSID)
-			}
-		}
-	case !psk && sec == "open":
-	default:
-		return nil, fmt.Errorf("%w: %s is %s", ErrUnsupported, n.SSID, sec)
+	plan, err := planJoin(n, bss, r.caps)
+	if err != nil {
+		return nil, err
 	}
-	if psk {
+	var (
+		pmk       []byte
+		eap       *eapolSocket
+		sup       *Supplicant
+		hostSAE   = plan.sae && r.caps.saeHost
+		offloaded = plan.akm != 0 && r.caps.handshakeOffload && !hostSAE // the firmware runs the 4-way handshake
+	)
+	if plan.akm == AKMPSK {
 		if pmk, err = PMK(n.SSID, n.Passphrase); err != nil {
 			return nil, err
 		}
-		if !r.offload {
-			// Listen before associating: message 1 follows at once.
-			if eap, err = listenEAPOL(r.ifi); err != nil {
-				return nil, err
-			}
-			defer func() {
-				if eap != nil {
-					eap.Close()
-				}
-			}()
-		}
 	}
-	_, err = r.execute(unix.NL80211_CMD_CONNECT, netlink.Acknowledge, func(ae *netlink.AttributeEncoder) {
-		ae.Bytes(unix.NL80211_ATTR_SSID, []byte(n.SSID))
-		ae.Bytes(unix.NL80211_ATTR_MAC, bss.BSSID)
-		ae.Uint32(unix.NL80211_ATTR_WIPHY_FREQ, uint32(bss.FreqMHz))
-		ae.Uint32(unix.NL80211_ATTR_AUTH_TYPE, unix.NL80211_AUTHTYPE_OPEN_SYSTEM)
-		if psk {
-			ae.Bytes(unix.NL80211_ATTR_IE, rsn)
-			ae.Flag(unix.NL80211_ATTR_PRIVACY, true)
-			ae.Uint32(unix.NL80211_ATTR_WPA_VERSIONS, unix.NL80211_WPA_VERSION_2)
-			ae.Uint32(unix.NL80211_ATTR_CIPHER_SUITES_PAIRWISE, CipherCCMP)
-			ae.Uint32(unix.NL80211_ATTR_CIPHER_SUITE_GROUP, CipherCCMP)
-			ae.Uint32(unix.NL80211_ATTR_AKM_SUITES, AKMPSK)
-			ae.Flag(unix.NL80211_ATTR_CONTROL_PORT, true)
-			if r.offload {
-				ae.Flag(unix.NL80211_ATTR_WANT_1X_4WAY_HS, true)
-				ae.Bytes(unix.NL80211_ATTR_PMK, pmk)
+	if plan.akm != 0 && !offloaded {
+		// Listen before associating: message 1 follows at once.
+		if eap, err = listenEAPOL(r.ifi); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if eap != nil {
+				eap.Close()
 			}
-		}
-	})
-	if err != nil {
-		if errors.Is(err, unix.EALREADY) {
-			r.Leave(ctx)
-		}
-		return nil, fmt.Errorf("%w: connect: %w", ErrRadio, err)
+		}()
 	}
 	fail := func(err error) (<-chan struct{}, error) {
 		r.disconnect()
+		if hostSAE {
+			r.deauthenticate(bss.BSSID)
+		}
 		return nil, err
 	}
-	// Association.
 	actx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	var rsnIE, msg2Data []byte
+	if hostSAE {
+		begin := time.Now()
+		sae, err := r.saeAuthenticate(actx, n, bss, plan.h2e)
+		if err != nil {
+			return fail(err)
+		}
+		r.log.Info("wifi: SAE authenticated", "bssid", bss.BSSID.String(), "h2e", plan.h2e, "took", time.Since(begin).Round(time.Millisecond))
+		pmk = sae.PMK()
+		plan.rsn.PMKIDs = [][]byte{sae.PMKID()}
+		rsnIE = plan.rsn.Marshal()
+		msg2Data = rsnIE
+		if plan.h2e {
+			// Our RSNXE says we used H2E, so that the access point can
+			// tell a downgrade to hunting and pecking.
+			msg2Data = append(append([]byte(nil), rsnIE...), ieRSNX, 1, rsnxeSAEH2E)
+		}
+		_, err = r.execute(unix.NL80211_CMD_ASSOCIATE, netlink.Acknowledge, func(ae *netlink.AttributeEncoder) {
+			ae.Bytes(unix.NL80211_ATTR_SSID, []byte(n.SSID))
+			ae.Bytes(unix.NL80211_ATTR_MAC, bss.BSSID)
+			ae.Uint32(unix.NL80211_ATTR_WIPHY_FREQ, uint32(bss.FreqMHz))
+			ae.Bytes(unix.NL80211_ATTR_IE, msg2Data)
+			r.cryptoAttrs(ae, plan)
+		})
+		if err != nil {
+			return fail(fmt.Errorf("%w: associate: %w", ErrRadio, err))
+		}
+	} else {
+		if plan.akm != 0 {
+			rsnIE = plan.rsn.Marshal()
+			msg2Data = rsnIE
+		}
+		_, err = r.execute(unix.NL80211_CMD_CONNECT, netlink.Acknowledge, func(ae *netlink.AttributeEncoder) {
+			ae.Bytes(unix.NL80211_ATTR_SSID, []byte(n.SSID))
+			ae.Bytes(unix.NL80211_ATTR_MAC, bss.BSSID)
+			ae.Uint32(unix.NL80211_ATTR_WIPHY_FREQ, uint32(bss.FreqMHz))
+			if plan.sae {
+				ae.Uint32(unix.NL80211_ATTR_AUTH_TYPE, unix.NL80211_AUTHTYPE_SAE)
+				ae.Bytes(unix.NL80211_ATTR_SAE_PASSWORD, []byte(n.Passphrase))
+			} else {
+				ae.Uint32(unix.NL80211_ATTR_AUTH_TYPE, unix.NL80211_AUTHTYPE_OPEN_SYSTEM)
+			}
+			if plan.akm != 0 {
+				ae.Bytes(unix.NL80211_ATTR_IE, rsnIE)
+				r.cryptoAttrs(ae, plan)
+			}
+			if offloaded {
+				ae.Flag(unix.NL80211_ATTR_WANT_1X_4WAY_HS, true)
+				if pmk != nil {
+					ae.Bytes(unix.NL80211_ATTR_PMK, pmk)
+				}
+			}
+		})
+		if err != nil {
+			if errors.Is(err, unix.EALREADY) {
+				r.Leave(ctx)
+			}
+			return nil, fmt.Errorf("%w: connect: %w", ErrRadio, err)
+		}
+	}
+	// Association.
 	for connected := false; !connected; {
 		m, err := r.nextEvent(actx)
 		if err != nil {
 			return fail(fmt.Errorf("%w: no association with %s: %w", ErrNotFound, n.SSID, err))
 		}
 		switch m.Header.Command {
-		case unix.NL80211_CMD_CONNECT:
+		case unix.NL80211_CMD_CONNECT, unix.NL80211_CMD_ASSOCIATE:
 			status, timedOut := connectStatus(m.Data)
 			if timedOut {
 				return fail(fmt.Errorf("%w: %s did not answer", ErrNotFound, n.SSID))
@@ -421,15 +496,19 @@ func (r *NL80211) Join(ctx context.Context, n Network, bss BSS) (<-chan struct{}
 			return fail(fmt.Errorf("%w: %s disconnected during association", ErrNotFound, n.SSID))
 		}
 	}
-	if psk {
+	if plan.akm != 0 {
 		hctx, cancel := context.WithTimeout(ctx, 12*time.Second)
 		defer cancel()
-		if r.offload {
+		if offloaded {
 			if err := r.waitAuthorized(hctx); err != nil {
 				return fail(err)
 			}
-		} else if sup, err = r.handshake(hctx, pmk, bss.BSSID, rsn, bss.RSN, eap); err != nil {
-			return fail(err)
+		} else {
+			sup = &Supplicant{PMK: pmk, AA: bss.BSSID, SPA: r.ifi.HardwareAddr, RSN: msg2Data, APRSN: bss.RSN,
+				Rand: rand.Reader, AKM: plan.akm, MFP: plan.mfp}
+			if err := r.handshake(hctx, sup, eap); err != nil {
+				return fail(err)
+			}
 		}
 	}
 	lctx, stop := context.WithCancel(context.Background())
@@ -437,13 +516,19 @@ func (r *NL80211) Join(ctx context.Context, n Network, bss BSS) (<-chan struct{}
 	r.mu.Lock()
 	r.linkStop, r.bssid = stop, bss.BSSID
 	r.mu.Unlock()
-	go r.watchLink(lctx, stop, lost)
+	go r.watchLink(lctx, stop, lost, bss, plan.mfp)
 	if sup != nil {
 		// The socket now serves group rekeys until the link ends.
 		go func(eap *eapolSocket) {
 			defer eap.Close()
-			err := sup.GroupRekey(lctx, eap, func(g GTK, rsc [6]byte) error {
-				return r.newKey(nil, g.ID, g.Key, rsc[:])
+			err := sup.GroupRekey(lctx, eap, func(g GTK, rsc [6]byte, ig *IGTK) error {
+				if err := r.newKey(nil, g.ID, g.Key, rsc[:], CipherCCMP); err != nil {
+					return err
+				}
+				if ig != nil {
+					return r.newKey(nil, ig.ID, ig.Key, ig.IPN[:], CipherBIP)
+				}
+				return nil
 			})
 			if lctx.Err() == nil {
 				r.log.Warn("wifi: group rekeying stopped", "err", err)
@@ -454,10 +539,149 @@ func (r *NL80211) Join(ctx context.Context, n Network, bss BSS) (<-chan struct{}
 	return lost, nil
 }
 
-// handshake runs the 4-way handshake while watching for the access point
+// cryptoAttrs are the RSN settings of CONNECT and ASSOCIATE.
+func (r *NL80211) cryptoAttrs(ae *netlink.AttributeEncoder, plan joinPlan) {
+	ae.Flag(unix.NL80211_ATTR_PRIVACY, true)
+	ae.Uint32(unix.NL80211_ATTR_WPA_VERSIONS, unix.NL80211_WPA_VERSION_2)
+	ae.Uint32(unix.NL80211_ATTR_CIPHER_SUITES_PAIRWISE, CipherCCMP)
+	ae.Uint32(unix.NL80211_ATTR_CIPHER_SUITE_GROUP, plan.rsn.Group)
+	ae.Uint32(unix.NL80211_ATTR_AKM_SUITES, plan.akm)
+	ae.Flag(unix.NL80211_ATTR_CONTROL_PORT, true)
+	if plan.mfp {
+		ae.Uint32(unix.NL80211_ATTR_USE_MFP, unix.NL80211_MFP_REQUIRED)
+	}
+}
+
+// saeAuthenticate runs SAE with bss through NL80211_CMD_AUTHENTICATE: our
+// commit (again with the token when the access point asks for one), its
+// commit, our confirm, its confirm. It returns the finished exchange.
+// Errors: ErrWrongPassphrase when the confirms disagree or the access
+// point refuses or ignores our confirm; ErrNotFound when it never
+// answers our commit.
+func (r *NL80211) saeAuthenticate(ctx context.Context, n Network, bss BSS, h2e bool) (*SAE, error) {
+	var (
+		sae *SAE
+		err error
+	)
+	if h2e {
+		pt, err := DeriveSAEPT([]byte(n.SSID), []byte(n.Passphrase), nil)
+		if err != nil {
+			return nil, err
+		}
+		sae, err = NewSAEH2E(pt, r.ifi.HardwareAddr, bss.BSSID)
+	} else {
+		sae, err = NewSAEHuntAndPeck([]byte(n.Passphrase), r.ifi.HardwareAddr, bss.BSSID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := sae.Commit(rand.Reader); err != nil {
+		return nil, err
+	}
+	send := func(seq, status uint16, body []byte) error {
+		data := binary.LittleEndian.AppendUint16(nil, seq)
+		data = binary.LittleEndian.AppendUint16(data, status)
+		data = append(data, body...)
+		_, err := r.execute(unix.NL80211_CMD_AUTHENTICATE, netlink.Acknowledge, func(ae *netlink.AttributeEncoder) {
+			ae.Bytes(unix.NL80211_ATTR_MAC, bss.BSSID)
+			ae.Uint32(unix.NL80211_ATTR_WIPHY_FREQ, uint32(bss.FreqMHz))
+			ae.Bytes(unix.NL80211_ATTR_SSID, []byte(n.SSID))
+			ae.Uint32(unix.NL80211_ATTR_AUTH_TYPE, unix.NL80211_AUTHTYPE_SAE)
+			ae.Bytes(unix.NL80211_ATTR_AUTH_DATA, data)
+		})
+		if err != nil {
+			return fmt.Errorf("%w: authenticate: %w", ErrRadio, err)
+		}
+		return nil
+	}
+	if err := send(1, sae.CommitStatus(), sae.CommitBody(nil)); err != nil {
+		return nil, err
+	}
+	confirmed, tokens := false, 0
+	for {
+		m, err := r.nextEvent(ctx)
+		if err != nil {
+			if confirmed {
+				return nil, fmt.Errorf("%w: no SAE confirm from %s", ErrWrongPassphrase, n.SSID)
+			}
+			return nil, fmt.Errorf("%w: no SAE commit from %s: %w", ErrNotFound, n.SSID, err)
+		}
+		switch m.Header.Command {
+		case unix.NL80211_CMD_DISCONNECT, unix.NL80211_CMD_DEAUTHENTICATE:
+			if confirmed {
+				return nil, fmt.Errorf("%w: %s dropped us after our SAE confirm", ErrWrongPassphrase, n.SSID)
+			}
+			return nil, fmt.Errorf("%w: %s dropped us during SAE", ErrNotFound, n.SSID)
+		case unix.NL80211_CMD_AUTHENTICATE:
+		default:
+			continue
+		}
+		f, timedOut := authFrame(m.Data)
+		if timedOut {
+			if confirmed {
+				return nil, fmt.Errorf("%w: %s did not answer our SAE confirm", ErrWrongPassphrase, n.SSID)
+			}
+			return nil, fmt.Errorf("%w: %s did not answer our SAE commit", ErrNotFound, n.SSID)
+		}
+		if f == nil || f.alg != authAlgSAE {
+			continue
+		}
+		switch {
+		case f.seq == 1 && f.status == StatusAntiCloggingToken:
+			tok, err := AntiCloggingToken(f.body, sae.H2E)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrRadio, err)
+			}
+			if tokens++; tokens > 3 {
+				return nil, fmt.Errorf("%w: %s keeps asking for anti-clogging tokens", ErrRadio, n.SSID)
+			}
+			r.log.Info("wifi: SAE anti-clogging token requested", "bssid", bss.BSSID.String(), "token_bytes", len(tok))
+			if err := send(1, sae.CommitStatus(), sae.CommitBody(tok)); err != nil {
+				return nil, err
+			}
+		case f.seq == 1 && f.status == StatusGroupNotSupported:
+			return nil, fmt.Errorf("%w: %s does not offer SAE group 19", ErrUnsupported, n.SSID)
+		case f.seq == 1 && (f.status == StatusSuccess || f.status == StatusSAEHashToElement):
+			if (f.status == StatusSAEHashToElement) != sae.H2E || confirmed {
+				return nil, fmt.Errorf("%w: unexpected SAE commit (status %d) from %s", ErrRadio, f.status, n.SSID)
+			}
+			if err := sae.ProcessCommit(f.body); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrRadio, err)
+			}
+			c, err := sae.ConfirmBody()
+			if err != nil {
+				return nil, err
+			}
+			if err := send(2, StatusSuccess, c); err != nil {
+				return nil, err
+			}
+			confirmed = true
+		case f.seq == 2 && f.status == StatusSuccess && confirmed:
+			if err := sae.VerifyConfirm(f.body); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrWrongPassphrase, err)
+			}
+			return sae, nil
+		case f.seq == 2 && confirmed:
+			return nil, fmt.Errorf("%w: %s refused our SAE confirm (status %d)", ErrWrongPassphrase, n.SSID, f.status)
+		default:
+			return nil, fmt.Errorf("%w: SAE frame %d with status %d from %s", ErrRadio, f.seq, f.status, n.SSID)
+		}
+	}
+}
+
+// deauthenticate drops what the kernel keeps of an authentication (after a
+// failed SAE it still holds one), so the next attempt starts clean.
+func (r *NL80211) deauthenticate(bssid net.HardwareAddr) {
+	r.execute(unix.NL80211_CMD_DEAUTHENTICATE, netlink.Acknowledge, func(ae *netlink.AttributeEncoder) {
+		ae.Bytes(unix.NL80211_ATTR_MAC, bssid)
+		ae.Uint16(unix.NL80211_ATTR_REASON_CODE, 3) // deauthenticated because the station is leaving
+	})
+}
+
+// handshake runs s's 4-way handshake while watching for the access point
 // dropping us (a wrong passphrase ends in a deauthentication), installs the
-// keys and opens the port; group rekeys are served until the link goes.
-func (r *NL80211) handshake(ctx context.Context, pmk, aa, rsn, apRSN []byte, eap *eapolSocket) (*Supplicant, error) {
+// keys (the IGTK too under MFP) and opens the port.
+func (r *NL80211) handshake(ctx context.Context, s *Supplicant, eap *eapolSocket) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	dropped := make(chan struct{})
@@ -477,14 +701,14 @@ func (r *NL80211) handshake(ctx context.Context, pmk, aa, rsn, apRSN []byte, eap
 			}
 		}
 	}()
-	s := &Supplicant{PMK: pmk, AA: aa, SPA: r.ifi.HardwareAddr, RSN: rsn, APRSN: apRSN, Rand: rand.Reader}
+	aa := s.AA
 	keys, err := s.Handshake(ctx, eap)
 	close(stopWatch)
 	<-watchDone
 	if err == nil {
 		select {
 		case <-dropped: // dropped right after message 4
-			return nil, fmt.Errorf("%w: dropped after the handshake", ErrNotFound)
+			return fmt.Errorf("%w: dropped after the handshake", ErrNotFound)
 		default:
 		}
 	}
@@ -492,29 +716,36 @@ func (r *NL80211) handshake(ctx context.Context, pmk, aa, rsn, apRSN []byte, eap
 		select {
 		case <-dropped:
 			if errors.Is(err, ErrWrongPassphrase) || errors.Is(err, context.Canceled) {
-				return nil, ErrWrongPassphrase
+				return ErrWrongPassphrase
 			}
 		default:
 		}
-		return nil, err
+		return err
 	}
-	if err := r.newKey(aa, 0, keys.PTK.TK[:], nil); err != nil {
-		return nil, fmt.Errorf("%w: install pairwise key: %w", ErrRadio, err)
+	if err := r.newKey(aa, 0, keys.PTK.TK[:], nil, CipherCCMP); err != nil {
+		return fmt.Errorf("%w: install pairwise key: %w", ErrRadio, err)
 	}
-	if err := r.newKey(nil, keys.GTK.ID, keys.GTK.Key, keys.GTKRSC[:]); err != nil {
-		return nil, fmt.Errorf("%w: install group key: %w", ErrRadio, err)
+	if err := r.newKey(nil, keys.GTK.ID, keys.GTK.Key, keys.GTKRSC[:], CipherCCMP); err != nil {
+		return fmt.Errorf("%w: install group key: %w", ErrRadio, err)
+	}
+	if keys.IGTK != nil {
+		if err := r.newKey(nil, keys.IGTK.ID, keys.IGTK.Key, keys.IGTK.IPN[:], CipherBIP); err != nil {
+			return fmt.Errorf("%w: install integrity group key: %w", ErrRadio, err)
+		}
 	}
 	if err := r.authorize(aa); err != nil {
-		return nil, fmt.Errorf("%w: open the port: %w", ErrRadio, err)
+		return fmt.Errorf("%w: open the port: %w", ErrRadio, err)
 	}
-	return s, nil
+	return nil
 }
 
-func (r *NL80211) newKey(mac []byte, idx int, key, seq []byte) error {
+// newKey installs a key: pairwise when mac is set, else group (index
+// 1-3, CCMP) or integrity group (index 4-5, BIP-CMAC-128).
+func (r *NL80211) newKey(mac []byte, idx int, key, seq []byte, cipher uint32) error {
 	_, err := r.execute(unix.NL80211_CMD_NEW_KEY, netlink.Acknowledge, func(ae *netlink.AttributeEncoder) {
 		ae.Bytes(unix.NL80211_ATTR_KEY_DATA, key)
 		ae.Uint8(unix.NL80211_ATTR_KEY_IDX, uint8(idx))
-		ae.Uint32(unix.NL80211_ATTR_KEY_CIPHER, CipherCCMP)
+		ae.Uint32(unix.NL80211_ATTR_KEY_CIPHER, cipher)
 		if mac != nil {
 			ae.Bytes(unix.NL80211_ATTR_MAC, mac)
 			ae.Uint32(unix.NL80211_ATTR_KEY_TYPE, unix.NL80211_KEYTYPE_PAIRWISE)
@@ -539,6 +770,40 @@ func (r *NL80211) authorize(mac []byte) error {
 	return err
 }
 
+// authAlgSAE is SAE's authentication algorithm number.
+const authAlgSAE = 3
+
+// authFrameFields are the fixed fields and body of an authentication frame.
+type authFrameFields struct {
+	alg, seq, status uint16
+	body             []byte
+}
+
+// authFrame finds the authentication frame in an NL80211_CMD_AUTHENTICATE
+// event (nil when there is none or it is cut short), or says that the
+// kernel gave up waiting for the access point.
+func authFrame(data []byte) (f *authFrameFields, timedOut bool) {
+	ad, err := netlink.NewAttributeDecoder(data)
+	if err != nil {
+		return nil, false
+	}
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.NL80211_ATTR_TIMED_OUT:
+			timedOut = true
+		case unix.NL80211_ATTR_FRAME:
+			b := ad.Bytes()
+			const hdr = 24 // frame control, duration, three addresses, sequence control
+			if len(b) < hdr+6 {
+				continue
+			}
+			f = &authFrameFields{alg: binary.LittleEndian.Uint16(b[hdr:]), seq: binary.LittleEndian.Uint16(b[hdr+2:]),
+				status: binary.LittleEndian.Uint16(b[hdr+4:]), body: append([]byte(nil), b[hdr+6:]...)}
+		}
+	}
+	return f, timedOut
+}
+
 func (r *NL80211) waitAuthorized(ctx context.Context) error {
 	for {
 		m, err := r.nextEvent(ctx)
@@ -554,7 +819,13 @@ func (r *NL80211) waitAuthorized(ctx context.Context) error {
 	}
 }
 
-func (r *NL80211) watchLink(ctx context.Context, stop context.CancelFunc, lost chan struct{}) {
+// watchLink closes lost when the link ends. Under MFP an unprotected
+// deauthentication or disassociation from the access point is not taken
+// on trust (anyone can send one) but checked with an SA Query (IEEE
+// 802.11-2020 11.13): an access point that still has our keys answers
+// it; one that lost them (it restarted, or took a repeated association
+// request for a new association) cannot, and we leave.
+func (r *NL80211) watchLink(ctx context.Context, stop context.CancelFunc, lost chan struct{}, bss BSS, mfp bool) {
 	defer close(lost)
 	defer stop()
 	for {
@@ -562,11 +833,125 @@ func (r *NL80211) watchLink(ctx context.Context, stop context.CancelFunc, lost c
 		if err != nil {
 			return
 		}
-		if m.Header.Command == unix.NL80211_CMD_DISCONNECT {
+		switch m.Header.Command {
+		case unix.NL80211_CMD_DISCONNECT:
 			r.log.Info("wifi: disconnected", "reason", reasonCode(m.Data))
+			return
+		case unix.NL80211_CMD_UNPROT_DEAUTHENTICATE, unix.NL80211_CMD_UNPROT_DISASSOCIATE:
+			if !mfp || !bytes.Equal(frameSource(m.Data), bss.BSSID) {
+				continue
+			}
+			if r.saQuery(ctx, bss) {
+				r.log.Info("wifi: unprotected deauthentication ignored: the access point answered our SA Query")
+				continue
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			r.log.Info("wifi: the access point lost our keys (no SA Query answer); leaving")
+			r.disconnect()
 			return
 		}
 	}
+}
+
+// SA Query action frames (IEEE 802.11-2020 9.6.9).
+const (
+	categorySAQuery   = 8
+	saQueryRequest    = 0
+	saQueryResponse   = 1
+	frameTypeAction   = 0x00d0 // frame control: management, subtype 13
+	saQueryTries      = 3
+	saQueryTryTimeout = 300 * time.Millisecond
+)
+
+// registerSAQuery asks for SA Query responses on r.fr.
+func (r *NL80211) registerSAQuery() error {
+	ae := netlink.NewAttributeEncoder()
+	ae.Uint32(unix.NL80211_ATTR_IFINDEX, uint32(r.ifi.Index))
+	ae.Uint16(unix.NL80211_ATTR_FRAME_TYPE, frameTypeAction)
+	ae.Bytes(unix.NL80211_ATTR_FRAME_MATCH, []byte{categorySAQuery, saQueryResponse})
+	b, err := ae.Encode()
+	if err != nil {
+		return err
+	}
+	_, err = r.fr.Execute(genetlink.Message{Header: genetlink.Header{Command: unix.NL80211_CMD_REGISTER_FRAME, Version: r.family.Version}, Data: b},
+		r.family.ID, netlink.Request|netlink.Acknowledge)
+	return err
+}
+
+// saQuery sends SA Query requests to the access point (protected by the
+// PTK, so only an access point holding it can read them) and says whether
+// a response with our transaction identifier came back. Without r.fr it
+// cannot ask and says yes: the link is kept, as MFP wants.
+func (r *NL80211) saQuery(ctx context.Context, bss BSS) bool {
+	if r.fr == nil {
+		return true
+	}
+	var tid [2]byte
+	rand.Read(tid[:])
+	f := []byte{frameTypeAction & 0xff, frameTypeAction >> 8, 0, 0}
+	f = append(append(append(f, bss.BSSID...), r.ifi.HardwareAddr...), bss.BSSID...)
+	f = append(f, 0, 0, categorySAQuery, saQueryRequest, tid[0], tid[1])
+	// The request goes out on r.fr too: cfg80211 sends the frame's reply
+	// (its cookie) and TX status to the sending socket, which must not be
+	// r.c, whose Execute calls would read them as their answers.
+	ae := netlink.NewAttributeEncoder()
+	ae.Uint32(unix.NL80211_ATTR_IFINDEX, uint32(r.ifi.Index))
+	ae.Uint32(unix.NL80211_ATTR_WIPHY_FREQ, uint32(bss.FreqMHz))
+	ae.Bytes(unix.NL80211_ATTR_FRAME, f)
+	ae.Flag(unix.NL80211_ATTR_DONT_WAIT_FOR_ACK, true)
+	req, err := ae.Encode()
+	if err != nil {
+		return false
+	}
+	for try := 0; try < saQueryTries && ctx.Err() == nil; try++ {
+		if _, err := r.fr.Send(genetlink.Message{Header: genetlink.Header{Command: unix.NL80211_CMD_FRAME, Version: r.family.Version}, Data: req},
+			r.family.ID, netlink.Request); err != nil {
+			r.log.Warn("wifi: SA Query request not sent", "err", err)
+			return false
+		}
+		r.fr.SetReadDeadline(time.Now().Add(saQueryTryTimeout))
+		for {
+			msgs, _, err := r.fr.Receive()
+			if err != nil {
+				break // the deadline (or a refused request): try again
+			}
+			for _, m := range msgs {
+				if m.Header.Command != unix.NL80211_CMD_FRAME {
+					continue // the request's reply, TX status
+				}
+				b := frameBody(m.Data)
+				if len(b) >= 24+4 && bytes.Equal(b[10:16], bss.BSSID) && b[24] == categorySAQuery && b[25] == saQueryResponse &&
+					b[26] == tid[0] && b[27] == tid[1] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// frameBody is the NL80211_ATTR_FRAME of an event (nil when absent).
+func frameBody(data []byte) []byte {
+	ad, err := netlink.NewAttributeDecoder(data)
+	if err != nil {
+		return nil
+	}
+	for ad.Next() {
+		if ad.Type() == unix.NL80211_ATTR_FRAME {
+			return append([]byte(nil), ad.Bytes()...)
+		}
+	}
+	return nil
+}
+
+// frameSource is the transmitter (address 2) of an event's frame.
+func frameSource(data []byte) net.HardwareAddr {
+	if b := frameBody(data); len(b) >= 16 {
+		return net.HardwareAddr(b[10:16])
+	}
+	return nil
 }
 
 func (r *NL80211) stopLink() {
@@ -640,6 +1025,12 @@ func connectStatus(data []byte) (status int, timedOut bool) {
 			status = int(ad.Uint16())
 		case unix.NL80211_ATTR_TIMED_OUT:
 			timedOut = true
+		case unix.NL80211_ATTR_FRAME:
+			// An NL80211_CMD_ASSOCIATE event carries the association
+			// response: header, capability, status.
+			if b := ad.Bytes(); len(b) >= 24+4 {
+				status = int(binary.LittleEndian.Uint16(b[24+2:]))
+			}
 		}
 	}
 	return status, timedOut

@@ -5,7 +5,20 @@ import (
 	"fmt"
 )
 
-const ieRSN = 48
+const (
+	ieRSN  = 48
+	ieRSNX = 244 // RSN Extension (IEEE 802.11-2020 9.4.2.241)
+)
+
+// RSN capability bits of management frame protection (IEEE 802.11w).
+const (
+	RSNCapMFPR = 1 << 6 // MFP required
+	RSNCapMFPC = 1 << 7 // MFP capable
+)
+
+// rsnxeSAEH2E is the RSNXE's "SAE hash-to-element" bit (bit 5 of its
+// first octet, whose low four bits are the field's length minus one).
+const rsnxeSAEH2E = 1 << 5
 
 // Suite selectors (OUI 00-0F-AC and a type), as nl80211 takes them: the
 // OUI in the upper three bytes of a uint32.
@@ -29,6 +42,9 @@ type RSN struct {
 	Pairwise     []uint32
 	AKMs         []uint32
 	Capabilities uint16
+	// PMKIDs are sent only (a station names the PMK it wants to use);
+	// ParseRSN does not read them.
+	PMKIDs [][]byte
 }
 
 // Has says whether s is in list.
@@ -99,8 +115,9 @@ func suiteList(b []byte, what string) ([]uint32, []byte, error) {
 	return out, b[4*n:], nil
 }
 
-// Marshal encodes the element with its header, one pairwise cipher and
-// one AKM as a station sends it in its association request and message 2.
+// Marshal encodes the element with its header, as a station sends it in
+// its association request and message 2 (PMKIDs only when set; the group
+// management cipher is left to its default, BIP-CMAC-128).
 func (r RSN) Marshal() []byte {
 	b := []byte{ieRSN, 0, 1, 0}
 	b = binary.BigEndian.AppendUint32(b, r.Group)
@@ -113,6 +130,12 @@ func (r RSN) Marshal() []byte {
 		b = binary.BigEndian.AppendUint32(b, s)
 	}
 	b = binary.LittleEndian.AppendUint16(b, r.Capabilities)
+	if len(r.PMKIDs) > 0 {
+		b = binary.LittleEndian.AppendUint16(b, uint16(len(r.PMKIDs)))
+		for _, id := range r.PMKIDs {
+			b = append(b, id...)
+		}
+	}
 	b[1] = byte(len(b) - 2)
 	return b
 }

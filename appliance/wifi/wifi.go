@@ -1,7 +1,7 @@
-// Package wifi joins the box to a WPA2-Personal (or open) Wi-Fi network:
-// a state machine (Manager) over a Radio (nl80211 on Linux, with the 4-way
-// handshake done in Go or by the chip's firmware) and an Addresser (DHCP),
-// with the chosen network kept in the data dir.
+// Package wifi joins the box to a WPA2- or WPA3-Personal (or open) Wi-Fi
+// network: a state machine (Manager) over a Radio (nl80211 on Linux, with
+// SAE and the 4-way handshake done in Go or by the chip's firmware) and an
+// Addresser (DHCP), with the chosen network kept in the data dir.
 package wifi
 
 import (
@@ -33,6 +33,7 @@ type BSS struct {
 	FreqMHz   int
 	SignalDBm int
 	RSN       []byte // the RSN element with its header; nil when absent
+	RSNXE     []byte // the RSN Extension element with its header; nil when absent
 	Privacy   bool   // the capability's privacy bit
 }
 
@@ -47,7 +48,8 @@ type Radio interface {
 	// Join associates with bss and completes the handshake. It returns
 	// once data can flow, with a channel that is closed when the link is
 	// lost. Errors wrap ErrWrongPassphrase, ErrNotFound, ErrUnsupported or
-	// ErrRadio.
+	// ErrRadio. It chooses WPA3 (SAE) over WPA2 when both are offered and
+	// it can; ErrUnsupported for a WPA3-only network it cannot do SAE on.
 	Join(ctx context.Context, n Network, bss BSS) (lost <-chan struct{}, err error)
 	// Leave disconnects; it is not an error to leave when not joined.
 	Leave(ctx context.Context) error
@@ -68,6 +70,12 @@ type Addresser interface {
 // ParseIEs finds the SSID and the RSN element in a frame's information
 // elements; it stops at the first malformed element.
 func ParseIEs(b []byte) (ssid string, rsn []byte) {
+	ssid, rsn, _ = parseIEs(b)
+	return ssid, rsn
+}
+
+// parseIEs is ParseIEs that also finds the RSN Extension element.
+func parseIEs(b []byte) (ssid string, rsn, rsnxe []byte) {
 	for len(b) >= 2 {
 		id, n := b[0], int(b[1])
 		if n > len(b)-2 {
@@ -78,8 +86,10 @@ func ParseIEs(b []byte) (ssid string, rsn []byte) {
 			ssid = string(b[2 : 2+n])
 		case ieRSN:
 			rsn = append([]byte(nil), b[:2+n]...)
+		case ieRSNX:
+			rsnxe = append([]byte(nil), b[:2+n]...)
 		}
 		b = b[2+n:]
 	}
-	return ssid, rsn
+	return ssid, rsn, rsnxe
 }

@@ -25,15 +25,28 @@ func WPA2(ssid, passphrase string, dbm int) AP {
 		RSN: wifi.RSN{Group: wifi.CipherCCMP, Pairwise: []uint32{wifi.CipherCCMP}, AKMs: []uint32{wifi.AKMPSK}}.Marshal()}}
 }
 
+// WPA3 returns an access point offering only WPA3-Personal (SAE, with
+// management frame protection required).
+func WPA3(ssid, passphrase string, dbm int) AP {
+	a := WPA2(ssid, passphrase, dbm)
+	a.BSS.RSN = wifi.RSN{Group: wifi.CipherCCMP, Pairwise: []uint32{wifi.CipherCCMP}, AKMs: []uint32{wifi.AKMSAE},
+		Capabilities: wifi.RSNCapMFPC | wifi.RSNCapMFPR}.Marshal()
+	return a
+}
+
 // Radio implements wifi.Radio and wifi.Addresser. Safe for concurrent use.
 type Radio struct {
 	mu     sync.Mutex
 	aps    map[string]AP
 	lost   chan struct{} // the current link's
 	joined string
-	NoDHCP bool   // the router answers no DHCP
-	Lease  string // the address DHCP hands out (CIDR)
-	Joins  int    // Join calls so far
+	NoDHCP bool // the router answers no DHCP
+	NoSAE  bool // the driver cannot do SAE: WPA3-only networks are unsupported
+	// DropJoins is how many of the next joins lose their link right
+	// after the handshake, before DHCP answers.
+	DropJoins int
+	Lease     string // the address DHCP hands out (CIDR)
+	Joins     int    // Join calls so far
 }
 
 // New returns a radio that sees aps.
@@ -90,8 +103,18 @@ func (r *Radio) Join(ctx context.Context, n wifi.Network, bss wifi.BSS) (<-chan 
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", wifi.ErrNotFound, n.SSID)
 	}
+	if r.NoSAE && wifi.Security(a.BSS.RSN, a.BSS.Privacy) == "wpa3" {
+		return nil, fmt.Errorf("%w: no SAE in this radio", wifi.ErrUnsupported)
+	}
 	if a.Passphrase != n.Passphrase {
 		return nil, wifi.ErrWrongPassphrase
+	}
+	if r.DropJoins > 0 {
+		r.DropJoins--
+		lost := make(chan struct{})
+		close(lost)
+		r.joined, r.lost = "", nil
+		return lost, nil
 	}
 	r.joined, r.lost = n.SSID, make(chan struct{})
 	return r.lost, nil
@@ -114,11 +137,15 @@ func (r *Radio) Signal(ctx context.Context) (int, bool) {
 }
 
 // Address is the DHCP side: it answers at once with r.Lease unless
-// NoDHCP is set, then waits for ctx.
+// NoDHCP is set or no link is up, then waits for ctx.
 func (r *Radio) Address(ctx context.Context, iface string, bound func(cidr string)) error {
 	r.mu.Lock()
-	no, addr := r.NoDHCP, r.Lease
+	no, addr, linked := r.NoDHCP, r.Lease, r.joined != ""
 	r.mu.Unlock()
+	if !linked {
+		<-ctx.Done() // no link, no answer
+		return ctx.Err()
+	}
 	if no {
 		return fmt.Errorf("%w: nobody answered", wifi.ErrNoAddress)
 	}

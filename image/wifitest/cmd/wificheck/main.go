@@ -32,6 +32,8 @@ func run() error {
 	if err := wifitest.Check(res); err != nil {
 		return err
 	}
-	fmt.Printf("wifi-test: passed (guest %s s, join %s s, rejoin %s s, address %s)\n", res["seconds"], res["join_s"], res["rejoin_s"], res["address"])
+	fmt.Printf("wifi-test: passed (guest %s s, join %s s, rejoin %s s, address %s; WPA3 join %s s, after an AP crash %s s, H2E rejoin %s s, transition rejoin %s s; atomicboxd first-boot join %s s)\n",
+		res["seconds"], res["join_s"], res["rejoin_s"], res["address"], res["sae_join_s"], res["crash_rejoin_s"], res["h2e_rejoin_s"],
+		res["transition_rejoin_s"], res["api_join_s"])
 	return nil
 }
