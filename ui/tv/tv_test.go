@@ -244,9 +244,9 @@ const (
 	maxBigDiffShare = 0.002 // share of pixels allowed to differ (0.2 %, about 4000 pixels)
 )
 
-// compareScreenshot takes a window screenshot, compares it with the golden
-// (or rewrites it with -update) and returns the screenshot's path.
-func (h *harness) compareScreenshot(name string) string {
+// screenshot takes a window screenshot into the test's temporary
+// directory and returns its path.
+func (h *harness) screenshot(name string) string {
 	t := h.t
 	t.Helper()
 	// Let mpv draw the overlays just sent before reading the window back.
@@ -257,6 +257,15 @@ func (h *harness) compareScreenshot(name string) string {
 		t.Fatalf("screenshot: %v", err)
 	}
 	t.Logf("screenshot %s took %v", name, time.Since(start))
+	return got
+}
+
+// compareScreenshot takes a window screenshot, compares it with the golden
+// (or rewrites it with -update) and returns the screenshot's path.
+func (h *harness) compareScreenshot(name string) string {
+	t := h.t
+	t.Helper()
+	got := h.screenshot(name)
 	golden := filepath.Join("testdata", "golden", name)
 	if *update {
 		data, err := os.ReadFile(got)
