@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -47,6 +48,9 @@ type fakeDaemon struct {
 	puts      []api.SettingsUpdate
 	learnCmds []string
 	pairReqs  int
+	devices   []api.PairedDevice // GET /api/pair/devices; nil answers 404
+	unpaired  []string           // DELETE /api/pair/devices/{id} ids, in order
+	pairUntil time.Time          // the pairing code's expiry; zero: two minutes from now
 
 	// Network and Wi-Fi endpoints (appliance/api/network_types.go), for
 	// the Wi-Fi radio this machine lacks; nil network answers 404.
@@ -518,11 +522,36 @@ func (d *fakeDaemon) settingsHandlers(mux *http.ServeMux) {
 		}
 		writeJSON(w, 200, map[string]any{"frames": d.frames})
 	})
+	mux.HandleFunc("GET /api/pair/devices", func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.devices == nil {
+			http.NotFound(w, r)
+			return
+		}
+		writeJSON(w, 200, d.devices)
+	})
+	mux.HandleFunc("DELETE /api/pair/devices/{id}", func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		n := len(d.devices)
+		d.devices = slices.DeleteFunc(d.devices, func(p api.PairedDevice) bool { return p.ID == r.PathValue("id") })
+		if len(d.devices) == n {
+			writeJSON(w, 404, map[string]string{"error": api.ErrNoDevice.Error()})
+			return
+		}
+		d.unpaired = append(d.unpaired, r.PathValue("id"))
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("POST /api/pair/request", func(w http.ResponseWriter, r *http.Request) {
 		d.mu.Lock()
 		d.pairReqs++
+		until := d.pairUntil
 		d.mu.Unlock()
-		d.events <- api.Event{Type: api.EventPairing, Pairing: &api.PairingEvent{Code: "042917", ExpiresAt: time.Now().Add(2 * time.Minute), URL: "http://192.168.1.20:8080/remote"}}
+		if until.IsZero() {
+			until = time.Now().Add(2 * time.Minute)
+		}
+		d.events <- api.Event{Type: api.EventPairing, Pairing: &api.PairingEvent{Code: "042917", ExpiresAt: until, URL: "http://192.168.1.20:8080/remote"}}
 		writeJSON(w, 202, map[string]any{"expiresAt": time.Now().Add(2 * time.Minute)})
 	})
 }

@@ -90,6 +90,7 @@ type App struct {
 	refreshing  bool      // a refresh is on its way
 	lastRefresh time.Time // when the last one started
 	putsPending int       // PUTs queued or in flight (loop-owned)
+	unpairs     int       // device removals in flight (loop-owned)
 	putMu       sync.Mutex
 	putNext     *api.SettingsUpdate // merged updates not sent yet
 	putWake     chan struct{}
@@ -396,6 +397,7 @@ func (a *App) onDaemonEvent(ctx context.Context, ev api.Event) {
 		a.model.ShowPairing(*ev.Pairing)
 	case api.EventPaired:
 		a.model.Paired()
+		a.lastRefresh = time.Time{} // the Pairing page lists the new device at the next tick
 	case api.EventCatalog:
 		a.requestCatalog()
 	case api.EventNetwork:
@@ -532,6 +534,8 @@ func (a *App) do(ctx context.Context, actions []screens.Action) {
 			a.learnCommand(ctx, act.Cmd)
 		case screens.RequestPairing:
 			a.requestPairing(ctx)
+		case screens.Unpair:
+			a.unpair(ctx, act.ID)
 		case screens.ScanWifi:
 			a.scanWifi(ctx)
 		case screens.JoinWifi:

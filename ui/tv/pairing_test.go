@@ -1,0 +1,83 @@
+package tv
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"github.com/atomicnetwork/atomicbox/ui/mpv"
+	"github.com/atomicnetwork/atomicbox/ui/screens"
+	"github.com/google/go-cmp/cmp"
+)
+
+// pairedDevices are three devices as GET /api/pair/devices lists them
+// (newest first), seen at playerNow.
+func pairedDevices() []api.PairedDevice {
+	day := func(d int) time.Time { return time.Date(2026, 12, d, 0, 0, 0, 0, time.UTC) }
+	return []api.PairedDevice{
+		{ID: "a1b2c3d4e5f6", Name: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X)", Label: "iPhone", Created: time.Date(2026, 12, 4, 18, 2, 0, 0, time.UTC), LastUsed: day(6)},
+		{ID: "0f9e8d7c6b5a", Name: "Mozilla/5.0 (Linux; Android 14; Pixel 7)", Label: "Android phone (Pixel 7)", Created: time.Date(2026, 11, 20, 9, 40, 0, 0, time.UTC), LastUsed: day(5)},
+		{ID: "5566778899aa", Name: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7)", Label: "Mac", Created: time.Date(2026, 10, 2, 21, 15, 0, 0, time.UTC), LastUsed: day(1)},
+	}
+}
+
+// TestPairingPageGolden: Settings → Pairing lists the paired devices with
+// when they paired and were last seen; "Pair a phone" shows the code the
+// daemon sends beside a QR code of its address (golden); OK on a device
+// asks first, Cancel focused; Remove then OK sends the DELETE for that
+// device and the list shows what the daemon has left (golden of the
+// question).
+func TestPairingPageGolden(t *testing.T) {
+	startXvfb(t)
+	d := newFakeDaemon(fixedCatalog())
+	fixedSettings(d)
+	d.devices = pairedDevices()
+	d.pairUntil = playerNow.Add(2 * time.Minute)
+	srv := startServer(t, d.Handler())
+	h := startUI(t, mpv.Desktop, srv.URL, func(c *Config) {
+		c.Now = func() time.Time { return playerNow }
+		c.SettingsEvery = 300 * time.Millisecond
+	})
+	h.waitState(20*time.Second, "catalog", func(st probeState) bool { return st.model.Loaded })
+	h.key("MENU")
+	for range screens.SecPairing {
+		h.key("DOWN")
+	}
+	h.waitState(10*time.Second, "Pairing with devices", func(st probeState) bool {
+		return st.model.Settings.Section == screens.SecPairing && len(st.model.Settings.Devices.Value) == 3
+	})
+	h.key("RIGHT")
+	h.key("ENTER") // Pair a phone
+	st := h.waitState(10*time.Second, "the pairing code", func(st probeState) bool { return strings.Contains(st.frame.Home, "042 917") })
+	for _, want := range []string{"or open http://192.168.1.20:8080/remote", "Code expires in 2:00", "iPhone", "Paired 4 Dec 2026  ·  used today",
+		"Android phone (Pixel 7)", "used yesterday", "Mac", "used 1 Dec", "3 devices"} {
+		if !strings.Contains(st.frame.Home, want) {
+			t.Errorf("Pairing page lacks %q", want)
+		}
+	}
+	h.compareScreenshot("settings-pairing.png")
+
+	h.key("DOWN")
+	h.key("DOWN") // the Android phone
+	h.key("ENTER")
+	h.waitState(5*time.Second, "the question", func(st probeState) bool { return st.model.Settings.Confirm == "0f9e8d7c6b5a" })
+	h.key("RIGHT") // Remove
+	h.waitState(5*time.Second, "Remove focused", func(st probeState) bool { return st.model.Settings.ConfirmYes })
+	h.compareScreenshot("settings-pairing-remove.png")
+	h.key("ENTER")
+	st = h.waitState(10*time.Second, "two devices left", func(st probeState) bool {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return len(d.unpaired) == 1 && len(st.model.Settings.Devices.Value) == 2 && st.model.Settings.Confirm == ""
+	})
+	d.mu.Lock()
+	got := append([]string(nil), d.unpaired...)
+	d.mu.Unlock()
+	if diff := cmp.Diff([]string{"0f9e8d7c6b5a"}, got); diff != "" {
+		t.Errorf("DELETEs (-want +got):\n%s", diff)
+	}
+	if strings.Contains(st.frame.Home, "Pixel 7") {
+		t.Error("the removed phone is still listed")
+	}
+}
