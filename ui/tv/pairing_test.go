@@ -1,11 +1,15 @@
 package tv
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
+	"github.com/atomicnetwork/atomicbox/appliance/testsupport/testbox"
 	"github.com/atomicnetwork/atomicbox/ui/mpv"
 	"github.com/atomicnetwork/atomicbox/ui/screens"
 	"github.com/google/go-cmp/cmp"
@@ -79,5 +83,84 @@ func TestPairingPageGolden(t *testing.T) {
 	}
 	if strings.Contains(st.frame.Home, "Pixel 7") {
 		t.Error("the removed phone is still listed")
+	}
+}
+
+// TestPairingWithDaemon is the pairing round trip against a real daemon:
+// "Pair a phone" on the TV asks the daemon for a code, the phone (a
+// browser's requests over real HTTP) types the code the TV shows, the
+// Pairing page then lists the phone by what it is, and removing it from
+// the TV makes the daemon refuse the phone's token at once.
+func TestPairingWithDaemon(t *testing.T) {
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{})
+	box := testbox.StartDaemon(t, ch, testbox.DaemonOptions{})
+	box.WaitEpisodes(t, ch.Episodes(), false, 30*time.Second)
+	setUpHousehold(t, box.URL)
+	h := startUI(t, mpv.Headless, box.URL, func(c *Config) { c.SettingsEvery = 300 * time.Millisecond })
+	h.waitState(20*time.Second, "catalog", func(st probeState) bool { return st.model.Loaded })
+	h.key("MENU")
+	for range screens.SecPairing {
+		h.key("DOWN")
+	}
+	h.waitState(10*time.Second, "Pairing, nobody paired", func(st probeState) bool {
+		s := st.model.Settings
+		return s.Section == screens.SecPairing && s.Devices.Have && len(s.Devices.Value) == 0
+	})
+	h.key("RIGHT")
+	h.key("ENTER") // Pair a phone
+	st := h.waitState(10*time.Second, "the code on the TV", func(st probeState) bool { return st.model.Pairing != nil })
+	code := st.model.Pairing.Code
+	if !strings.Contains(st.frame.Home, code[:3]+" "+code[3:]) {
+		t.Fatalf("the Pairing page does not show the code %s", code)
+	}
+
+	// The phone types what the TV shows.
+	req, _ := http.NewRequest("POST", box.URL+"/api/pair", strings.NewReader(`{"code":"`+code+`"}`))
+	req.Header.Set("User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pr api.PairResponse
+	if err := json.NewDecoder(resp.Body).Decode(&pr); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("pair: %s %v", resp.Status, err)
+	}
+	resp.Body.Close()
+	phoneSees := func() int {
+		r := httptest.NewRequest("GET", "/api/catalog", nil)
+		r.RemoteAddr, r.Host = "192.168.1.30:40000", strings.TrimPrefix(box.URL, "http://")
+		r.Header.Set("Authorization", "Bearer "+pr.Token)
+		rec := httptest.NewRecorder()
+		box.D.Server.ServeHTTP(rec, r)
+		return rec.Code
+	}
+	if c := phoneSees(); c != 200 {
+		t.Fatalf("the paired phone from the LAN: %d, want 200", c)
+	}
+
+	st = h.waitState(10*time.Second, "the phone listed, the code gone", func(st probeState) bool {
+		d := st.model.Settings.Devices.Value
+		return st.model.Pairing == nil && len(d) == 1 && d[0].Label == "iPhone"
+	})
+	if !strings.Contains(st.frame.Home, "iPhone") {
+		t.Error("the Pairing page does not name the iPhone")
+	}
+	h.key("DOWN")
+	h.key("ENTER")
+	h.key("RIGHT") // Remove
+	h.key("ENTER")
+	h.waitState(10*time.Second, "nobody paired again", func(st probeState) bool {
+		s := st.model.Settings
+		return s.Confirm == "" && s.Devices.Have && len(s.Devices.Value) == 0 && s.Problem == ""
+	})
+	// The list drops the phone at once; the DELETE follows in the
+	// background.
+	deadline := time.Now().Add(10 * time.Second)
+	for phoneSees() != http.StatusUnauthorized {
+		if time.Now().After(deadline) {
+			t.Fatalf("the removed phone from the LAN: %d 10 s after the removal, want 401", phoneSees())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
