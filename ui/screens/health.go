@@ -199,3 +199,15 @@ func renderAlert(m *Model, a Alert) string {
 	b.text(x+alertW-60, y+h-56, 6, 30, colDim, false, "BACK  Not now")
 	return b.String()
 }
+
+// bufferingWhy is the reason playback waits for bytes that will not come
+// soon, from the same conditions as the alerts: "" when none holds.
+func (m *Model) bufferingWhy() string {
+	switch m.ActiveAlert() {
+	case AlertNoNetwork:
+		return "No network connection: the box can only play what it already holds of this episode."
+	case AlertDiskFull:
+		return "The box's storage is full: it has no room to save the rest of this episode."
+	}
+	return ""
+}

@@ -96,3 +96,40 @@ func TestAlerts(t *testing.T) {
 		t.Errorf("OK on the panel after the network came back and went: screen %v section %v, actions (-want +got):\n%s", m.Screen, m.Settings.Section, diff)
 	}
 }
+
+// TestBufferingSaysWhy: an episode that stalls while the disk is full or
+// the box is offline says why under "Buffering…"; otherwise it shows the
+// percentage alone.
+func TestBufferingSaysWhy(t *testing.T) {
+	full := settingsView()
+	full.Storage = api.StorageView{TotalBytes: 32e9, FreeBytes: 1e8, LibraryBytes: 30e9, KeepFreePercent: 10}
+	tests := []struct {
+		name     string
+		settings api.SettingsView
+		net      api.NetworkView
+		want     string
+		reason   string
+	}{
+		{"disk full", full, api.NetworkView{Online: true}, "no room to save the rest", "a full disk cannot take the next pieces"},
+		{"offline", settingsView(), api.NetworkView{}, "can only play what", "no network: only what is on the box"},
+		{"just slow", settingsView(), api.NetworkView{Online: true}, "", "a slow swarm: the percentage alone"},
+	}
+	for _, tt := range tests {
+		m := settingsModel()
+		m.Settings.Household.set(api.HouseholdSettings{SetUp: true}, nil, false)
+		m.Key(ir.KEY_OK, t0)
+		m.Started(t0)
+		m.SetSettings(tt.settings, nil, false)
+		m.Settings.Net.set(tt.net, nil, false)
+		m.Buffering(true, 37)
+		osd := Render(m, t0).OSD
+		if !strings.Contains(osd, "Buffering… 37%") {
+			t.Fatalf("%s: no buffering line", tt.name)
+		}
+		for _, why := range []string{"no room to save the rest", "can only play what"} {
+			if got := strings.Contains(osd, why); got != (why == tt.want) {
+				t.Errorf("%s (%s): says %q = %v", tt.name, tt.reason, why, got)
+			}
+		}
+	}
+}

@@ -127,7 +127,7 @@ type Model struct {
 	lastKey      time.Time      // the time of the last key (idle.go)
 	playFrom     Screen         // where playback started (home.go)
 
-	alertSeen    Alert          // the alert whose panel was answered (health.go)
+	alertSeen Alert // the alert whose panel was answered (health.go)
 
 	// Idle is set after IdleAfter without a key on a menu: the screen
 	// shows the screensaver until the next key, which does nothing else.

@@ -110,6 +110,18 @@ func renderOSD(b *assBuilder, m *Model, now time.Time) {
 	}
 	switch {
 	case p.Buffering:
+		if why := m.bufferingWhy(); why != "" {
+			// Waiting for bytes that cannot come: say why instead of
+			// leaving a percentage that does not move.
+			lines := clampLines(wrap(why, 1000, 30), 3, 1000, 30)
+			h := 110 + 42*len(lines)
+			b.rectAlpha(Width/2-560, Height/2-55, 1120, h, colBlack, 0x40)
+			b.text(Width/2, Height/2, 5, 40, colWhite, true, fmt.Sprintf("Buffering… %d%%", p.BufferPercent))
+			for i, l := range lines {
+				b.text(Width/2, Height/2+50+i*42, 8, 30, colAmber, false, l)
+			}
+			break
+		}
 		b.rectAlpha(Width/2-240, Height/2-55, 480, 110, colBlack, 0x40)
 		b.text(Width/2, Height/2, 5, 40, colWhite, true, fmt.Sprintf("Buffering… %d%%", p.BufferPercent))
 	case !p.Started:

@@ -106,11 +106,14 @@ func (a *App) setLanguage(l screens.Language) {
 }
 
 // maybePollHealth reads the storage figures and the network every
-// Config.HealthEvery while the home screen or a show page is up, for the
-// no-network and disk-full alerts (screens.ActiveAlert). One request pair
+// Config.HealthEvery while the home screen or a show page is up, or the
+// player waits for bytes, for the no-network and disk-full alerts
+// (screens.ActiveAlert) and the reason a stalled episode waits. One request pair
 // at a time; the settings screen keeps its own, faster refresh.
 func (a *App) maybePollHealth(ctx context.Context) {
-	if s := a.model.Screen; (s != screens.Home && s != screens.ShowPage) || a.healthBusy || time.Since(a.lastHealth) < a.cfg.HealthEvery {
+	s := a.model.Screen
+	watched := s == screens.Home || s == screens.ShowPage || (s == screens.Player && a.model.Play.Buffering)
+	if !watched || a.healthBusy || time.Since(a.lastHealth) < a.cfg.HealthEvery {
 		return
 	}
 	a.healthBusy, a.lastHealth = true, time.Now()
