@@ -48,9 +48,16 @@ func TestPairingPageGolden(t *testing.T) {
 	for range screens.SecPairing {
 		h.key("DOWN")
 	}
-	h.waitState(10*time.Second, "Pairing with devices", func(st probeState) bool {
-		return st.model.Settings.Section == screens.SecPairing && len(st.model.Settings.Devices.Value) == 3
+	h.waitState(20*time.Second, "the Pairing page", func(st probeState) bool {
+		return st.model.Screen == screens.Settings && st.model.Settings.Section == screens.SecPairing
 	})
+	h.waitState(20*time.Second, "the devices listed", func(st probeState) bool {
+		d := st.model.Settings.Devices
+		return len(d.Value) == 3 || d.Err != "" || d.NotAvailable
+	})
+	if d := h.waitState(time.Second, "the list", func(probeState) bool { return true }).model.Settings.Devices; len(d.Value) != 3 {
+		t.Fatalf("devices %+v (error %q, not available %v), want the three the daemon lists", d.Value, d.Err, d.NotAvailable)
+	}
 	h.key("RIGHT")
 	h.key("ENTER") // Pair a phone
 	st := h.waitState(10*time.Second, "the pairing code", func(st probeState) bool { return strings.Contains(st.frame.Home, "042 917") })
