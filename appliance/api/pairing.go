@@ -96,8 +96,9 @@ func (t pairedToken) lastUsed() time.Time {
 
 // PairedDevice is one paired device as GET /api/pair/devices lists it.
 type PairedDevice struct {
-	ID       string    `json:"id"`   // stable, not secret: 12 hex digits of the token's hash
-	Name     string    `json:"name"` // what the device said it was when it paired
+	ID       string    `json:"id"`    // stable, not secret: 12 hex digits of the token's hash
+	Name     string    `json:"name"`  // what the device said it was when it paired (its User-Agent, shortened)
+	Label    string    `json:"label"` // Name for a person: "iPhone", "Android phone (Pixel 7)" (DeviceLabel)
 	Created  time.Time `json:"created"`
 	LastUsed time.Time `json:"lastUsed"` // to the day
 	This     bool      `json:"this"`     // the device asking
@@ -322,7 +323,7 @@ func (p *Pairer) Devices(this string) []PairedDevice {
 	defer p.mu.Unlock()
 	out := []PairedDevice{}
 	for _, t := range p.liveTokensLocked() {
-		out = append(out, PairedDevice{ID: t.Hash[:12], Name: t.Name, Created: t.Created, LastUsed: t.lastUsed(), This: t.Hash == h})
+		out = append(out, PairedDevice{ID: t.Hash[:12], Name: t.Name, Label: DeviceLabel(t.Name), Created: t.Created, LastUsed: t.lastUsed(), This: t.Hash == h})
 	}
 	slices.Reverse(out)
 	return out
@@ -355,4 +356,67 @@ func (p *Pairer) Unpair(id string) error {
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
+}
+
+// DeviceLabel names a paired device for a person from the User-Agent it
+// paired with (kept to maxDeviceName bytes, so its tail may be cut): the
+// kind of device and, for Android, the model it names; else the first
+// product token ("curl/8.5.0"); "Unknown device" for an empty one.
+func DeviceLabel(ua string) string {
+	ua = strings.TrimSpace(ua)
+	has := func(s string) bool { return strings.Contains(ua, s) }
+	switch {
+	case ua == "":
+		return "Unknown device"
+	case has("iPhone"):
+		return "iPhone"
+	case has("iPad"):
+		return "iPad"
+	case has("Android"):
+		kind := "Android phone"
+		if !has("Mobile") && has("Safari") {
+			kind = "Android tablet" // Chrome on tablets leaves "Mobile" out
+		}
+		if model := androidModel(ua); model != "" {
+			return kind + " (" + model + ")"
+		}
+		return kind
+	case has("CrOS"):
+		return "Chromebook"
+	case has("Macintosh"):
+		return "Mac"
+	case has("Windows"):
+		return "Windows PC"
+	case has("Linux") || has("X11"):
+		return "Linux computer"
+	}
+	tok, _, _ := strings.Cut(ua, " ")
+	return tok
+}
+
+// androidModel is the model in "(Linux; Android 14; Pixel 7)": the part
+// after the Android version, without a build id ("Build/…"); "" when the
+// User-Agent was cut before it or hides it ("K", as Chrome's reduced
+// User-Agent does).
+func androidModel(ua string) string {
+	_, in, ok := strings.Cut(ua, "(")
+	if !ok {
+		return ""
+	}
+	in, _, closed := strings.Cut(in, ")")
+	if !closed {
+		return ""
+	}
+	parts := strings.Split(in, ";")
+	for i, p := range parts {
+		if strings.HasPrefix(strings.TrimSpace(p), "Android") && i+1 < len(parts) {
+			m := strings.TrimSpace(parts[i+1])
+			m, _, _ = strings.Cut(m, " Build/")
+			if m == "K" || m == "wv" {
+				return ""
+			}
+			return m
+		}
+	}
+	return ""
 }

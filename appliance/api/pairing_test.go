@@ -150,3 +150,30 @@ func TestPairedDevicesExpireAndUnpair(t *testing.T) {
 		t.Errorf("after a restart: %+v, want the phone alone, still working", got)
 	}
 }
+
+// TestDeviceLabel: the paired-device list names devices the way a
+// household knows them, from User-Agents cut to 80 bytes as the box keeps
+// them.
+func TestDeviceLabel(t *testing.T) {
+	tests := []struct {
+		ua, want, reason string
+	}{
+		{"Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1", "iPhone", "Safari on an iPhone"},
+		{"Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15", "iPad", "an iPad"},
+		{"Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36", "Android phone (Pixel 7)", "Chrome on a Pixel names its model"},
+		{"Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36", "Android phone", "Chrome's reduced User-Agent hides the model behind K"},
+		{"Mozilla/5.0 (Linux; Android 13; SM-X700 Build/TP1A.220624.014) AppleWebKit/537.36 Chrome/119 Safari/537.36", "Android tablet (SM-X700)", "no Mobile token: a tablet; the build id is dropped"},
+		{"Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Ch"[:80], "Android phone (SM-S918B)", "cut at 80 bytes before Mobile: still counted as a phone"},
+		{"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15", "Mac", "a Mac"},
+		{"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36", "Windows PC", "a Windows PC"},
+		{"Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36", "Chromebook", "ChromeOS says X11 too"},
+		{"Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0", "Linux computer", "Firefox on Linux"},
+		{"curl/8.5.0", "curl/8.5.0", "a tool: its product token"},
+		{"", "Unknown device", "no User-Agent at all"},
+	}
+	for _, tt := range tests {
+		if got := api.DeviceLabel(tt.ua); got != tt.want {
+			t.Errorf("DeviceLabel(%q) = %q, want %q (%s)", tt.ua, got, tt.want, tt.reason)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
@@ -81,6 +82,22 @@ func (c *Client) RemoteFrames(ctx context.Context) ([]RemoteFrame, error) {
 // pairing event.
 func (c *Client) RequestPairing(ctx context.Context) error {
 	return c.sendJSON(ctx, http.MethodPost, "/api/pair/request", struct{}{}, nil)
+}
+
+// PairedDevices fetches GET /api/pair/devices: the paired phones and
+// browsers, newest first.
+func (c *Client) PairedDevices(ctx context.Context) ([]api.PairedDevice, error) {
+	var v []api.PairedDevice
+	err := c.getJSON(ctx, "/api/pair/devices", &v)
+	return v, err
+}
+
+// Unpair sends DELETE /api/pair/devices/{id}: the device's token stops
+// working at once. A device already gone answers 404, which wraps
+// ErrNotAvailable like a daemon without the endpoint; either way the list
+// no longer holds it.
+func (c *Client) Unpair(ctx context.Context, id string) error {
+	return c.sendJSON(ctx, http.MethodDelete, "/api/pair/devices/"+url.PathEscape(id), nil, nil)
 }
 
 func (c *Client) getJSON(ctx context.Context, path string, v any) error {

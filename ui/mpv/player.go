@@ -177,6 +177,17 @@ func (p *Player) SetProperty(name, value string) error {
 	return nil
 }
 
+// GetString reads a property in its string form; "" when mpv has no
+// value for it (or no such property). It blocks only for mpv's lock.
+func (p *Player) GetString(name string) string {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return ""
+	}
+	return p.m.GetPropertyString(name)
+}
+
 // Observe asks for property-change events for name, delivered as kind.
 // mpv sends the current value at once, then every change (coalesced).
 func (p *Player) Observe(name string, kind ValueKind) error {

@@ -16,6 +16,13 @@ const (
 	sizeBody  = 26
 )
 
+// CardRect is the card at visible slot (row) and column cs of the home
+// screen, in overlay pixels; the focused card has a white frame of
+// focusFrame pixels around it.
+func CardRect(slot, cs int) (x, y, w, h, frame int) {
+	return marginX + cs*cardPitch, rowsY + slot*rowPitch + labelH, cardW, cardH, focusFrame
+}
+
 func renderHome(m *Model, now time.Time) (string, []PosterSlot) {
 	var b assBuilder
 	if !m.Loaded {

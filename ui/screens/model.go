@@ -127,6 +127,8 @@ type Model struct {
 	lastKey      time.Time      // the time of the last key (idle.go)
 	playFrom     Screen         // where playback started (home.go)
 
+	alertSeen Alert // the alert whose panel was answered (health.go)
+
 	// Idle is set after IdleAfter without a key on a menu: the screen
 	// shows the screensaver until the next key, which does nothing else.
 	Idle bool
@@ -208,7 +210,11 @@ func (m *Model) Key(k ir.Key, now time.Time) []Action {
 		return m.settingsKey(k)
 	case FirstBoot:
 		return m.setupKey(k, now)
-	case ShowPage:
+	}
+	if m.alertPanelUp() && m.Notice == nil {
+		return m.alertKey(k)
+	}
+	if m.Screen == ShowPage {
 		return m.showKey(k, now)
 	}
 	return m.homeKey(k, now)
@@ -393,6 +399,7 @@ func (m *Model) Tick(now time.Time) {
 	m.lastNow = now
 	m.tickHome(now)
 	m.idleTick(now)
+	m.tickAlert()
 	if m.Pairing != nil && !now.Before(m.Pairing.ExpiresAt) {
 		m.Pairing = nil
 	}

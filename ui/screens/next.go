@@ -31,6 +31,25 @@ func (m *Model) nextEpisode() (api.EpisodeView, string, bool) {
 	return api.EpisodeView{}, "", false
 }
 
+// previousEpisode returns the episode before the one playing in its
+// show's list (the order nextEpisode follows), skipping locked ones.
+func (m *Model) previousEpisode() (api.EpisodeView, string, bool) {
+	for _, s := range m.Catalog.Shows {
+		for i, e := range s.Episodes {
+			if e.ID != m.Play.Episode.ID {
+				continue
+			}
+			for j := i - 1; j >= 0; j-- {
+				if !locked(s.Episodes[j], m.lastNow) {
+					return s.Episodes[j], s.Title, true
+				}
+			}
+			return api.EpisodeView{}, "", false
+		}
+	}
+	return api.EpisodeView{}, "", false
+}
+
 // NextCardVisible says whether the next-episode card is up: in the last
 // NextCardAt seconds of a started episode that has a next one, until Back
 // cancels it.
@@ -68,21 +87,31 @@ func (m *Model) playNext(pos float64, now time.Time) []Action {
 	if !ok {
 		return m.leave(pos)
 	}
+	return m.playOther(next, show, pos, -1, now)
+}
+
+// playOther leaves the episode at pos (storing it as leave does) and
+// plays ep of show from start seconds, or from its resume point when
+// start < 0 (from 0 when it was watched). Leaving it later returns to
+// where the first episode was started from.
+func (m *Model) playOther(ep api.EpisodeView, show string, pos, start float64, now time.Time) []Action {
 	acts := m.leave(pos)
 	for _, s := range m.Catalog.Shows { // the model's copy has the latest resume point
 		for _, e := range s.Episodes {
-			if e.ID == next.ID {
-				next = e
+			if e.ID == ep.ID {
+				ep = e
 			}
 		}
 	}
-	start := next.ResumeSeconds
-	if next.Watched {
-		start = 0
+	if start < 0 {
+		start = ep.ResumeSeconds
+		if ep.Watched {
+			start = 0
+		}
 	}
 	m.Screen = Player
-	m.Play = Playback{Episode: next, Show: show, Duration: next.DurationSeconds, Position: start, OSDUntil: now.Add(OSDShowFor)}
-	return append(acts, Play{Episode: next, Start: start})
+	m.Play = Playback{Episode: ep, Show: show, Duration: ep.DurationSeconds, Position: start, OSDUntil: now.Add(OSDShowFor)}
+	return append(acts, Play{Episode: ep, Start: start})
 }
 
 // EndOfFile leaves playback after the episode ended: the next episode

@@ -22,7 +22,15 @@ const (
 	osdDiskH   = 6
 	safeTop    = 54
 	colBuffer  = "9A918A" // what mpv has read ahead
+	// ChapterMarkW is the width of a chapter mark on the seek bar; it
+	// stands chapterTick pixels above and below the bar.
+	ChapterMarkW = 4
+	chapterTick  = 6
 )
+
+// SeekBar is the seek bar's rectangle in overlay pixels (1920x1080): a
+// position p of a duration d is drawn at x + w*p/d.
+func SeekBar() (x, y, w, h int) { return marginX, osdBarY, Width - 2*marginX, osdBarH }
 
 // renderPlayer draws the player OSD (or the failure screen) for now.
 func renderPlayer(m *Model, now time.Time) string {
@@ -79,6 +87,16 @@ func renderOSD(b *assBuilder, m *Model, now time.Time) {
 			b.rect(marginX+x0, osdBarY, max(px(p.CacheEnd/p.Duration)-x0, 1), osdBarH, colBuffer, 0)
 		}
 		b.rect(marginX, osdBarY, max(px(p.Position/p.Duration), 1), osdBarH, colAccent, 0)
+		// Chapter marks: a notch in the bar's colour under a white tick
+		// above and below it at each chapter's start (the first, at 0,
+		// is the bar's own end and is not marked).
+		for _, c := range p.Chapters {
+			if c.Time <= 0 || c.Time >= p.Duration {
+				continue
+			}
+			x := marginX + px(c.Time/p.Duration) - ChapterMarkW/2
+			b.rect(x, osdBarY-chapterTick, ChapterMarkW, osdBarH+2*chapterTick, colWhite, 0)
+		}
 		b.text(Width-marginX, osdBarY-18, 3, 34, colText, false, "-"+clock(p.Duration-p.Position))
 	}
 	if c := p.Episode.Completion; c > 0 {
@@ -92,6 +110,18 @@ func renderOSD(b *assBuilder, m *Model, now time.Time) {
 	}
 	switch {
 	case p.Buffering:
+		if why := m.bufferingWhy(); why != "" {
+			// Waiting for bytes that cannot come: say why instead of
+			// leaving a percentage that does not move.
+			lines := clampLines(wrap(why, 1000, 30), 3, 1000, 30)
+			h := 110 + 42*len(lines)
+			b.rectAlpha(Width/2-560, Height/2-55, 1120, h, colBlack, 0x40)
+			b.text(Width/2, Height/2, 5, 40, colWhite, true, fmt.Sprintf("Buffering… %d%%", p.BufferPercent))
+			for i, l := range lines {
+				b.text(Width/2, Height/2+50+i*42, 8, 30, colAmber, false, l)
+			}
+			break
+		}
 		b.rectAlpha(Width/2-240, Height/2-55, 480, 110, colBlack, 0x40)
 		b.text(Width/2, Height/2, 5, 40, colWhite, true, fmt.Sprintf("Buffering… %d%%", p.BufferPercent))
 	case !p.Started:

@@ -100,6 +100,11 @@ func Render(m *Model, now time.Time) Frame {
 	if m.Notice != nil && (m.Screen == Home || m.Screen == ShowPage) {
 		f.Top += renderNotice(m.Notice)
 		f.Posters = dropUnderNotice(f.Posters, m.Notice)
+	} else if m.alertPanelUp() {
+		// The page steps back behind the panel; bitmaps would stay bright
+		// above the dimming, so they go.
+		f.Top += renderAlert(m, m.ActiveAlert())
+		f.Posters = nil
 	}
 	return f
 }
@@ -114,6 +119,8 @@ func renderTop(m *Model, now time.Time) string {
 		return renderNotSetUp()
 	case m.Offline:
 		notice = m.offlineNotice(now)
+	case m.ActiveAlert() != AlertNone && !m.alertPanelUp() && (m.Screen == Home || m.Screen == ShowPage):
+		notice = alertBanner(m.ActiveAlert()) // it says more than "the channel cannot be reached"
 	case m.Catalog.Problem != "" && m.Screen == Home:
 		notice = m.Catalog.Problem
 	}

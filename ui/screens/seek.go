@@ -53,8 +53,17 @@ func (m *Model) KeyRepeat(k ir.Key, now time.Time) []Action {
 	return m.seekBy(step)
 }
 
+// PreviousWithin is how far into an episode Previous still goes to the
+// episode before (seconds of the episode); later it restarts the episode
+// (or its chapter), as TVs and CD players do. Two quick presses therefore
+// reach the previous episode from anywhere.
+const PreviousWithin = 3.0
+
 // chapterKey handles Next and Previous: chapters when the file has them,
-// else the next episode (Next) or the episode's start (Previous).
+// else the next episode (Next) or the episode's start (Previous). Within
+// the first PreviousWithin seconds, Previous plays the episode before in
+// the show's list (the order the next-episode card follows) from its
+// start.
 func (m *Model) chapterKey(k ir.Key, now time.Time) []Action {
 	p := &m.Play
 	if k == ir.KEY_NEXT {
@@ -69,11 +78,16 @@ func (m *Model) chapterKey(k ir.Key, now time.Time) []Action {
 		}
 		return nil
 	}
+	if p.Position < PreviousWithin {
+		if prev, show, ok := m.previousEpisode(); ok {
+			return m.playOther(prev, show, p.Position, 0, now)
+		}
+	}
 	// Previous: the start of the chapter playing, or the one before when
 	// within its first 3 s (as CD players do).
 	to := 0.0
 	for _, c := range p.Chapters {
-		if c.Time < p.Position-3 {
+		if c.Time < p.Position-PreviousWithin {
 			to = c.Time
 		}
 	}

@@ -102,3 +102,63 @@ func TestChapterKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestPreviousKey: Previous in the first PreviousWithin seconds plays the
+// episode before in the show's list from its start, later it restarts the
+// episode (or its chapter), and the first episode has nothing before it.
+func TestPreviousKey(t *testing.T) {
+	cv := catalog(3)
+	cv.Shows[0].Episodes[0].ResumeSeconds = 250 // the previous one starts from 0 all the same
+	eps := cv.Shows[0].Episodes
+	tests := []struct {
+		name     string
+		playing  int // index of the episode playing
+		chapters []Chapter
+		pos      float64
+		want     []Action
+		reason   string
+	}{
+		{"previous episode", 1, nil, 2, []Action{Stop{Episode: "s0e1", Position: 2, Duration: 600}, Play{Episode: eps[0], Start: 0}},
+			"in the first seconds Previous plays the episode before, from its start"},
+		{"previous episode with chapters", 2, []Chapter{{"A", 0}, {"B", 200}}, 1, []Action{Stop{Episode: "s0e2", Position: 1, Duration: 600}, Play{Episode: eps[1], Start: 0}},
+			"chapters do not stop Previous from reaching the episode before"},
+		{"restart", 1, nil, 3.5, []Action{Seek{To: 0}}, "after the first seconds Previous restarts the episode"},
+		{"first episode", 0, nil, 1, []Action{Seek{To: 0}}, "the first episode has nothing before it: Previous restarts it"},
+	}
+	for _, tt := range tests {
+		var m Model
+		m.SetCatalog(cv)
+		m.Key(ir.KEY_DOWN, t0) // past Continue watching, to the show's row
+		for range tt.playing {
+			m.Key(ir.KEY_RIGHT, t0)
+		}
+		m.Key(ir.KEY_OK, t0)
+		m.Started(t0)
+		m.Duration(600)
+		m.SetChapters(tt.chapters)
+		m.Position(tt.pos)
+		if m.Play.Episode.ID != eps[tt.playing].ID {
+			t.Fatalf("%s: playing %s, want %s", tt.name, m.Play.Episode.ID, eps[tt.playing].ID)
+		}
+		got := m.Key(ir.KEY_PREVIOUS, t0)
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s (%s): (-want +got):\n%s", tt.name, tt.reason, diff)
+		}
+		if len(tt.want) == 2 && (m.Screen != Player || m.Play.Episode.ID != eps[tt.playing-1].ID) {
+			t.Errorf("%s: screen %v playing %s, want the player on %s", tt.name, m.Screen, m.Play.Episode.ID, eps[tt.playing-1].ID)
+		}
+	}
+	// Two quick presses from anywhere reach the episode before.
+	var m Model
+	m.SetCatalog(cv)
+	m.Key(ir.KEY_DOWN, t0)
+	m.Key(ir.KEY_RIGHT, t0)
+	m.Key(ir.KEY_OK, t0)
+	m.Started(t0)
+	m.Duration(600)
+	m.Position(300)
+	m.Key(ir.KEY_PREVIOUS, t0)
+	if got := m.Key(ir.KEY_PREVIOUS, t0); len(got) != 2 || m.Play.Episode.ID != "s0e0" {
+		t.Errorf("second Previous: %v, playing %s; want the episode before", got, m.Play.Episode.ID)
+	}
+}

@@ -1,6 +1,8 @@
 package screens
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
@@ -43,10 +45,15 @@ type LearnCommand struct{ Cmd string }
 // RequestPairing asks the daemon to show a pairing code.
 type RequestPairing struct{}
 
+// Unpair asks the controller to forget a paired device
+// (DELETE /api/pair/devices/{ID}) and then refresh the list.
+type Unpair struct{ ID string }
+
 func (Refresh) isAction()        {}
 func (PutSettings) isAction()    {}
 func (LearnCommand) isAction()   {}
 func (RequestPairing) isAction() {}
+func (Unpair) isAction()         {}
 
 // Loaded is data fetched from the daemon: the last good value, and whether
 // the endpoint is missing or the last fetch failed.
@@ -98,6 +105,14 @@ type SettingsState struct {
 
 	Household Loaded[api.HouseholdSettings]
 	Net       Loaded[api.NetworkView]
+
+	// Devices are the paired phones and browsers (GET /api/pair/devices).
+	Devices Loaded[[]api.PairedDevice]
+	// Confirm is the id of the device whose removal waits for a yes on
+	// the Pairing page ("" when no question is up); ConfirmYes is the
+	// focus on its Remove button (Cancel, the safe answer, comes first).
+	Confirm    string
+	ConfirmYes bool
 }
 
 // RowKind says how a row reacts to keys.
@@ -131,9 +146,12 @@ const (
 	RowLearnSkip  = "learn-skip"
 	RowLearnStop  = "learn-stop"
 	RowPair       = "pair"
-	RowWifi       = "wifi"
-	RowLanguage   = "language"
-	RowTimeZone   = "time-zone"
+	// RowDevicePrefix starts the id of a paired device's row on the
+	// Pairing page; the device's id (api.PairedDevice.ID) follows.
+	RowDevicePrefix = "device:"
+	RowWifi         = "wifi"
+	RowLanguage     = "language"
+	RowTimeZone     = "time-zone"
 )
 
 // Rows returns the focusable rows of the current section.
@@ -173,7 +191,11 @@ func (s *SettingsState) Rows() []Row {
 		}
 		return []Row{{RowLearnStart, "Learn a remote", RowAction}}
 	case SecPairing:
-		return []Row{{RowPair, "Show a pairing code", RowAction}}
+		rows := []Row{{RowPair, "Pair a phone", RowAction}}
+		for _, d := range s.Devices.Value {
+			rows = append(rows, Row{RowDevicePrefix + d.ID, d.Label, RowAction})
+		}
+		return rows
 	case SecNetwork:
 		if s.Net.Have && s.Net.Value.Wifi != nil {
 			return []Row{{RowWifi, "Wi-Fi network", RowAction}}
@@ -247,6 +269,10 @@ func stepMinute(cur, dir int) int {
 // settingsKey handles a key on the settings screen.
 func (m *Model) settingsKey(k ir.Key) []Action {
 	s := &m.Settings
+	if s.Confirm != "" && k != ir.KEY_HOME && k != ir.KEY_MENU {
+		return m.confirmKey(k)
+	}
+	s.Confirm = ""
 	switch k {
 	case ir.KEY_HOME, ir.KEY_MENU:
 		return m.closeSettings()
@@ -392,6 +418,10 @@ func (m *Model) activate(id string) []Action {
 		return []Action{LearnCommand{Cmd: "cancel"}}
 	case RowPair:
 		return []Action{RequestPairing{}}
+	default:
+		if dev, ok := strings.CutPrefix(id, RowDevicePrefix); ok {
+			s.Confirm, s.ConfirmYes = dev, false
+		}
 	case RowWifi:
 		return m.OpenSetupStep(StepNetworks)
 	case RowLanguage:
@@ -400,6 +430,50 @@ func (m *Model) activate(id string) []Action {
 		return m.OpenSetupStep(StepTimeZone)
 	}
 	return nil
+}
+
+// confirmKey answers the "Remove this device?" question: Left/Right move
+// between Cancel and Remove, OK takes the focused answer, Back cancels.
+// Remove drops the device from the list at once and asks the controller
+// to forget it; the next refresh shows the daemon's list.
+func (m *Model) confirmKey(k ir.Key) []Action {
+	s := &m.Settings
+	switch k {
+	case ir.KEY_LEFT, ir.KEY_RIGHT:
+		s.ConfirmYes = !s.ConfirmYes
+	case ir.KEY_BACK, ir.KEY_ESC, ir.KEY_BACKSPACE, ir.KEY_EXIT:
+		s.Confirm = ""
+	case ir.KEY_OK, ir.KEY_ENTER, ir.KEY_SELECT:
+		id := s.Confirm
+		s.Confirm = ""
+		if !s.ConfirmYes {
+			return nil
+		}
+		s.Devices.Value = slices.DeleteFunc(slices.Clone(s.Devices.Value), func(d api.PairedDevice) bool { return d.ID == id })
+		m.clampSettings()
+		return []Action{Unpair{ID: id}}
+	}
+	return nil
+}
+
+// ConfirmDevice is the device the removal question is about.
+func (s *SettingsState) ConfirmDevice() (api.PairedDevice, bool) {
+	for _, d := range s.Devices.Value {
+		if d.ID == s.Confirm && s.Confirm != "" {
+			return d, true
+		}
+	}
+	return api.PairedDevice{}, false
+}
+
+// SetDevices records GET /api/pair/devices. A question about a device
+// that is gone is dropped.
+func (m *Model) SetDevices(v []api.PairedDevice, err error, notAvailable bool) {
+	m.Settings.Devices.set(v, err, notAvailable)
+	if _, ok := m.Settings.ConfirmDevice(); !ok {
+		m.Settings.Confirm = ""
+	}
+	m.clampSettings()
 }
 
 // OpenSettings shows the settings screen on its first section and asks
@@ -414,6 +488,7 @@ func (m *Model) OpenSettings() []Action {
 
 func (m *Model) closeSettings() []Action {
 	m.Screen = Home
+	m.Settings.Confirm = ""
 	if m.learning() {
 		return []Action{LearnCommand{Cmd: "cancel"}}
 	}

@@ -99,7 +99,10 @@ func renderSettings(m *Model, now time.Time) string {
 
 	// Hints along the bottom.
 	hint := "↑ ↓  Choose      OK  Open      BACK  Home"
-	if rows := s.Rows(); s.InContent && s.Row < len(rows) {
+	if s.Confirm != "" {
+		renderConfirm(&b, s)
+		hint = "← →  Choose      OK  Confirm      BACK  Cancel"
+	} else if rows := s.Rows(); s.InContent && s.Row < len(rows) {
 		switch rows[s.Row].Kind {
 		case RowAdjust:
 			hint = "↑ ↓  Choose      ← →  Change      BACK  Menu"
@@ -107,6 +110,9 @@ func renderSettings(m *Model, now time.Time) string {
 			hint = "↑ ↓  Choose      ← →  or  OK  Switch      BACK  Menu"
 		default:
 			hint = "↑ ↓  Choose      OK  Select      BACK  Menu"
+			if strings.HasPrefix(rows[s.Row].ID, RowDevicePrefix) {
+				hint = "↑ ↓  Choose      OK  Remove…      BACK  Menu"
+			}
 		}
 	}
 	b.text(marginX, Height-56, 4, 24, colDim, false, hint)
@@ -558,29 +564,139 @@ func keyLabel(k ir.Key) string {
 	return strings.TrimPrefix(string(k), "KEY_")
 }
 
+// Pairing page geometry: the bottom of the settings panel, and the
+// pairing card with its QR code.
+const (
+	panelBottom = panelY - 24 + 820
+	pairCardH   = 250
+	pairQR      = 214
+)
+
 func (p *page) pairing(m *Model, now time.Time) {
-	p.note("Pair a phone to use it as a remote. Open the address below on the phone and type the code.", colText)
-	p.y += 8
-	p.field("Show a pairing code", "", RowAction)
+	p.note("Phones and computers paired with this box can use it as a remote.", colText)
+	p.field("Pair a phone", "", RowAction)
 	p.problem()
-	p.y += 24
-	pe := m.Pairing
-	if pe == nil {
+	if pe := m.Pairing; pe != nil {
+		p.y += 12
+		p.pairingCard(m, pe, now)
+		p.y += pairCardH + 24
+	} else {
+		p.y += 24
+	}
+	p.b.text(p.x, p.y, 7, 26, colText, true, "Paired devices")
+	l := &p.s.Devices
+	if l.Have {
+		p.b.text(valueX, p.y, 9, 24, colDim, false, plural(len(l.Value), "device"))
+	}
+	p.y += 48
+	if p.unavailable(l) {
 		return
 	}
+	if len(l.Value) == 0 {
+		p.b.text(p.x, p.y, 7, 26, colDim, false, "None yet. Choose Pair a phone, then open the address on the phone.")
+		return
+	}
+	// As many rows as fit above the panel's bottom, scrolled to the focus.
+	n := max((panelBottom-16-p.y)/rowH, 1)
+	focus := 0
+	if p.s.InContent && p.s.Row > 0 {
+		focus = p.s.Row - 1
+	}
+	top := scrollTo(max(focus-n+1, 0), focus, n, len(l.Value))
+	p.row = 1 + top
+	loc := m.Location()
+	for i := top; i < len(l.Value) && i < top+n; i++ {
+		d := l.Value[i]
+		if i == top+n-1 && i+1 < len(l.Value) {
+			p.b.text(p.x, p.y+rowH/2, 4, 24, colAccent, false, fmt.Sprintf("▾  %d more below", len(l.Value)-i))
+			break
+		}
+		p.field(ellipsize(d.Label, 440, 30), deviceWhen(d, now, loc), RowAction)
+	}
+}
+
+// deviceWhen is a paired device's line: when it paired (in the
+// household's zone) and when the box last saw it (to the UTC day, as the
+// daemon notes it).
+func deviceWhen(d api.PairedDevice, now time.Time, loc *time.Location) string {
+	s := "Paired " + d.Created.In(loc).Format("2 Jan 2006")
+	if d.LastUsed.IsZero() {
+		return s
+	}
+	day := func(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
+	switch days := int(day(now).Sub(day(d.LastUsed)).Hours() / 24); {
+	case days <= 0:
+		return s + "  ·  used today"
+	case days == 1:
+		return s + "  ·  used yesterday"
+	default:
+		return s + "  ·  used " + d.LastUsed.UTC().Format("2 Jan")
+	}
+}
+
+// pairingCard shows the code a phone must type, beside a QR code of the
+// web remote's address (the daemon's, else the one the network view
+// gives), and how long the code lives.
+func (p *page) pairingCard(m *Model, pe *api.PairingEvent, now time.Time) {
+	x, y, w, h := p.x-24, p.y, panelW-48, pairCardH
+	p.b.roundRect(x, y, w, h, 18, colDark, 0x10)
+	p.b.roundRectOutline(x, y, w, h, 18, colAccent)
+	url := pe.URL
+	if url == "" {
+		url = m.RemoteURL()
+	}
+	tx := x + 40
+	if url != "" {
+		qx, qy := x+20, y+(h-pairQR)/2
+		p.b.roundRect(qx, qy, pairQR, pairQR, 12, colWhite, 0)
+		drawQR(p.b, url, qx, qy, pairQR)
+		tx = qx + pairQR + 40
+	}
+	tw := x + w - 32 - tx
+	line := "On the phone, scan the code"
+	if url == "" {
+		line = "On the phone, open the box's remote page"
+	}
+	p.b.text(tx, y+28, 7, 26, colText, false, line)
+	if url != "" {
+		p.b.text(tx, y+64, 7, 26, colText, false, ellipsize("or open "+url, tw, 26))
+	}
+	p.b.text(tx, y+100, 7, 26, colText, false, "and type this code:")
 	code := pe.Code
 	if len(code) == 6 {
 		code = code[:3] + " " + code[3:]
 	}
-	w, h := 620, 300
-	p.b.roundRect(p.x, p.y, w, h, 18, colDark, 0x10)
-	p.b.roundRectOutline(p.x, p.y, w, h, 18, colAccent)
-	p.b.text(p.x+w/2, p.y+116, 5, 110, colWhite, true, code)
-	if pe.URL != "" {
-		p.b.text(p.x+w/2, p.y+206, 5, 26, colText, false, ellipsize("Open "+pe.URL, w-40, 26))
-	}
+	p.b.text(tx, y+134, 7, 88, colWhite, true, code)
 	left := max(pe.ExpiresAt.Sub(now), 0).Round(time.Second)
-	p.b.text(p.x+w/2, p.y+h-40, 5, 24, colDim, false, "Code expires in "+clock(left.Seconds()))
+	p.b.text(x+w-32, y+h-28, 3, 24, colDim, false, "Code expires in "+clock(left.Seconds()))
+}
+
+// renderConfirm draws the "Remove this device?" question over the page.
+func renderConfirm(b *assBuilder, s *SettingsState) {
+	d, ok := s.ConfirmDevice()
+	if !ok {
+		return
+	}
+	w, h := 980, 400
+	x, y := panelX+(panelW-w)/2, panelY+120
+	b.rectAlpha(0, 0, Width, Height, colBlack, 0x70) // the page steps back behind the question
+	b.roundRect(x, y, w, h, 24, colPanel, 0)
+	b.roundRectOutline(x, y, w, h, 24, colAmber)
+	b.text(x+w/2, y+64, 5, 40, colWhite, true, ellipsize("Remove "+d.Label+"?", w-80, 40))
+	for i, l := range clampLines(wrap("It stops working as a remote at once. To use it again, pair it again here.", w-120, 30), 2, w-120, 30) {
+		b.text(x+w/2, y+130+i*42, 8, 30, colText, false, l)
+	}
+	bw, bh := 260, 64
+	for i, label := range []string{"Cancel", "Remove"} {
+		bx, by := x+w/2-bw-20+i*(bw+40), y+h-bh-48
+		if (i == 1) == s.ConfirmYes {
+			b.roundRect(bx, by, bw, bh, bh/2, colWhite, 0)
+			b.text(bx+bw/2, by+bh/2, 5, 30, colDark, true, label)
+			continue
+		}
+		b.roundRectOutline(bx, by, bw, bh, bh/2, colDim)
+		b.text(bx+bw/2, by+bh/2, 5, 30, colText, false, label)
+	}
 }
 
 func (p *page) household(m *Model, now time.Time) {

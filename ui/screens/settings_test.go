@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
 	"github.com/google/go-cmp/cmp"
@@ -293,5 +294,68 @@ func TestSeedingSaysWhatItCounts(t *testing.T) {
 	}
 	if strings.Contains(page, "viewer") {
 		t.Error("the seeding page counts viewers; it counts other boxes")
+	}
+}
+
+// TestPairedDevicesPage: the Pairing page lists the paired devices after
+// "Pair a phone"; OK on one asks before removing it, with Cancel focused;
+// only Remove then OK removes it (at once in the list, and as an Unpair
+// for the daemon); Back or Cancel keep it.
+func TestPairedDevicesPage(t *testing.T) {
+	devs := []api.PairedDevice{
+		{ID: "aaaaaaaaaaaa", Label: "iPhone", Created: t0.Add(-48 * time.Hour), LastUsed: t0.Truncate(24 * time.Hour)},
+		{ID: "bbbbbbbbbbbb", Label: "Android phone (Pixel 7)", Created: t0.Add(-30 * 24 * time.Hour), LastUsed: t0.Add(-24 * time.Hour).Truncate(24 * time.Hour)},
+	}
+	tests := []struct {
+		name   string
+		keys   []ir.Key
+		want   []Action
+		left   []string // device ids still listed
+		asking bool     // the question is still up
+		reason string
+	}{
+		{"ask", keys(ir.KEY_DOWN, ir.KEY_OK), nil, []string{"aaaaaaaaaaaa", "bbbbbbbbbbbb"}, true, "OK on a device asks first"},
+		{"cancel is first", keys(ir.KEY_DOWN, ir.KEY_OK, ir.KEY_OK), nil, []string{"aaaaaaaaaaaa", "bbbbbbbbbbbb"}, false, "OK at once takes Cancel, the safe answer"},
+		{"back keeps it", keys(ir.KEY_DOWN, ir.KEY_OK, ir.KEY_RIGHT, ir.KEY_BACK), nil, []string{"aaaaaaaaaaaa", "bbbbbbbbbbbb"}, false, "Back closes the question"},
+		{"remove", keys(ir.KEY_DOWN, ir.KEY_DOWN, ir.KEY_OK, ir.KEY_RIGHT, ir.KEY_OK), []Action{Unpair{ID: "bbbbbbbbbbbb"}}, []string{"aaaaaaaaaaaa"}, false, "Remove then OK forgets that device"},
+		{"pair", keys(ir.KEY_OK), []Action{RequestPairing{}}, []string{"aaaaaaaaaaaa", "bbbbbbbbbbbb"}, false, "the first row asks for a pairing code"},
+	}
+	for _, tt := range tests {
+		m := settingsModel()
+		m.OpenSettings()
+		m.SetDevices(devs, nil, false)
+		for range SecPairing {
+			m.Key(ir.KEY_DOWN, t0)
+		}
+		m.Key(ir.KEY_RIGHT, t0)
+		var got []Action
+		for _, k := range tt.keys {
+			got = append(got, m.Key(k, t0)...)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s (%s): actions (-want +got):\n%s", tt.name, tt.reason, diff)
+		}
+		var left []string
+		for _, d := range m.Settings.Devices.Value {
+			left = append(left, d.ID)
+		}
+		if diff := cmp.Diff(tt.left, left); diff != "" {
+			t.Errorf("%s (%s): devices left (-want +got):\n%s", tt.name, tt.reason, diff)
+		}
+		f := Render(m, t0)
+		if asking := strings.Contains(f.Home, "Remove iPhone?"); asking != tt.asking || (m.Settings.Confirm != "") != tt.asking {
+			t.Errorf("%s (%s): question up = %v (state %q), want %v", tt.name, tt.reason, asking, m.Settings.Confirm, tt.asking)
+		}
+	}
+	// The list says what each device is and when it was seen.
+	m := settingsModel()
+	m.OpenSettings()
+	m.SetDevices(devs, nil, false)
+	m.Settings.Section = SecPairing
+	f := Render(m, t0)
+	for _, want := range []string{"Paired devices", "2 devices", "iPhone", "used today", "Android phone (Pixel 7)", "used yesterday"} {
+		if !strings.Contains(f.Home, want) {
+			t.Errorf("Pairing page lacks %q", want)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -47,6 +48,9 @@ type fakeDaemon struct {
 	puts      []api.SettingsUpdate
 	learnCmds []string
 	pairReqs  int
+	devices   []api.PairedDevice // GET /api/pair/devices; nil answers 404
+	unpaired  []string           // DELETE /api/pair/devices/{id} ids, in order
+	pairUntil time.Time          // the pairing code's expiry; zero: two minutes from now
 
 	// Network and Wi-Fi endpoints (appliance/api/network_types.go), for
 	// the Wi-Fi radio this machine lacks; nil network answers 404.
@@ -175,10 +179,10 @@ func (d *fakeDaemon) Resumes() []resumePut {
 // startXvfb starts a private X server at 1920x1080 on a free display
 // number (from :60 up, away from the usual :0 and :99 other tools take)
 // and points DISPLAY at it for this test. It fails clearly without Xvfb.
-func startXvfb(t *testing.T) { t.Helper(); startXvfbSize(t, 1920, 1080) }
+func startXvfb(t testing.TB) { t.Helper(); startXvfbSize(t, 1920, 1080) }
 
 // startXvfbSize is startXvfb with a screen of w x h pixels.
-func startXvfbSize(t *testing.T, w, h int) {
+func startXvfbSize(t testing.TB, w, h int) {
 	t.Helper()
 	if _, err := exec.LookPath("Xvfb"); err != nil {
 		t.Fatalf("Xvfb is required for screenshot tests (apt-get install xvfb): %v", err)
@@ -237,7 +241,7 @@ func startXvfbSize(t *testing.T, w, h int) {
 
 // harness is a running UI against a daemon URL.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	app    *App
 	player *mpv.Player
 	done   chan error
@@ -246,13 +250,13 @@ type harness struct {
 
 const fontsDir = "/usr/share/fonts/truetype/dejavu"
 
-func startUI(t *testing.T, profile mpv.Profile, apiURL string, tweak func(*Config)) *harness {
+func startUI(t testing.TB, profile mpv.Profile, apiURL string, tweak func(*Config)) *harness {
 	t.Helper()
 	return startUISized(t, profile, apiURL, 1920, 1080, tweak)
 }
 
 // startUISized is startUI with a window of w x h pixels.
-func startUISized(t *testing.T, profile mpv.Profile, apiURL string, width, height int, tweak func(*Config)) *harness {
+func startUISized(t testing.TB, profile mpv.Profile, apiURL string, width, height int, tweak func(*Config)) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	env := mpv.Env{Profile: profile, ConfigDir: filepath.Join(dir, "mpv"), FontsDir: fontsDir, Geometry: fmt.Sprintf("%dx%d+0+0", width, height), Fullscreen: true, AudioOut: "null"}
@@ -299,7 +303,7 @@ func startUISized(t *testing.T, profile mpv.Profile, apiURL string, width, heigh
 	return h
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -361,7 +365,7 @@ func reserveAddr(t *testing.T) string {
 	return addr
 }
 
-func startServer(t *testing.T, h http.Handler) *httptest.Server {
+func startServer(t testing.TB, h http.Handler) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { closeServer(srv) })
@@ -370,7 +374,7 @@ func startServer(t *testing.T, h http.Handler) *httptest.Server {
 
 // testPosters makes real poster files (ffmpeg, cached) for every poster
 // URL in cv and registers them with d.
-func testPosters(t *testing.T, d *fakeDaemon, cv api.CatalogView) {
+func testPosters(t testing.TB, d *fakeDaemon, cv api.CatalogView) {
 	t.Helper()
 	colors := []string{"0x1f4e79", "0x7a2e39", "0x2e6b4f", "0x6b4a1f", "0x4b2e6b", "0x1f6b6b", "0x6b1f5a", "0x3f3f7a"}
 	i := 0
@@ -518,11 +522,36 @@ func (d *fakeDaemon) settingsHandlers(mux *http.ServeMux) {
 		}
 		writeJSON(w, 200, map[string]any{"frames": d.frames})
 	})
+	mux.HandleFunc("GET /api/pair/devices", func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.devices == nil {
+			http.NotFound(w, r)
+			return
+		}
+		writeJSON(w, 200, d.devices)
+	})
+	mux.HandleFunc("DELETE /api/pair/devices/{id}", func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		n := len(d.devices)
+		d.devices = slices.DeleteFunc(d.devices, func(p api.PairedDevice) bool { return p.ID == r.PathValue("id") })
+		if len(d.devices) == n {
+			writeJSON(w, 404, map[string]string{"error": api.ErrNoDevice.Error()})
+			return
+		}
+		d.unpaired = append(d.unpaired, r.PathValue("id"))
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("POST /api/pair/request", func(w http.ResponseWriter, r *http.Request) {
 		d.mu.Lock()
 		d.pairReqs++
+		until := d.pairUntil
 		d.mu.Unlock()
-		d.events <- api.Event{Type: api.EventPairing, Pairing: &api.PairingEvent{Code: "042917", ExpiresAt: time.Now().Add(2 * time.Minute), URL: "http://192.168.1.20:8080/remote"}}
+		if until.IsZero() {
+			until = time.Now().Add(2 * time.Minute)
+		}
+		d.events <- api.Event{Type: api.EventPairing, Pairing: &api.PairingEvent{Code: "042917", ExpiresAt: until, URL: "http://192.168.1.20:8080/remote"}}
 		writeJSON(w, 202, map[string]any{"expiresAt": time.Now().Add(2 * time.Minute)})
 	})
 }

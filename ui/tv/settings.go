@@ -62,12 +62,15 @@ func (a *App) refreshSettings(ctx context.Context, full bool) {
 			hhErr     error
 			nv        api.NetworkView
 			nvErr     error
+			devs      []api.PairedDevice
+			devsErr   error
 		)
 		if full {
 			sv, svErr = d.Settings(rctx)
 			seed, seedErr = d.Seeding(rctx)
 			hh, hhErr = d.Household(rctx)
 			nv, nvErr = d.Network(rctx)
+			devs, devsErr = d.PairedDevices(rctx)
 		}
 		learn, learnErr = d.Learn(rctx)
 		if !notAvailable(learnErr) {
@@ -84,6 +87,9 @@ func (a *App) refreshSettings(ctx context.Context, full bool) {
 					a.do(ctx, m.SetHousehold(hh, hhErr, notAvailable(hhErr)))
 				}
 				a.do(ctx, m.SetNetwork(nv, nvErr, notAvailable(nvErr), a.now()))
+				if a.unpairs == 0 { // a removal on its way wins over an older list
+					m.SetDevices(devs, devsErr, notAvailable(devsErr))
+				}
 			}
 			m.SetLearn(learn, learnErr, notAvailable(learnErr))
 			if framesErr == nil && learnErr == nil {
@@ -204,6 +210,29 @@ func (a *App) requestPairing(ctx context.Context) {
 		}
 		a.send(ctx, func(m *screens.Model) {
 			m.SettingsRefused("Could not get a pairing code: " + err.Error())
+		})
+	}()
+}
+
+// unpair forgets a paired device in the background, then reads the
+// settings (and the device list) again.
+func (a *App) unpair(ctx context.Context, id string) {
+	a.unpairs++
+	go func() {
+		uctx, cancel := context.WithTimeout(ctx, settingsTimeout)
+		defer cancel()
+		err := a.cfg.Daemon.Unpair(uctx, id)
+		a.send(ctx, func(m *screens.Model) {
+			a.unpairs--
+			var se *daemon.StatusError
+			switch {
+			case notAvailable(err): // gone already: the list will say so
+			case errors.As(err, &se):
+				m.SettingsRefused("The box did not forget the device: " + se.Message)
+			case err != nil:
+				m.SettingsRefused("The box did not forget the device: " + err.Error())
+			}
+			a.lastRefresh = time.Time{} // read the list back at the next tick
 		})
 	}()
 }

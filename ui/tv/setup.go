@@ -104,3 +104,31 @@ func (a *App) setLanguage(l screens.Language) {
 		}
 	}
 }
+
+// maybePollHealth reads the storage figures and the network every
+// Config.HealthEvery while the home screen or a show page is up, or the
+// player waits for bytes, for the no-network and disk-full alerts
+// (screens.ActiveAlert) and the reason a stalled episode waits. One request pair
+// at a time; the settings screen keeps its own, faster refresh.
+func (a *App) maybePollHealth(ctx context.Context) {
+	s := a.model.Screen
+	watched := s == screens.Home || s == screens.ShowPage || (s == screens.Player && a.model.Play.Buffering)
+	if !watched || a.healthBusy || time.Since(a.lastHealth) < a.cfg.HealthEvery {
+		return
+	}
+	a.healthBusy, a.lastHealth = true, time.Now()
+	d := a.cfg.Daemon
+	go func() {
+		hctx, cancel := context.WithTimeout(ctx, settingsTimeout)
+		defer cancel()
+		sv, svErr := d.Settings(hctx)
+		nv, nvErr := d.Network(hctx)
+		a.send(ctx, func(m *screens.Model) {
+			a.healthBusy = false
+			if a.putsPending == 0 { // a change on its way wins over an older read
+				m.SetSettings(sv, svErr, notAvailable(svErr))
+			}
+			a.do(ctx, m.SetNetwork(nv, nvErr, notAvailable(nvErr), a.now()))
+		})
+	}()
+}

@@ -50,6 +50,9 @@ type Config struct {
 	// StateDir holds the TV's own small state (per-show audio and
 	// subtitle choices); "" keeps them in memory only.
 	StateDir string
+	// HealthEvery is how often the home screen reads the storage figures
+	// and the network for its alerts; 0 means 15 s.
+	HealthEvery time.Duration
 	// RemotePort is the port phones reach the daemon's web remote on, for
 	// the QR code; "" means the port of the Daemon client's URL.
 	RemotePort string
@@ -90,12 +93,15 @@ type App struct {
 	refreshing  bool      // a refresh is on its way
 	lastRefresh time.Time // when the last one started
 	putsPending int       // PUTs queued or in flight (loop-owned)
+	unpairs     int       // device removals in flight (loop-owned)
 	putMu       sync.Mutex
 	putNext     *api.SettingsUpdate // merged updates not sent yet
 	putWake     chan struct{}
 
 	// First-boot screens (loop-owned).
 	networkBusy bool      // a GET /api/network is on its way
+	healthBusy  bool      // the home screen's settings and network reads are on their way
+	lastHealth  time.Time // when they last started (monotonic)
 	lastNetwork time.Time // when the last one started (monotonic)
 
 	catalogReq chan struct{}
@@ -158,6 +164,9 @@ func New(cfg Config) (*App, error) {
 	}
 	if cfg.RetryMax == 0 {
 		cfg.RetryMax = 10 * time.Second
+	}
+	if cfg.HealthEvery == 0 {
+		cfg.HealthEvery = 15 * time.Second
 	}
 	if cfg.SettingsEvery == 0 {
 		cfg.SettingsEvery = 3 * time.Second
@@ -275,6 +284,7 @@ func (a *App) Run(ctx context.Context) error {
 			a.maybeFetchStats(ctx, now)
 			a.maybeRefreshSettings(ctx)
 			a.maybePollNetwork(ctx)
+			a.maybePollHealth(ctx)
 		}
 		a.render()
 	}
@@ -396,6 +406,7 @@ func (a *App) onDaemonEvent(ctx context.Context, ev api.Event) {
 		a.model.ShowPairing(*ev.Pairing)
 	case api.EventPaired:
 		a.model.Paired()
+		a.lastRefresh = time.Time{} // the Pairing page lists the new device at the next tick
 	case api.EventCatalog:
 		a.requestCatalog()
 	case api.EventNetwork:
@@ -532,6 +543,8 @@ func (a *App) do(ctx context.Context, actions []screens.Action) {
 			a.learnCommand(ctx, act.Cmd)
 		case screens.RequestPairing:
 			a.requestPairing(ctx)
+		case screens.Unpair:
+			a.unpair(ctx, act.ID)
 		case screens.ScanWifi:
 			a.scanWifi(ctx)
 		case screens.JoinWifi:
