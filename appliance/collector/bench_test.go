@@ -131,3 +131,46 @@ func BenchmarkTallyMonth(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "boxes")
 }
+
+// BenchmarkReopen measures a restart: opening a log of 2,000 stored
+// reports (each naming 20 boxes) re-verifies and replays every one.
+func BenchmarkReopen(b *testing.B) {
+	const reports, boxes = 2000, 200
+	keys := make([]ed25519.PrivateKey, boxes)
+	pubs := make([]string, boxes)
+	for i := range keys {
+		keys[i] = benchKey(i)
+		pubs[i] = benchPub(keys, i).String()
+	}
+	path := filepath.Join(b.TempDir(), "log")
+	opts := Options{Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC) }}
+	c, err := Open(path, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for n := range reports {
+		i := n % boxes
+		date := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n/boxes).Format(ledger.DateFormat)
+		doc := ledger.SignReport(ledger.Report{Sequence: uint64(n + 1), From: date, To: date, TimeZone: "UTC",
+			Days: []ledger.ReportDay{benchDay(date, pubs, i)}}, keys[i])
+		if _, err := c.Accept(doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+	want, _ := c.Tally("2026-11")
+	c.Close()
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		c, err := Open(path, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		got, _ := c.Tally("2026-11")
+		c.Close()
+		if len(got) != len(want) || got[0] != want[0] {
+			b.Fatalf("tally after reopen differs")
+		}
+	}
+	b.ReportMetric(float64(reports*b.N)/time.Since(start).Seconds(), "reports/s")
+}
