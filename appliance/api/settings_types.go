@@ -91,6 +91,20 @@ type SeedingView struct {
 	Today    SeedingDay       `json:"today"`
 	Days     []SeedingDay     `json:"days"`     // the last 7 days including today, oldest first, zeros included
 	Torrents []SeedingTorrent `json:"torrents"` // today, most uploaded first
+	// Confirmed is what the network's collector confirmed of this
+	// month's upload (other boxes' own reports agree); nil when the box
+	// has no collector or has not heard from it.
+	Confirmed *SeedingConfirmed `json:"confirmed,omitempty"`
+}
+
+// SeedingConfirmed is the box's row of the collector's monthly table
+// (appliance/collector.Row), bytes of payload.
+type SeedingConfirmed struct {
+	Month     string    `json:"month"`     // "2006-01", the household's calendar
+	Claimed   int64     `json:"claimed"`   // what this box reported for the month
+	Confirmed int64     `json:"confirmed"` // what the boxes it gave to confirm
+	Boxes     int       `json:"boxes"`     // how many boxes confirmed any of it
+	At        time.Time `json:"at"`        // when the box fetched it
 }
 
 // SeedingDay mirrors ledger.ReportDay without the per-torrent rows.

@@ -60,8 +60,14 @@ type DaemonConfig struct {
 	Discover  Discoverer        // UPnP discovery; nil = real SSDP unless the swarm listens on loopback
 	Policy    time.Duration     // disk and pre-fetch round interval; 0 = 1 min
 	Meter     time.Duration     // ledger poll interval of peer upload counters; 0 = 10 s
-	Version   string            // shown in settings
-	Hostname  string            // shown in settings
+	// CollectorURL is the network's collector (atomicpublish collect):
+	// the box sends it its signed contribution reports and shows what it
+	// confirmed. Empty: none (reports stay on the box).
+	CollectorURL string
+	// CollectorEvery is the interval of reports to the collector; 0 = 1 h.
+	CollectorEvery time.Duration
+	Version        string // shown in settings
+	Hostname       string // shown in settings
 	// Wifi turns on the Wi-Fi client; nil = none (GET /api/network still
 	// lists the interfaces; the Wi-Fi endpoints answer 404).
 	Wifi *WifiConfig
@@ -151,6 +157,22 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 		return nil, err
 	}
 	meter := ledger.NewMeter(led)
+	// Boxes prove their keys to each other on every connection
+	// (atomicbox_id), so the ledger names the boxes it gave to.
+	ids := swarm.NewBoxIDs(boxKey, cfg.Log.With("component", "boxid"))
+	meter.SetIdentify(func(pc *torrent.PeerConn) (ledger.BoxKey, bool) {
+		k, ok := ids.Key(pc)
+		return ledger.BoxKey(k), ok
+	})
+	var contrib *Contributor
+	if cfg.CollectorURL != "" {
+		if contrib, err = NewContributor(cfg.CollectorURL, cfg.HTTPClient, led, boxKey, cfg.Now, cfg.Log.With("component", "contribution")); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.CollectorEvery <= 0 {
+		cfg.CollectorEvery = time.Hour
+	}
 	sc := cfg.Swarm
 	// The swarm's origin fetches (the episode's web seed, which confine
 	// keeps under the channel's base) follow no redirect off that origin.
@@ -164,7 +186,8 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 		sched.Configure(tc)
 		prev := tc.Callbacks.PeerConnClosed
 		tc.Callbacks.PeerConnClosed = func(pc *torrent.PeerConn) {
-			meter.PeerConnClosed(pc)
+			meter.PeerConnClosed(pc) // reads the peer's box key: before Forget
+			ids.Forget(pc)
 			if prev != nil {
 				prev(pc)
 			}
@@ -172,6 +195,7 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 		if userConfigure != nil {
 			userConfigure(tc)
 		}
+		ids.Configure(tc) // last: it takes the peer ID the user may have set
 	}
 	sw, err := swarm.New(ctx, sc)
 	if err != nil {
@@ -200,6 +224,7 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 	home, err := NewHome(HomeConfig{
 		DataDir: cfg.DataDir, Box: b, Bandwidth: sched, Ledger: led, BoxKey: boxKey, StatFS: cfg.StatFS,
 		Location: cfg.Location, Now: cfg.Now, Reach: reach, Version: cfg.Version, Hostname: cfg.Hostname, Log: cfg.Log,
+		Contributor: contrib,
 	})
 	if err != nil {
 		sw.Close(ctx)
@@ -233,6 +258,9 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 	bg(func() { led.Run(runCtx, time.Minute) })
 	bg(func() { home.Run(runCtx, cfg.Policy) })
 	bg(func() { reach.Run(runCtx, time.Hour) })
+	if contrib != nil {
+		bg(func() { contrib.Run(runCtx, cfg.CollectorEvery) })
+	}
 	if cfg.Wifi != nil {
 		bg(func() { netw.runWifi(runCtx, *cfg.Wifi, cfg.DataDir, hub, cfg.Log) })
 	}

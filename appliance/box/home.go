@@ -60,6 +60,9 @@ type HomeConfig struct {
 	Version      string
 	Hostname     string
 	Log          *slog.Logger
+	// Contributor, when set, supplies the collector's confirmed figure
+	// to the Seeding view.
+	Contributor *Contributor
 }
 
 // Home implements api.Home and runs the disk and pre-fetch policies
@@ -359,6 +362,9 @@ func (h *Home) seedingView(now time.Time) api.SeedingView {
 		v.Days = append(v.Days, api.SeedingDay{Date: date, BytesUploaded: rd.BytesUploaded, Peers: rd.Peers})
 	}
 	v.Today = v.Days[len(v.Days)-1]
+	if h.cfg.Contributor != nil {
+		v.Confirmed = h.cfg.Contributor.Confirmed()
+	}
 	sw := h.cfg.Box.cfg.Swarm
 	for _, t := range byDate[v.Today.Date].Torrents {
 		v.Torrents = append(v.Torrents, api.SeedingTorrent{Episode: sw.EpisodeByInfoHash(t.InfoHash), InfoHash: t.InfoHash, BytesUploaded: t.BytesUploaded, Peers: t.Peers})

@@ -26,6 +26,7 @@ import (
 	"github.com/atomicnetwork/atomicbox/appliance/api"
 	"github.com/atomicnetwork/atomicbox/appliance/bandwidth"
 	"github.com/atomicnetwork/atomicbox/appliance/box"
+	"github.com/atomicnetwork/atomicbox/appliance/collector"
 	"github.com/atomicnetwork/atomicbox/appliance/ledger"
 	"github.com/atomicnetwork/atomicbox/appliance/library"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
@@ -219,10 +220,24 @@ func TestLedgerReportAPI(t *testing.T) {
 	if err := os.WriteFile(dst, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	seed := startHome(t, ch.URL, ch.PublicKey, seedDir, func(c *box.DaemonConfig) { c.Meter = 100 * time.Millisecond })
+	// Both boxes report to a collector on loopback.
+	coll, err := collector.Open(filepath.Join(t.TempDir(), "collector.log"), collector.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer coll.Close()
+	collSrv := httptest.NewServer(coll.Handler())
+	defer collSrv.Close()
+	seed := startHome(t, ch.URL, ch.PublicKey, seedDir, func(c *box.DaemonConfig) {
+		c.Meter = 100 * time.Millisecond
+		c.CollectorURL, c.CollectorEvery = collSrv.URL, 200*time.Millisecond
+	})
 	waitFor(t, "seeder holds the episode", 30*time.Second, func() bool { return seed.D.Swarm.Completion(id) == 1 })
-	leech := startHome(t, ch.URL, ch.PublicKey, t.TempDir(), func(c *box.DaemonConfig) {
+	leechDir := t.TempDir()
+	leech := startHome(t, ch.URL, ch.PublicKey, leechDir, func(c *box.DaemonConfig) {
 		c.Swarm.Peers = []string{seed.D.Swarm.Addr()}
+		c.Meter = 100 * time.Millisecond
+		c.CollectorURL, c.CollectorEvery = collSrv.URL, 200*time.Millisecond
 	})
 	waitFor(t, "leecher added the episode", 30*time.Second, func() bool { return leech.D.Swarm.Has(id) })
 	status, got, _ := get(t, leech.URL+"/api/stream/"+id, "")
@@ -258,8 +273,43 @@ func TestLedgerReportAPI(t *testing.T) {
 		t.Errorf("VerifyReport accepted a report with a raised byte count")
 	}
 
+	// The two daemons proved their box keys to each other: the seeder's
+	// report names the leecher's box and all its upload went there.
+	leechKey, err := ledger.LoadOrCreateBoxKey(filepath.Join(leechDir, box.BoxKeyFile), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leechPub := ledger.BoxKey(leechKey.Public().(ed25519.PublicKey)).String()
+	waitFor(t, "the seeder's report to name the leecher's box", 30*time.Second, func() bool {
+		status, raw = do(t, http.MethodGet, url, "")
+		if rep, err = ledger.VerifyReport(raw); status != http.StatusOK || err != nil {
+			t.Fatalf("GET report: %d %v", status, err)
+		}
+		d := rep.Days[0]
+		return len(d.Boxes) == 1 && d.Boxes[0].BoxKey == leechPub && d.Boxes[0].Gave == d.BytesUploaded
+	})
+	// Both reached the collector; with only two boxes no third box saw
+	// either, so nothing is confirmed (the collector's rule), and the
+	// seeding view says so.
+	seedKey, err := ledger.LoadOrCreateBoxKey(filepath.Join(seedDir, box.BoxKeyFile), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedPub := ledger.BoxKey(seedKey.Public().(ed25519.PublicKey))
+	waitFor(t, "the collector to hold both boxes' reports", 30*time.Second, func() bool {
+		rows, _ := coll.Tally(time.Now().UTC().Format(collector.MonthFormat))
+		return len(rows) == 2 && rows[0].Claimed+rows[1].Claimed > 0
+	})
+	time.Sleep(600 * time.Millisecond) // a round fetches the figure after posting
+
 	var sv api.SeedingView
 	getJSON(t, seed.URL+"/api/seeding", &sv)
+	if c := sv.Confirmed; c == nil || c.Claimed <= 0 || c.Confirmed != 0 {
+		t.Errorf("seeding view's confirmed figure %+v: want the seeder's claim, none confirmed", c)
+	}
+	if row, _ := coll.BoxMonth(seedPub, time.Now().UTC().Format(collector.MonthFormat)); row.ClaimedToBoxes != row.Claimed || row.Claimed <= 0 {
+		t.Errorf("collector's row of the seeder %+v: want all of its claim to the leecher's box", row)
+	}
 	if len(sv.Days) != 7 || sv.Days[6].Date != today || sv.Today.BytesUploaded <= 0 || sv.Today.Peers != 1 ||
 		len(sv.Torrents) != 1 || sv.Torrents[0].Episode != id || sv.Torrents[0].BytesUploaded != sv.Today.BytesUploaded {
 		t.Errorf("seeding view %+v: want 7 days ending today with today's upload to one peer of episode %s", sv, id)

@@ -19,13 +19,31 @@ import (
 type Meter struct {
 	l *Ledger
 
-	mu   sync.Mutex
-	last map[*torrent.PeerConn]int64 // bytes already recorded; -1: closed and recorded
+	mu       sync.Mutex
+	identify func(*torrent.PeerConn) (BoxKey, bool)
+	last     map[*torrent.PeerConn]reading
+}
+
+// reading is what was already recorded for a connection.
+type reading struct {
+	up, down int64 // payload bytes sent and received (useful) so far
+	closed   bool  // last reading taken
 }
 
 // NewMeter returns a Meter recording into l.
 func NewMeter(l *Ledger) *Meter {
-	return &Meter{l: l, last: map[*torrent.PeerConn]int64{}}
+	return &Meter{l: l, last: map[*torrent.PeerConn]reading{}}
+}
+
+// SetIdentify names connections: identify returns the box key a peer
+// proved on the connection (appliance/swarm's BoxIDs.Key). Named peers are
+// recorded with Ledger.RecordBox, with what we downloaded from them too;
+// the rest as before. identify is called with no anacrolix lock held, and
+// from PeerConnClosed with the client lock held: it must not take it.
+func (m *Meter) SetIdentify(identify func(*torrent.PeerConn) (BoxKey, bool)) {
+	m.mu.Lock()
+	m.identify = identify
+	m.mu.Unlock()
 }
 
 // Poll records what each connection of ts uploaded since the last poll.
@@ -37,51 +55,62 @@ func (m *Meter) Poll(ts []*torrent.Torrent) {
 		for _, pc := range t.PeerConns() {
 			live[pc] = true
 			s := pc.Stats()
-			m.record(ih, pc, s.BytesWrittenData.Int64(), false)
+			m.record(ih, pc, m.name(pc), s.BytesWrittenData.Int64(), s.BytesReadUsefulData.Int64(), false)
 		}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for pc, n := range m.last {
-		if n < 0 && !live[pc] {
+	for pc, r := range m.last {
+		if r.closed && !live[pc] {
 			delete(m.last, pc)
 		}
 	}
 }
 
+func (m *Meter) name(pc *torrent.PeerConn) *BoxKey {
+	m.mu.Lock()
+	f := m.identify
+	m.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	if k, ok := f(pc); ok {
+		return &k
+	}
+	return nil
+}
+
 // PeerConnClosed takes the closing connection's last reading. Call it from
-// ClientConfig.Callbacks.PeerConnClosed. anacrolix calls that with its client
-// lock held and reading the counters takes the lock, so the reading happens
-// on a new goroutine once the lock is released.
+// ClientConfig.Callbacks.PeerConnClosed, before the box ID extension forgets
+// the connection. anacrolix calls that with its client lock held and
+// reading the counters takes the lock, so the reading happens on a new
+// goroutine once the lock is released; the name is taken now.
 func (m *Meter) PeerConnClosed(pc *torrent.PeerConn) {
 	t := pc.Torrent()
 	if t == nil {
 		return // closed before a torrent was chosen: nothing was uploaded
 	}
+	name := m.name(pc)
 	go func() {
 		s := pc.Stats()
-		m.record([20]byte(t.InfoHash()), pc, s.BytesWrittenData.Int64(), true)
+		m.record([20]byte(t.InfoHash()), pc, name, s.BytesWrittenData.Int64(), s.BytesReadUsefulData.Int64(), true)
 	}()
 }
 
-func (m *Meter) record(ih [20]byte, pc *torrent.PeerConn, total int64, closed bool) {
+func (m *Meter) record(ih [20]byte, pc *torrent.PeerConn, name *BoxKey, up, down int64, closed bool) {
 	m.mu.Lock()
-	prev, seen := m.last[pc]
-	if prev < 0 { // already closed and recorded
+	prev := m.last[pc]
+	if prev.closed { // already closed and recorded
 		m.mu.Unlock()
 		return
 	}
-	if !seen {
-		prev = 0
-	}
-	if closed {
-		m.last[pc] = -1
-	} else {
-		m.last[pc] = max(prev, total)
-	}
+	m.last[pc] = reading{up: max(prev.up, up), down: max(prev.down, down), closed: closed}
 	m.mu.Unlock()
-	if total > prev {
-		m.l.Record(ih, [20]byte(pc.PeerID), total-prev)
+	gave, got := max(up-prev.up, 0), max(down-prev.down, 0)
+	if name != nil {
+		m.l.RecordBox(ih, [20]byte(pc.PeerID), *name, gave, got)
+	} else if gave > 0 {
+		m.l.Record(ih, [20]byte(pc.PeerID), gave)
 	}
 }
 

@@ -74,6 +74,19 @@ func (a *agg) close() {
 type day struct {
 	all      agg // distinct peers across the day's torrents
 	torrents map[[20]byte]*agg
+	boxes    map[BoxKey]*boxAgg // named counterparts, at most MaxPeersPerDay
+}
+
+// BoxKey is a box's ed25519 public key.
+type BoxKey [32]byte
+
+// boxAgg is what passed between this box and one named box on one day.
+type boxAgg struct {
+	gave, got int64 // payload bytes
+}
+
+func newDay() *day {
+	return &day{all: agg{peers: map[peerHash]struct{}{}}, torrents: map[[20]byte]*agg{}, boxes: map[BoxKey]*boxAgg{}}
 }
 
 // Options are the ledger's outside world; zero fields get defaults.
@@ -156,13 +169,51 @@ func (l *Ledger) Record(infoHash, peerID [20]byte, bytes int64) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	h := l.hashPeer(peerID)
+	l.recordLocked(l.today(), infoHash, peerID, bytes)
+}
+
+// RecordBox is Record for a peer that proved it is the box with key box:
+// gave payload bytes were uploaded to it (counted as Record counts them,
+// and against the box) and got payload bytes downloaded from it. Same cost
+// and concurrency as Record. Beyond MaxPeersPerDay named boxes on a day the
+// bytes still count, unnamed.
+func (l *Ledger) RecordBox(infoHash, peerID [20]byte, box BoxKey, gave, got int64) {
+	gave, got = max(gave, 0), max(got, 0)
+	if gave == 0 && got == 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	d := l.today()
+	if gave > 0 {
+		l.recordLocked(d, infoHash, peerID, gave)
+	}
+	b := d.boxes[box]
+	if b == nil {
+		if len(d.boxes) >= MaxPeersPerDay {
+			return
+		}
+		b = &boxAgg{}
+		d.boxes[box] = b
+	}
+	b.gave += gave
+	b.got += got
+	l.dirty = true
+}
+
+// today returns the open day, creating it. Call with mu held.
+func (l *Ledger) today() *day {
 	date := l.now().In(l.loc).Format(DateFormat)
 	d := l.days[date]
 	if d == nil {
-		d = &day{all: agg{peers: map[peerHash]struct{}{}}, torrents: map[[20]byte]*agg{}}
+		d = newDay()
 		l.days[date] = d
 	}
+	return d
+}
+
+func (l *Ledger) recordLocked(d *day, infoHash, peerID [20]byte, bytes int64) {
+	h := l.hashPeer(peerID)
 	a := d.torrents[infoHash]
 	if a == nil {
 		a = &agg{peers: map[peerHash]struct{}{}}
@@ -285,6 +336,7 @@ type fileDay struct {
 	Peers         int           `json:"peers"`
 	PeerHashes    []string      `json:"peerHashes,omitempty"` // open day only
 	Torrents      []fileTorrent `json:"torrents"`
+	Boxes         []ReportBox   `json:"boxes,omitempty"` // named counterparts, by key
 }
 
 type fileTorrent struct {
@@ -327,6 +379,7 @@ func (l *Ledger) save() fileV1 {
 			a := d.torrents[ih]
 			fd.Torrents = append(fd.Torrents, fileTorrent{InfoHash: hex.EncodeToString(ih[:]), BytesUploaded: a.bytes, Peers: a.peerCount(), PeerHashes: hashesOut(a)})
 		}
+		fd.Boxes = boxesOut(d.boxes)
 		f.Days = append(f.Days, fd)
 	}
 	return f
@@ -371,7 +424,14 @@ func (l *Ledger) load(f fileV1) error {
 		if len(fd.PeerHashes) > MaxPeersPerDay {
 			return fmt.Errorf("day %s: %d peer hashes, more than %d", fd.Date, len(fd.PeerHashes), MaxPeersPerDay)
 		}
-		d := &day{all: agg{bytes: fd.BytesUploaded, count: fd.Peers}, torrents: map[[20]byte]*agg{}}
+		if err := checkBoxes(fd.Boxes, fd.BytesUploaded); err != nil {
+			return fmt.Errorf("day %s: %w", fd.Date, err)
+		}
+		d := &day{all: agg{bytes: fd.BytesUploaded, count: fd.Peers}, torrents: map[[20]byte]*agg{}, boxes: map[BoxKey]*boxAgg{}}
+		for _, b := range fd.Boxes {
+			k, _ := ParseBoxKey(b.BoxKey) // checked by checkBoxes
+			d.boxes[k] = &boxAgg{gave: b.Gave, got: b.Got}
+		}
 		if fd.Date == today {
 			if d.all.peers, err = hashesIn(fd.PeerHashes); err != nil {
 				return err

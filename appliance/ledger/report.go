@@ -12,8 +12,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"maps"
+	"math"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/atomicnetwork/atomicbox/appliance/state"
@@ -63,6 +65,69 @@ type ReportDay struct {
 	BytesUploaded int64           `json:"bytesUploaded"`
 	Peers         int             `json:"peers"` // distinct peers served that day, all torrents
 	Torrents      []ReportTorrent `json:"torrents"`
+	// Boxes are the counterparts that proved their box key on the
+	// connection, sorted by key, each at most once, never the reporting box.
+	// Their Gave sums to at most BytesUploaded (the rest went to peers
+	// that are not boxes). Absent in reports of boxes before this field.
+	Boxes []ReportBox `json:"boxes,omitempty"`
+}
+
+// ReportBox is what passed between the reporting box and one named box on
+// one day, in payload bytes.
+type ReportBox struct {
+	BoxKey string `json:"boxKey"` // base64 (std) of the counterpart's ed25519 public key
+	Gave   int64  `json:"gave"`   // uploaded to it
+	Got    int64  `json:"got"`    // downloaded from it
+}
+
+// ParseBoxKey reads a box key in base64 (std), as reports write it.
+func ParseBoxKey(s string) (BoxKey, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(b) != ed25519.PublicKeySize {
+		return BoxKey{}, fmt.Errorf("box key %q is not an ed25519 public key in base64", s)
+	}
+	return BoxKey(b), nil
+}
+
+// String is the key in base64 (std).
+func (k BoxKey) String() string { return base64.StdEncoding.EncodeToString(k[:]) }
+
+func boxesOut(m map[BoxKey]*boxAgg) []ReportBox {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]ReportBox, 0, len(m))
+	for k, b := range m {
+		out = append(out, ReportBox{BoxKey: k.String(), Gave: b.gave, Got: b.got})
+	}
+	slices.SortFunc(out, func(a, b ReportBox) int { return strings.Compare(a.BoxKey, b.BoxKey) })
+	return out
+}
+
+// checkBoxes applies ReportDay.Boxes' rules against the day's upload.
+func checkBoxes(bs []ReportBox, uploaded int64) error {
+	if len(bs) > MaxPeersPerDay {
+		return fmt.Errorf("%d named boxes, more than %d", len(bs), MaxPeersPerDay)
+	}
+	var gave int64
+	prev := ""
+	for _, b := range bs {
+		if _, err := ParseBoxKey(b.BoxKey); err != nil {
+			return err
+		}
+		if b.BoxKey <= prev {
+			return fmt.Errorf("named boxes out of order or repeated at %q", b.BoxKey)
+		}
+		prev = b.BoxKey
+		if b.Gave < 0 || b.Got < 0 || gave > math.MaxInt64-b.Gave {
+			return fmt.Errorf("bad counts for box %s", b.BoxKey)
+		}
+		gave += b.Gave
+	}
+	if gave > uploaded {
+		return fmt.Errorf("named boxes were given %d bytes, more than the %d uploaded", gave, uploaded)
+	}
+	return nil
 }
 
 // ReportTorrent is one torrent on one day.
@@ -145,6 +210,7 @@ func (l *Ledger) Report(from, to time.Time, key ed25519.PrivateKey) ([]byte, err
 			a := d.torrents[ih]
 			rd.Torrents = append(rd.Torrents, ReportTorrent{InfoHash: hex.EncodeToString(ih[:]), BytesUploaded: a.bytes, Peers: a.peerCount()})
 		}
+		rd.Boxes = boxesOut(d.boxes)
 		r.Days = append(r.Days, rd)
 	}
 	r.Totals = totalsOf(r.Days)
@@ -160,16 +226,30 @@ func (l *Ledger) Report(from, to time.Time, key ed25519.PrivateKey) ([]byte, err
 		// harmless, repeating one is not.
 		return nil, err
 	}
+	return SignReport(r, key), nil
+}
+
+// SignReport signs r as key's box and returns the exported document. It
+// fills in Format, Kind, BoxKey and Totals and takes the rest as given; it
+// checks nothing (VerifyReport does). The ledger's Report is the box's way
+// to make one; the collector's tests and benchmarks make theirs with it.
+func SignReport(r Report, key ed25519.PrivateKey) []byte {
+	r.Format, r.Kind = ReportFormat, ReportKind
+	r.BoxKey = base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey))
+	if r.Days == nil {
+		r.Days = []ReportDay{}
+	}
+	r.Totals = totalsOf(r.Days)
 	body, err := json.Marshal(r)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: encode report: %w", err)
+		panic(err) // a Report always encodes
 	}
 	sig := ed25519.Sign(key, append([]byte(signContext), body...))
 	out, err := json.MarshalIndent(envelope{Report: body, Signature: base64.StdEncoding.EncodeToString(sig)}, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("ledger: encode report: %w", err)
+		panic(err)
 	}
-	return append(out, '\n'), nil
+	return append(out, '\n')
 }
 
 func totalsOf(days []ReportDay) Totals {
@@ -253,6 +333,14 @@ func (r Report) check() error {
 		}
 		if sum != d.BytesUploaded || d.Peers < 0 {
 			return fmt.Errorf("day %s: torrents add up to %d bytes, the day says %d", d.Date, sum, d.BytesUploaded)
+		}
+		if err := checkBoxes(d.Boxes, d.BytesUploaded); err != nil {
+			return fmt.Errorf("day %s: %w", d.Date, err)
+		}
+		for _, b := range d.Boxes {
+			if b.BoxKey == r.BoxKey {
+				return fmt.Errorf("day %s: the box names itself as a counterpart", d.Date)
+			}
 		}
 	}
 	if got := totalsOf(r.Days); got != r.Totals {

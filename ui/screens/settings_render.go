@@ -275,6 +275,17 @@ func (p *page) seeding(m *Model, now time.Time) {
 		p.b.text(tx+32, p.y+102, 7, 24, colDim, false, t.label)
 	}
 	p.y += 190
+	// The network's word next to the box's own: what the boxes it gave to
+	// confirmed in their reports (the collector's monthly figure).
+	if c := v.Confirmed; c != nil {
+		p.b.text(p.x, p.y, 7, 26, colText, false, fmt.Sprintf("This month: %s shared, %s confirmed by the network (%s)", humanBytes(c.Claimed), humanBytes(c.Confirmed), boxes(c.Boxes)))
+		p.y += 48
+	}
+	// The bars give up the line's height, so the page still fits its panel.
+	barMax := 170
+	if v.Confirmed != nil {
+		barMax -= 48
+	}
 
 	// The last 7 days as bars.
 	p.b.text(p.x, p.y, 7, 26, colText, true, "Last 7 days")
@@ -283,7 +294,6 @@ func (p *page) seeding(m *Model, now time.Time) {
 	for _, d := range v.Days {
 		peak = max(peak, d.BytesUploaded)
 	}
-	const barMax = 170
 	barW, pitch := 96, (panelW-96)/7
 	base := p.y + barMax + 36
 	for i, d := range v.Days {
@@ -291,7 +301,7 @@ func (p *page) seeding(m *Model, now time.Time) {
 			break
 		}
 		bx := p.x + i*pitch + (pitch-barW)/2
-		h := int(math.Round(float64(d.BytesUploaded) / float64(peak) * barMax))
+		h := int(math.Round(float64(d.BytesUploaded) / float64(peak) * float64(barMax)))
 		col := colTrack
 		if i == len(v.Days)-1 {
 			col = colAccent

@@ -359,3 +359,26 @@ func TestPairedDevicesPage(t *testing.T) {
 		}
 	}
 }
+
+// TestSeedingShowsConfirmed: with the collector's figure the seeding page
+// says what the network confirmed next to the box's own count; without it,
+// it claims nothing.
+func TestSeedingShowsConfirmed(t *testing.T) {
+	m := settingsModel()
+	m.Key(ir.KEY_MENU, t0)
+	day := api.SeedingDay{Date: "2026-11-25", BytesUploaded: 3 << 30, Peers: 12}
+	v := api.SeedingView{Today: day, Days: []api.SeedingDay{day}}
+	m.SetSeeding(v, nil, false)
+	m.Settings.Section = SecSeeding
+	if page := Render(m, t0).Home; strings.Contains(page, "confirmed") {
+		t.Errorf("without a collector figure the page says %q", "confirmed")
+	}
+	v.Confirmed = &api.SeedingConfirmed{Month: "2026-11", Claimed: 40e9, Confirmed: 31e9, Boxes: 14}
+	m.SetSeeding(v, nil, false)
+	page := Render(m, t0).Home
+	for _, want := range []string{"This month: 40 GB shared, 31 GB confirmed by the network (14 boxes)"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the seeding page lacks %q:\n%s", want, page)
+		}
+	}
+}

@@ -32,6 +32,7 @@ func fixedSettings(d *fakeDaemon) {
 		d.seeding.Days = append(d.seeding.Days, day)
 	}
 	d.seeding.Today = d.seeding.Days[6]
+	d.seeding.Confirmed = &api.SeedingConfirmed{Month: "2026-11", Claimed: 41.6e9, Confirmed: 33.9e9, Boxes: 57}
 	d.seeding.Torrents = []api.SeedingTorrent{
 		{Episode: "orbit-s1e2", InfoHash: "3f0c9e2a7b", BytesUploaded: 760e6, Peers: 15},
 		{Episode: "deepfield-s2e1", InfoHash: "a81d44c0e9", BytesUploaded: 510e6, Peers: 9},

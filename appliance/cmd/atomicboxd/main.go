@@ -75,6 +75,7 @@ type flags struct {
 	bootConfig, baked                   string
 	timezone                            string
 	wifi, wifiResolvConf                string
+	collector                           string
 }
 
 // version is set at build time: -ldflags "-X main.version=2026.11.25-abc1234".
@@ -109,6 +110,7 @@ func main() {
 	flag.StringVar(&f.timezone, "timezone", "", "household time zone for the overnight window, e.g. Europe/Berlin (default: $TZ, else UTC)")
 	flag.StringVar(&f.wifi, "wifi", "", `Wi-Fi station interface: "" = no Wi-Fi (desktop), "auto" = the first one the kernel has (the Pi image), or a name such as wlan0`)
 	flag.StringVar(&f.wifiResolvConf, "wifi-resolv-conf", "/tmp/resolv.conf", "where the Wi-Fi DHCP lease's DNS servers are written (gokrazy's /etc/resolv.conf points there); empty = nowhere")
+	flag.StringVar(&f.collector, "collector", "", "the network's contribution collector (atomicpublish collect), e.g. https://tv.example/collector: the box sends it its signed daily reports hourly and shows what it confirmed; empty = none")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile (pprof) to this file until the daemon stops (the benchmark profiles a box with it)")
 	memLimit := flag.Int64("memory-limit", 100<<20, "soft memory limit in bytes for the Go runtime (GOMEMLIMIT in the environment wins): the daemon shares a 1 GiB Pi with the UI; seeding 100 torrents peaked at 159 MiB without it, 103 MiB with 100 MiB")
 	flag.Parse()
@@ -182,8 +184,8 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 	d, err := box.StartDaemon(ctx, box.DaemonConfig{
 		DataDir: f.data, ChannelURL: f.channel, PublicKey: pub, Listener: ln, Refresh: f.refresh, Policy: f.policyEvery, Log: log, Remote: rc,
 		Location: loc, Version: version, Hostname: host, Wifi: wifiConfig(f, host, seed, fresh, log), WatchNetwork: true,
-		APIAllowPublic: f.apiAllowPublic,
-		Swarm:          swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers, UTP: f.utp, Push: f.push},
+		APIAllowPublic: f.apiAllowPublic, CollectorURL: f.collector,
+		Swarm: swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers, UTP: f.utp, Push: f.push},
 	})
 	if err != nil {
 		ln.Close()

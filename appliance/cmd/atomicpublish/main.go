@@ -68,6 +68,8 @@ func main() {
 		err = serveCmd(ctx, args)
 	case "pubkey":
 		err = pubkeyCmd(args)
+	case "collect":
+		err = collectCmd(ctx, args)
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
