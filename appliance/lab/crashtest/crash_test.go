@@ -162,10 +162,13 @@ func (b *box) checkRange(ctx context.Context, id string, off, n int64, want []by
 			if rerr == io.EOF {
 				rerr = io.ErrUnexpectedEOF
 			}
-			return got, fmt.Errorf("GET %s range %d+%d: body ended after %d bytes: %w", id, off, n, got, rerr)
+			return got, fmt.Errorf("GET %s range %d+%d: %w after %d bytes: %w", id, off, n, errShortBody, got, rerr)
 		}
 	}
 }
+
+// errShortBody marks a body that ended before the range did.
+var errShortBody = errors.New("body ended early")
 
 // errCorrupt marks served bytes that differ from the published file: a
 // failure whenever it happens, kill or not.
