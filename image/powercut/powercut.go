@@ -106,6 +106,7 @@ type Book struct {
 	Uplink    Register // bandwidth.json uplinkBytesPerSec, as UplinkBase+seq
 	Keymap    Register // keymap.json, the learned map's one scancode
 	mu        sync.Mutex
+	aside     map[string]bool // *.corrupt-* files already counted
 	tokens    []string
 	pending   bool
 	pendingAt int // len(tokens) when the pending pairing was sent
@@ -121,7 +122,7 @@ func KeepFreeValue(seq int64) int { return 1 + int(seq%30) }
 
 // NewBook is a Book for the given episodes.
 func NewBook(episodes []string) *Book {
-	b := &Book{Resume: map[string]*Register{}}
+	b := &Book{Resume: map[string]*Register{}, aside: map[string]bool{}}
 	for _, id := range episodes {
 		b.Resume[id] = &Register{}
 	}
@@ -183,7 +184,8 @@ var Dirs = []string{"", "catalog"}
 // CheckPerm judges the data dir dir (files copied out of /perm/atomicbox
 // after the journal was replayed) against b and the network key, and
 // rebases b on what it found. A file the daemon moved aside as corrupt
-// (*.corrupt-*) counts as corrupt: the box lost state it had written.
+// (*.corrupt-*) counts as corrupt, once: the box lost state it had
+// written.
 func CheckPerm(dir string, b *Book, networkKey ed25519.PublicKey) (*Report, error) {
 	rep := &Report{}
 	read := func(name string) ([]byte, bool) {
@@ -213,7 +215,14 @@ func CheckPerm(dir string, b *Book, networkKey ed25519.PublicKey) (*Report, erro
 	for _, name := range entries {
 		switch {
 		case strings.Contains(name, ".corrupt-"):
-			rep.problem(true, "%s: the daemon found this file corrupt and moved it aside", name)
+			// Counted once: the file stays there for bug reports.
+			b.mu.Lock()
+			seen := b.aside[name]
+			b.aside[name] = true
+			b.mu.Unlock()
+			if !seen {
+				rep.problem(true, "%s: the daemon found this file corrupt and moved it aside", name)
+			}
 		case strings.HasPrefix(filepath.Base(name), ".") && strings.Contains(name, ".tmp-"):
 			// A temp file of an atomic write the cut interrupted: never read.
 		case strings.HasSuffix(name, ".json") && !known[name]:
@@ -309,11 +318,16 @@ func CheckPerm(dir string, b *Book, networkKey ed25519.PublicKey) (*Report, erro
 		have[t.Hash] = true
 	}
 	b.mu.Lock()
+	kept := b.tokens[:0]
+	n := len(b.tokens)
 	for i, tok := range b.tokens {
-		if !have[HashToken(tok)] {
-			rep.problem(false, "pairing.json: acknowledged token %d of %d is gone", i+1, len(b.tokens))
+		if have[HashToken(tok)] {
+			kept = append(kept, tok)
+		} else {
+			rep.problem(false, "pairing.json: acknowledged token %d of %d is gone", i+1, n)
 		}
 	}
+	b.tokens = kept // rebased, like the registers: one loss counts once
 	b.pending = false
 	b.mu.Unlock()
 

@@ -113,12 +113,15 @@ func TestCheckPerm(t *testing.T) {
 		edit        func(dir string)
 		wantLost    int
 		wantCorrupt int
+		// wantCorruptAgain: a second look counts what is still corrupt in
+		// the files, not what was moved aside and counted already.
+		wantCorruptAgain int
 	}{
 		{reason: "everything acknowledged is there; temp files and non-JSON files are not state"},
 		{reason: "an older resume position is a lost acknowledged write",
 			edit: write("resume.json", `{"episodes":{"e1":{"seconds":6}}}`), wantLost: 1},
 		{reason: "a resume file cut short is corrupt, and loses the position",
-			edit: write("resume.json", `{"episodes":{"e1":{"sec`), wantCorrupt: 1, wantLost: 1},
+			edit: write("resume.json", `{"episodes":{"e1":{"sec`), wantCorrupt: 1, wantLost: 1, wantCorruptAgain: 1},
 		{reason: "a missing settings file loses keepFree and uplink",
 			edit: func(dir string) {
 				os.Remove(filepath.Join(dir, "settings.json"))
@@ -131,15 +134,28 @@ func TestCheckPerm(t *testing.T) {
 		{reason: "a file the daemon moved aside as corrupt counts",
 			edit: write("ledger.json.corrupt-1700000000", `{`), wantCorrupt: 1},
 		{reason: "an unknown JSON file that does not parse is corrupt",
-			edit: write("wifi.json", `{"ssid":`), wantCorrupt: 1},
+			edit: write("wifi.json", `{"ssid":`), wantCorrupt: 1, wantCorruptAgain: 1},
 		{reason: "a stored catalog with another key's signature is corrupt",
-			edit: write("catalog/catalog.stored.json", stored(otherPriv)), wantCorrupt: 1},
+			edit: write("catalog/catalog.stored.json", stored(otherPriv)), wantCorrupt: 1, wantCorruptAgain: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.reason, func(t *testing.T) {
-			rep, err := CheckPerm(perm(t, tt.edit), book(), pub)
+			dir, b := perm(t, tt.edit), book()
+			rep, err := CheckPerm(dir, b, pub)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// A second look at the same files finds nothing new: losses
+			// were rebased, files moved aside were counted.
+			again, err := CheckPerm(dir, b, pub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.Corrupt != tt.wantCorruptAgain {
+				t.Errorf("second CheckPerm: %d corrupt, want %d (problems %q)", again.Corrupt, tt.wantCorruptAgain, again.Problems)
+			}
+			if again.LostAcknowledged != 0 {
+				t.Errorf("second CheckPerm: %d lost, want 0 (problems %q)", again.LostAcknowledged, again.Problems)
 			}
 			if diff := cmp.Diff([2]int{tt.wantLost, tt.wantCorrupt}, [2]int{rep.LostAcknowledged, rep.Corrupt}); diff != "" {
 				t.Errorf("[lost corrupt] (-want +got):\n%s\nproblems: %q", diff, rep.Problems)
