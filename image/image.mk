@@ -9,7 +9,7 @@
 #   make image-test        flash refusals, the arm64 runtime under qemu-aarch64, then
 #                          boots the amd64 image in QEMU and checks it (scripts/image-test.sh)
 #   make powercut-test     20 power cuts of the amd64 image in QEMU (scripts/powercut-test.sh;
-#                          about 20 minutes, so not part of make test); POWERCUT_CUTS=N
+#                          about 15 minutes, so not part of make test); POWERCUT_CUTS=N
 #   make flash DEV=/dev/sdX [IMG=...]   writes an image to a removable disk, after checks
 #   make update HOST=name-or-ip [INSTANCE=rpi] [CHANNEL=… NETWORK_KEY=…]
 #                          over-the-air update (gok update); name the baked
