@@ -8,6 +8,8 @@
 #   make runtime           the libmpv runtime tars (cached in ~/.cache/atomicbox/runtime)
 #   make image-test        flash refusals, the arm64 runtime under qemu-aarch64, then
 #                          boots the amd64 image in QEMU and checks it (scripts/image-test.sh)
+#   make powercut-test     20 power cuts of the amd64 image in QEMU (scripts/powercut-test.sh;
+#                          about 15 minutes, so not part of make test); POWERCUT_CUTS=N
 #   make flash DEV=/dev/sdX [IMG=...]   writes an image to a removable disk, after checks
 #   make update HOST=name-or-ip [INSTANCE=rpi] [CHANNEL=… NETWORK_KEY=…]
 #                          over-the-air update (gok update); name the baked
@@ -23,7 +25,7 @@ IMAGE_AMD64 ?= $(IMAGE_BUILD)/atomicbox-amd64.img
 INSTANCE ?= rpi
 export GOK
 
-.PHONY: image image-amd64 image-hello image-test runtime runtime-amd64 runtime-arm64 flash update gok
+.PHONY: image image-amd64 image-hello image-test powercut-test runtime runtime-amd64 runtime-arm64 flash update gok
 
 # Rebuilt when image/tools/go.mod or go.sum change (the pin).
 $(GOK): $(IMAGE_DIR)/tools/go.mod $(IMAGE_DIR)/tools/go.sum
@@ -65,6 +67,15 @@ image-test: $(GOK) image-hello runtime-arm64
 	key=$$($(GO) run ./appliance/cmd/atomicpublish pubkey -key $(IMAGE_TEST_KEY)) && \
 	  $(MAKE) image-amd64 CHANNEL=$(IMAGE_TEST_CHANNEL) NETWORK_KEY=$$key IMAGE_AMD64=$(IMAGE_BUILD)/atomicbox-amd64-test.img
 	scripts/image-test.sh $(IMAGE_BUILD)/atomicbox-amd64-test.img $(IMAGE_BUILD)/hello.img
+
+# The same amd64 image as image-test (its channel and key baked in), cut
+# POWERCUT_CUTS times at random moments under load through the API; the last
+# line is cuts= files_checked= bytes_compared= lost_acknowledged= corrupt=.
+POWERCUT_CUTS ?= 20
+powercut-test: $(GOK)
+	key=$$($(GO) run ./appliance/cmd/atomicpublish pubkey -key $(IMAGE_TEST_KEY)) && \
+	  $(MAKE) image-amd64 CHANNEL=$(IMAGE_TEST_CHANNEL) NETWORK_KEY=$$key IMAGE_AMD64=$(IMAGE_BUILD)/atomicbox-amd64-test.img
+	POWERCUT_CUTS=$(POWERCUT_CUTS) scripts/powercut-test.sh $(IMAGE_BUILD)/atomicbox-amd64-test.img
 
 flash:
 	@test -n "$(DEV)" || { echo "usage: make flash DEV=/dev/sdX [IMG=image/build/atomicbox-rpi.img]"; exit 2; }
