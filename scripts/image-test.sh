@@ -265,6 +265,7 @@ api /api/resume/"$episode" >"$work/resume-before.json" || fail "GET resume"
 # The new daemon carries a build id of its own; the kernel names its root
 # on the serial console at every boot.
 build_before=$(wait_for 10 "the daemon's build id before the update" version http://127.0.0.1:8080/api/settings)
+boots_before=$(boottest boots "$work/serial-box.img.log") || fail "serial console: $boots_before"
 build_id=imagetest-$(date -u +%Y%m%dT%H%M%S)-$RANDOM
 [[ $build_id != "$build_before" ]] || fail "the update's build id $build_id is the running one's"
 log "updating over the air (gok update) from build $build_before to $build_id"
@@ -275,7 +276,7 @@ t_upd=$(echo "$(date +%s.%N) - $t_upd" | bc)
 log "update sent in ${t_upd} s; waiting for the reboot"
 sleep 5
 wait_for 240 "atomicboxd after the update" status http://127.0.0.1:8080/api/stats 200 >/dev/null
-roots=$(wait_for 10 "the box booting the other root partition after the update" root-switched "$work/serial-box.img.log")
+roots=$(wait_for 10 "the box booting the other root partition after the update" root-switched "$work/serial-box.img.log" "$boots_before")
 wait_for 10 "the updated build $build_id running (it was $build_before)" version http://127.0.0.1:8080/api/settings "$build_id" >/dev/null
 log "after the update: root partition $roots, build $build_before -> $build_id"
 api /api/resume/"$episode" >"$work/resume-after.json" || fail "GET resume after the update"

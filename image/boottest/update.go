@@ -71,13 +71,18 @@ func BootRoots(console []byte) ([]int, error) {
 	return roots, nil
 }
 
-// RootSwitched checks that the serial console log file shows a second boot
-// (or later) whose root partition differs from the boot before it: an A/B
-// update that reboots into the partition it was written to. A reboot into
-// the same root (the switch did not happen) is reported as such. The
-// detail is "OLD -> NEW".
-func RootSwitched(file string) Check {
+// RootSwitched checks that the serial console log file shows a boot after
+// the first before boots (those seen before the update was sent) whose
+// root partition differs from that of boot number before: an A/B update
+// that reboots into the partition it was written to. The last boot counts,
+// so a kernel that panics and reboots (panic=10) on either side of the
+// update changes nothing. A reboot into the old root (the switch did not
+// happen) is reported as such. The detail is "OLD -> NEW".
+func RootSwitched(file string, before int) Check {
 	return func(ctx context.Context) (string, error) {
+		if before < 1 {
+			return "", fmt.Errorf("%d boots before the update: want at least 1", before)
+		}
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return "", err
@@ -86,16 +91,18 @@ func RootSwitched(file string) Check {
 		if err != nil {
 			return "", err
 		}
-		switch n := len(roots); {
-		case n == 0:
-			return "", errors.New("no kernel command line on the console yet")
-		case n == 1:
-			return "", fmt.Errorf("one boot so far (root partition %d): no reboot after the update yet", roots[0])
-		case roots[n-1] == roots[n-2]:
-			return "", fmt.Errorf("boot %d booted root partition %d again, as boot %d did: the A/B switch did not happen", n, roots[n-1], n-1)
-		}
 		n := len(roots)
-		return fmt.Sprintf("%d -> %d", roots[n-2], roots[n-1]), nil
+		if n < before {
+			return "", fmt.Errorf("%d boots on the console, fewer than the %d before the update: not the same console log", n, before)
+		}
+		if n == before {
+			return "", fmt.Errorf("no boot after the update yet (%d boots, root partition %d)", n, roots[n-1])
+		}
+		old, cur := roots[before-1], roots[n-1]
+		if cur == old {
+			return "", fmt.Errorf("boot %d booted root partition %d again, as boot %d before the update did: the A/B switch did not happen", n, cur, before)
+		}
+		return fmt.Sprintf("%d -> %d", old, cur), nil
 	}
 }
 

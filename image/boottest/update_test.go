@@ -53,22 +53,27 @@ func console(roots ...int) string {
 func TestRootSwitched(t *testing.T) {
 	for _, tc := range []struct {
 		log    string
+		before int    // boots before the update
 		want   string // "": an error
 		reason string
 	}{
-		{console(2, 3), "2 -> 3", "updated from root A into root B"},
-		{console(3, 2), "3 -> 2", "updated from root B into root A"},
-		{console(2, 3, 2), "3 -> 2", "two updates: the last reboot counts"},
-		{console(2, 2), "", "the update rebooted into the old root: the switch did not happen"},
-		{console(2, 3, 3), "", "the last reboot kept its root"},
-		{console(2), "", "no reboot yet"},
-		{"", "", "nothing on the console"},
+		{console(2, 3), 1, "2 -> 3", "updated from root A into root B"},
+		{console(3, 2), 1, "3 -> 2", "updated from root B into root A"},
+		{console(2, 3, 2), 2, "3 -> 2", "the second update, from B back to A"},
+		{console(2, 2, 3), 2, "2 -> 3", "a kernel panic rebooted root A before the update"},
+		{console(2, 3, 3), 1, "2 -> 3", "the updated root panicked once and booted again"},
+		{console(2, 2), 1, "", "the update rebooted into the old root: the switch did not happen"},
+		{console(2, 2, 2), 2, "", "the old root again after a panic before the update"},
+		{console(2), 1, "", "no reboot yet"},
+		{console(2), 2, "", "fewer boots than before the update: another log"},
+		{console(2, 3), 0, "", "no boot before the update makes no sense"},
+		{"", 1, "", "nothing on the console"},
 	} {
 		f := filepath.Join(t.TempDir(), "serial.log")
 		if err := os.WriteFile(f, []byte(tc.log), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		got, err := RootSwitched(f)(context.Background())
+		got, err := RootSwitched(f, tc.before)(context.Background())
 		if tc.want == "" {
 			if err == nil {
 				t.Errorf("%s: RootSwitched = %q, want an error", tc.reason, got)

@@ -23,11 +23,13 @@
 //	  resume URL                /api/resume/{episode}: the TV reported its playback (prints it)
 //	  storage URL MIN_BYTES     /api/settings: the data file system holds at least MIN_BYTES (prints GiB)
 //	  version URL [WANT]        /api/settings: the daemon's build id (is WANT) (prints it)
-//	  root-switched FILE        the serial console shows a reboot into the other root partition (prints "A -> B")
+//	  root-switched FILE N      the serial console shows a boot after its first N (those before the
+//	                            update) into another root partition than boot N's (prints "A -> B")
 //	boottest shot SOCK DIR OUT.png             one picture of the TV
 //	boottest catalog-info CATALOG.json         prints the first episode's id and duration
 //	boottest seeded LEECHER-STATS.json BOX-STATS.json ID   prints the box's bytes uploaded
 //	boottest kept STATS.json ID RESUME-BEFORE.json RESUME-AFTER.json
+//	boottest boots FILE                          the number of boots on a serial console log
 //	boottest same-bytes WANT GOT                 GOT has WANT's bytes (prints how many were compared)
 //	boottest kernel-arg IMG CMDLINE.txt [ARG]  sets the one extra kernel argument in
 //	                            IMG's boot partition (CMDLINE.txt: gok's cmdline.txt); no ARG: none
@@ -158,6 +160,19 @@ func run(ctx context.Context, mode string, args []string, c *boottest.Client, ti
 			return "", err
 		}
 		return strconv.Itoa(n), f.Sync()
+	case "boots":
+		if len(args) != 1 {
+			return "", errors.New("usage: boots FILE")
+		}
+		b, err := os.ReadFile(args[0])
+		if err != nil {
+			return "", err
+		}
+		roots, err := boottest.BootRoots(b)
+		if err != nil {
+			return "", err
+		}
+		return strconv.Itoa(len(roots)), nil
 	case "same-bytes":
 		if len(args) != 2 {
 			return "", errors.New("usage: same-bytes WANT GOT")
@@ -193,7 +208,7 @@ func run(ctx context.Context, mode string, args []string, c *boottest.Client, ti
 
 // probe builds the check that wait polls.
 func probe(name string, args []string, c *boottest.Client) (boottest.Check, error) {
-	n := map[string]int{"status": 2, "catalog": 1, "has-episode": 2, "complete": 2, "console": 2, "screen": 6, "settled": 4, "playing": 4, "resume": 1, "storage": 2, "root-switched": 1}
+	n := map[string]int{"status": 2, "catalog": 1, "has-episode": 2, "complete": 2, "console": 2, "screen": 6, "settled": 4, "playing": 4, "resume": 1, "storage": 2, "root-switched": 2}
 	if want, ok := n[name]; ok && len(args) != want {
 		return nil, fmt.Errorf("probe %s: %d arguments, want %d", name, len(args), want)
 	}
@@ -260,7 +275,11 @@ func probe(name string, args []string, c *boottest.Client) (boottest.Check, erro
 		}
 		return boottest.JSON(c, args[0], func(s boottest.Settings) (string, error) { return s.BoxVersion(want) }), nil
 	case "root-switched":
-		return boottest.RootSwitched(args[0]), nil
+		before, err := strconv.Atoi(args[1])
+		if err != nil {
+			return nil, fmt.Errorf("probe root-switched: N %q", args[1])
+		}
+		return boottest.RootSwitched(args[0], before), nil
 	case "settled":
 		console, err := boottest.ReadImage(args[2])
 		if err != nil {
