@@ -4,8 +4,11 @@
 # way the Pi firmware would: vmlinuz, initrd-atomicbox.dtb and cmdline.txt
 # are taken from the image's boot partition, the image is the disk.
 # Passes when the Go initramfs has mounted the root file system, gokrazy's
-# web interface answers on :80, atomicboxd's API on :8080 and the coldplug
-# service has loaded vc4 and v3d (the image must contain image/coldplug).
+# web interface answers 200 on :80 to its password, atomicboxd answers 200
+# on :8080 (GET /remote, the page that needs no pairing) and 401 to an
+# unpaired GET /api/stats, and the coldplug service has loaded vc4 and v3d
+# (the image must contain image/coldplug). Any other status fails: a 401
+# from gokrazy or a 500 from the daemon is not "up".
 #
 # Usage: scripts/kernel-test.sh IMAGE [TIMEOUT_SECONDS]
 # The disk is opened with snapshot=on: the image file is not changed.
@@ -69,13 +72,16 @@ wait_for() {
 
 wait_for "initramfs running" console "$log" 'atomicbox initramfs: board'
 wait_for "root mounted by the initramfs" console "$log" 'atomicbox initramfs: root .* mounted'
-wait_for "gokrazy web interface on :80" status "http://127.0.0.1:$web/" 0
-wait_for "atomicboxd API on :8080" status "http://127.0.0.1:$api/api/stats" 0
+# gokrazy's init prints the hostname; its password opens the web interface.
+wait_for "gokrazy init naming its host" console "$log" '^hostname "(.*)"$'
+host=$(cat "$work/probe.out")
+pw=$(cat "$HOME/.config/gokrazy/hosts/$host/http-password.txt")
+wait_for "gokrazy web interface on :80 (200 with the password)" -user "gokrazy:$pw" status "http://127.0.0.1:$web/" 200
+wait_for "atomicboxd API on :8080 (200 for /remote)" status "http://127.0.0.1:$api/remote" 200
+wait_for "atomicboxd refusing an unpaired client (401 for /api/stats)" status "http://127.0.0.1:$api/api/stats" 401
 
 # The coldplug service (image/coldplug) must have loaded the GPU and display
 # drivers; its log is in gokrazy's web interface.
-host=$("$work/boottest" wait -timeout 1s console "$log" '^hostname "(.*)"$')
-pw=$(cat "$HOME/.config/gokrazy/hosts/$host/http-password.txt")
 wait_for "coldplug loaded vc4 and v3d" -user "gokrazy:$pw" coldplug "http://127.0.0.1:$web/log?path=/user/coldplug&stream=stderr" vc4 v3d
 cut -c1-200 "$work/probe.out"
 grep 'atomicbox initramfs' "$log"

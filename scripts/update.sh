@@ -12,6 +12,9 @@
 # system carries only what is given here, so an update of a box that follows
 # a baked channel must name it again (a box set up by atomicbox.txt keeps its
 # settings in /perm either way).
+# ATOMICBOX_VERSION, when set, is the build id atomicboxd reports
+# (GET /api/settings box.version, -X main.version): how the image test tells
+# the updated build from the one it replaced.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,11 +40,14 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/$name"
 cp -r "$inst/builddir" "$tmp/$name/"
 sed -i "s#=> \.\./\.\./\.\.#=> $repo#" "$tmp/$name/builddir/go.mod"
-python3 - "$inst/config.json" "$tmp/$name/config.json" "$host" "$port" <<'PY'
+python3 - "$inst/config.json" "$tmp/$name/config.json" "$host" "$port" "${ATOMICBOX_VERSION:-}" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
 u = c.setdefault("Update", {})
 u["Hostname"], u["HTTPPort"] = sys.argv[3], sys.argv[4]
+if sys.argv[5]:
+    pc = c.setdefault("PackageConfig", {}).setdefault("github.com/atomicnetwork/atomicbox/appliance/cmd/atomicboxd", {})
+    pc["GoBuildFlags"] = pc.get("GoBuildFlags", []) + ["-ldflags=-X main.version=" + sys.argv[5]]
 json.dump(c, open(sys.argv[2], "w"), indent=4)
 PY
 if grep -q '"../build/runtime"' "$inst/config.json"; then

@@ -56,8 +56,11 @@ func SetKernelArg(img io.ReaderAt, w io.WriterAt, limit int64, base, arg string)
 	return count, nil
 }
 
-// Settings is what the storage probe reads of GET /api/settings.
+// Settings is what the storage and version probes read of GET /api/settings.
 type Settings struct {
+	Box struct {
+		Version string `json:"version"`
+	} `json:"box"`
 	Storage struct {
 		TotalBytes int64 `json:"totalBytes"`
 	} `json:"storage"`

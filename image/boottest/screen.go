@@ -222,19 +222,20 @@ func (s Screen) Shot(ctx context.Context, pngName string) (image.Image, error) {
 	return img, nil
 }
 
-// Shows checks that the display matches golden to at least minPSNR dB;
-// each picture is written to pngName. The detail is the PSNR.
-func (s Screen) Shows(golden image.Image, minPSNR float64, pngName string) Check {
+// Shows checks that every region of the display matches golden to at least
+// minPSNR dB (CompareRegions); each picture is written to pngName. The
+// detail is the lowest region PSNR and its region.
+func (s Screen) Shows(golden image.Image, regions []Region, minPSNR float64, pngName string) Check {
 	return func(ctx context.Context) (string, error) {
 		img, err := s.Shot(ctx, pngName)
 		if err != nil {
 			return "", err
 		}
-		p := PSNR(golden, img)
-		if p < minPSNR {
-			return "", fmt.Errorf("PSNR %.2f dB against the golden, want >= %g", p, minPSNR)
+		worst, name, err := CompareRegions(golden, img, regions, minPSNR)
+		if err != nil {
+			return "", err
 		}
-		return strconv.FormatFloat(p, 'f', 2, 64), nil
+		return fmt.Sprintf("%.2f dB (%s)", worst, name), nil
 	}
 }
 

@@ -154,15 +154,16 @@ func TestScreenShows(t *testing.T) {
 	dir := t.TempDir()
 	s := Screen{Monitor: sock, Dir: dir, Settle: 50 * time.Millisecond}
 	out := filepath.Join(dir, "home.png")
-	d, err := s.Shows(golden, 28, out)(context.Background())
-	if err != nil || d != "99.00" {
+	whole := []Region{{"all", image.Rect(0, 0, 64, 36)}}
+	d, err := s.Shows(golden, whole, 28, out)(context.Background())
+	if err != nil || d != "99.00 dB (all)" {
 		t.Errorf("the golden on screen: %q, %v", d, err)
 	}
 	if img, err := ReadImage(out); err != nil || PSNR(golden, img) != 99 {
 		t.Errorf("home.png not the picture: %v", err)
 	}
 	shown = solid(color.RGBA{0, 0, 0, 255}) // the console
-	if _, err := s.Shows(golden, 28, out)(context.Background()); err == nil {
+	if _, err := s.Shows(golden, whole, 28, out)(context.Background()); err == nil {
 		t.Error("a black screen passed as the home screen")
 	}
 }

@@ -15,15 +15,22 @@
 //	  complete URL ID           /api/stats: episode ID at completion 1
 //	  console FILE REGEXP       a console line matches (prints the first submatch)
 //	  coldplug URL MODULE...    gokrazy's /log of coldplug: those modules loaded
-//	  screen SOCK DIR GOLDEN.png MIN_DB OUT.png   the TV shows the golden (prints the PSNR)
+//	  screen SOCK DIR GOLDEN.png SET MIN_DB OUT.png  every region of SET (home: all that carries
+//	                            meaning; chrome: channel name and settings button) matches the
+//	                            golden at MIN_DB or more (prints the lowest region PSNR)
 //	  settled SOCK DIR CONSOLE.png OUT.png        the TV left the console and held still 10 s
 //	  playing SOCK DIR HOME.png OUT.png           the TV left the home screen and its picture moves
 //	  resume URL                /api/resume/{episode}: the TV reported its playback (prints it)
 //	  storage URL MIN_BYTES     /api/settings: the data file system holds at least MIN_BYTES (prints GiB)
+//	  version URL [WANT]        /api/settings: the daemon's build id (is WANT) (prints it)
+//	  root-switched FILE N      the serial console shows a boot after its first N (those before the
+//	                            update) into another root partition than boot N's (prints "A -> B")
 //	boottest shot SOCK DIR OUT.png             one picture of the TV
 //	boottest catalog-info CATALOG.json         prints the first episode's id and duration
 //	boottest seeded LEECHER-STATS.json BOX-STATS.json ID   prints the box's bytes uploaded
 //	boottest kept STATS.json ID RESUME-BEFORE.json RESUME-AFTER.json
+//	boottest boots FILE                          the number of boots on a serial console log
+//	boottest same-bytes WANT GOT                 GOT has WANT's bytes (prints how many were compared)
 //	boottest kernel-arg IMG CMDLINE.txt [ARG]  sets the one extra kernel argument in
 //	                            IMG's boot partition (CMDLINE.txt: gok's cmdline.txt); no ARG: none
 package main
@@ -153,6 +160,28 @@ func run(ctx context.Context, mode string, args []string, c *boottest.Client, ti
 			return "", err
 		}
 		return strconv.Itoa(n), f.Sync()
+	case "boots":
+		if len(args) != 1 {
+			return "", errors.New("usage: boots FILE")
+		}
+		b, err := os.ReadFile(args[0])
+		if err != nil {
+			return "", err
+		}
+		roots, err := boottest.BootRoots(b)
+		if err != nil {
+			return "", err
+		}
+		return strconv.Itoa(len(roots)), nil
+	case "same-bytes":
+		if len(args) != 2 {
+			return "", errors.New("usage: same-bytes WANT GOT")
+		}
+		n, err := boottest.SameBytes(args[0], args[1])
+		if err != nil {
+			return "", err
+		}
+		return strconv.FormatInt(n, 10), nil
 	case "kept":
 		if len(args) != 4 {
 			return "", errors.New("usage: kept STATS.json ID RESUME-BEFORE.json RESUME-AFTER.json")
@@ -179,7 +208,7 @@ func run(ctx context.Context, mode string, args []string, c *boottest.Client, ti
 
 // probe builds the check that wait polls.
 func probe(name string, args []string, c *boottest.Client) (boottest.Check, error) {
-	n := map[string]int{"status": 2, "catalog": 1, "has-episode": 2, "complete": 2, "console": 2, "screen": 5, "settled": 4, "playing": 4, "resume": 1, "storage": 2}
+	n := map[string]int{"status": 2, "catalog": 1, "has-episode": 2, "complete": 2, "console": 2, "screen": 6, "settled": 4, "playing": 4, "resume": 1, "storage": 2, "root-switched": 2}
 	if want, ok := n[name]; ok && len(args) != want {
 		return nil, fmt.Errorf("probe %s: %d arguments, want %d", name, len(args), want)
 	}
@@ -213,11 +242,15 @@ func probe(name string, args []string, c *boottest.Client) (boottest.Check, erro
 		if err != nil {
 			return nil, err
 		}
-		min, err := strconv.ParseFloat(args[3], 64)
-		if err != nil {
-			return nil, fmt.Errorf("probe screen: MIN_DB %q", args[3])
+		regions, ok := boottest.RegionSets[args[3]]
+		if !ok {
+			return nil, fmt.Errorf("probe screen: no region set %q", args[3])
 		}
-		return boottest.Screen{Monitor: args[0], Dir: args[1]}.Shows(golden, min, args[4]), nil
+		min, err := strconv.ParseFloat(args[4], 64)
+		if err != nil {
+			return nil, fmt.Errorf("probe screen: MIN_DB %q", args[4])
+		}
+		return boottest.Screen{Monitor: args[0], Dir: args[1]}.Shows(golden, regions, min, args[5]), nil
 	case "playing":
 		home, err := boottest.ReadImage(args[2])
 		if err != nil {
@@ -232,6 +265,21 @@ func probe(name string, args []string, c *boottest.Client) (boottest.Check, erro
 			return nil, fmt.Errorf("probe storage: MIN_BYTES %q", args[1])
 		}
 		return boottest.JSON(c, args[0], func(s boottest.Settings) (string, error) { return s.AtLeast(min) }), nil
+	case "version":
+		if len(args) != 1 && len(args) != 2 {
+			return nil, errors.New("probe version: URL [WANT]")
+		}
+		want := ""
+		if len(args) == 2 {
+			want = args[1]
+		}
+		return boottest.JSON(c, args[0], func(s boottest.Settings) (string, error) { return s.BoxVersion(want) }), nil
+	case "root-switched":
+		before, err := strconv.Atoi(args[1])
+		if err != nil {
+			return nil, fmt.Errorf("probe root-switched: N %q", args[1])
+		}
+		return boottest.RootSwitched(args[0], before), nil
 	case "settled":
 		console, err := boottest.ReadImage(args[2])
 		if err != nil {

@@ -3,7 +3,7 @@
 // QEMU's virt machine through the Go initramfs.
 module gokrazy/build/qemu-arm64
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/atomicnetwork/atomicbox v0.0.0-00010101000000-000000000000
