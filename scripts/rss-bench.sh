@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the home-node seeding benchmark (appliance/lab/cmd/atomicload): the
-# daemon in ./bin (built if missing) seeds 100 sparse 52 MiB episodes
-# (5.1 GiB) to 20 in-process leechers over loopback, and its RSS and CPU
-# are sampled from /proc. Extra arguments go to atomicload, e.g.
+# daemon in ./bin (built if missing) seeds 100 episodes of 52 MiB of
+# generated content (5.1 GiB, written once to a temp dir) to 20 in-process
+# leechers over loopback, which check every byte they receive, and its RSS
+# and CPU are sampled from /proc. Extra arguments go to atomicload, e.g.
 # scripts/rss-bench.sh -torrents 10 -leechers 4. Exits 1 if the peak RSS is
-# over -budget-mib (150). DAEMON_GOMEMLIMIT=100MiB runs the daemon with
+# over -budget-mib (150) or a leecher got anything but the content. DAEMON_GOMEMLIMIT=100MiB runs the daemon with
 # that soft memory limit (as the image should). The last line of output is
 # key=value figures.
 set -euo pipefail

@@ -141,8 +141,13 @@ func (n *loopbackNet) watch(boxes []loopbackBox) []PlayResult {
 // whole episode. Measured (2026-11, 2 busy cores): with anacrolix's web
 // seed ttff p50 4.3-4.5 s, p95 5.1-5.3 s; with the swarm's deadline-driven
 // origin fetches (2026-11-25) p50 0.23-1.35 s, p95 1.0-1.5 s (2.1-3.5 s
-// with a longer peer grace); bound 6 s. The four boxes run in lockstep and
-// fetch most pieces from the origin each (61 of 64 MiB delivered).
+// with a longer peer grace); 2026-12-06, 8 runs with other tests loading
+// the 2 cores (load average 2 to 15): p95 0.37-0.51 s. Bound 3 s: the web
+// seed's 5.1 s fails by 2 s, today's worst has 6 times the room (the bound
+// was 6 s, which the web seed passed; the longer peer grace's 3.5 s fails
+// too: with no peer holding anything, waiting for them only delays the
+// one source). The four boxes run in lockstep and fetch most pieces from
+// the origin each (61 of 64 MiB delivered).
 // Rebuffering with the player starting at its first frame (2026-11-25):
 // 0.08 (0.018 before streams were paced; 0.31 when the origin never raced
 // peers that hold a piece but upload 2 Mbit/s); bound 0.25.
@@ -160,7 +165,7 @@ func TestCrowdFallback(t *testing.T) {
 	if s.Started != 4 || s.Completed != 4 {
 		t.Errorf("%d of 4 players started and %d completed with only the origin holding the episode; want all (errors: %v)", s.Started, s.Completed, s.Errors)
 	}
-	if bound := 6.0; s.TTFFP95 > bound {
+	if bound := 3.0; s.TTFFP95 > bound {
 		t.Errorf("ttff p95 %.2f s with the origin as the only source, want <= %.1f s", s.TTFFP95, bound)
 	}
 	if bound := 0.25; s.RebufferRatio > bound {
@@ -206,7 +211,16 @@ func TestCrowdSeeded(t *testing.T) {
 // 0.84, rebuffering 0.13 to 0.21 (the daemon before the supplement: share
 // 0.89, rebuffering 0.28; never racing peers: share 0.45 to 0.50,
 // rebuffering 0.31 to 0.37); with the start-up window (2026-11-26) share
-// 0.65, rebuffering 0.047. Bounds: share >= 0.15, rebuffering <= 0.4.
+// 0.65, rebuffering 0.047; 2026-12-06, 8 runs with other tests loading the
+// 2 cores (load average 2 to 15): share 0.57 to 0.63, rebuffering 0.018 to
+// 0.16. Bounds: share >= 0.53 and rebuffering <= 0.25, which the
+// never-racing daemon (0.45-0.50, 0.31-0.37) fails on both (they were
+// 0.15 and 0.4, which it passed). Taking the race out of today's daemon
+// (piecechoice's rescue of overdue pieces peers hold) measured share 0.58
+// to 0.60 and rebuffering 0.15 to 0.22 in 3 runs: the supplement and the
+// start-up window now carry most of what the race did, and these bounds
+// do not catch that. Taking the supplement out instead: share 0.49 and
+// 0.50 (rebuffering 0.09 and 0.14), which the share bound catches.
 func TestCrowdSlowSeed(t *testing.T) {
 	bin := testbin.Daemon(t) // before the clock starts: the build may take a while
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -224,10 +238,10 @@ func TestCrowdSlowSeed(t *testing.T) {
 	if s.Completed != 3 {
 		t.Errorf("%d of 3 players completed, want 3 (errors: %v)", s.Completed, s.Errors)
 	}
-	if bound := 0.15; s.OriginShare() < bound {
+	if bound := 0.53; s.OriginShare() < bound {
 		t.Errorf("origin share %.3f with a seed box at half the bit rate, want >= %.2f: the origin does not help streams that fall behind", s.OriginShare(), bound)
 	}
-	if bound := 0.4; s.RebufferRatio > bound {
+	if bound := 0.25; s.RebufferRatio > bound {
 		t.Errorf("rebuffer ratio %.3f, want <= %.2f", s.RebufferRatio, bound)
 	}
 }

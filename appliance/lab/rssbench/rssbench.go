@@ -1,6 +1,6 @@
 // Package rssbench measures a seeding atomicboxd's memory and CPU: many
-// torrents of generated (sparse, all-zero) content seeded to in-process
-// leechers over loopback.
+// torrents of generated content seeded to in-process leechers over
+// loopback, which check every byte they receive.
 package rssbench
 
 import (
@@ -59,6 +59,10 @@ type Result struct {
 	SteadyCPU          float64       // % of one core while seeding
 	UploadRate         float64       // bytes/s the leechers received in the window
 	Samples            int
+	// Checked is how many bytes the leechers received that were the
+	// episode's content at that offset, Wrong how many chunk writes were
+	// not, over the whole run.
+	Checked, Wrong int64
 }
 
 func (c *Config) defaults() {
@@ -91,8 +95,8 @@ func (c *Config) defaults() {
 	}
 }
 
-// Run publishes the channel, places sparse all-zero episode files in a
-// fresh data dir, starts the daemon, waits until it has verified them,
+// Run publishes the channel (episodeBytes content), places the episode
+// files in a fresh data dir (hard links to the publisher's), starts the daemon, waits until it has verified them,
 // then runs the leechers and samples the daemon's /proc figures. It blocks
 // for the whole run (about Warmup + Duration plus hashing) and stops the
 // daemon before returning.
@@ -108,7 +112,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	baseURL := "http://" + ln.Addr().String() + "/"
 	t0 := time.Now()
-	ch, err := publishZeros(ctx, cfg.Work, baseURL, cfg.Torrents, cfg.Size)
+	ch, err := publishContent(ctx, cfg.Work, baseURL, cfg.Torrents, cfg.Size)
 	if err != nil {
 		ln.Close()
 		return res, err
@@ -124,9 +128,14 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err := os.MkdirAll(media, 0o755); err != nil {
 		return res, err
 	}
-	for _, name := range ch.Names {
-		if err := sparse(filepath.Join(media, name), cfg.Size); err != nil {
-			return res, err
+	for i, id := range ch.ids {
+		// A link keeps one copy of the content on disk (100 episodes of
+		// 52 MiB are 5.1 GiB); the daemon only reads its media files.
+		dst := filepath.Join(media, ch.Names[id])
+		if err := os.Link(ch.src[i], dst); err != nil {
+			if err := writeEpisode(dst, i+1, cfg.Size); err != nil {
+				return res, err
+			}
 		}
 	}
 	apiPort, err := crashtest.FreePort()
@@ -159,6 +168,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	cfg.Log.Info("daemon verified the placed files", "took", res.VerifyTime, "rss_mib", idle.RSS>>20)
 
 	lctx, stopLeechers := context.WithCancel(ctx)
+	var checked, wrong atomic.Int64
+	store := checkStorage{episodes: ch.hashes, checked: &checked, wrong: &wrong}
 	counts := make([]atomic.Int64, cfg.Leechers)
 	received := func() (n int64) {
 		for i := range counts {
@@ -176,7 +187,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			for k := range cfg.PerLeecher {
 				mine = append(mine, ch.ids[(i*cfg.PerLeecher+k)%len(ch.ids)])
 			}
-			if err := leech(lctx, ch, mine, fmt.Sprintf("127.0.0.1:%d", btPort), rate.Limit(cfg.LeecherRate), &counts[i]); err != nil {
+			if err := leech(lctx, ch, store, mine, fmt.Sprintf("127.0.0.1:%d", btPort), rate.Limit(cfg.LeecherRate), &counts[i]); err != nil {
 				errc <- fmt.Errorf("leecher %d: %w", i, err)
 			}
 		}()
@@ -224,6 +235,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	res.SteadyCPU = cpuPercent(last.CPUTicks-start.CPUTicks, elapsed)
 	res.UploadRate = float64(received()-startBytes) / elapsed.Seconds()
 	res.PeakRSS = last.HWM
+	stopLeechers()
+	wg.Wait()
+	res.Checked, res.Wrong = checked.Load(), wrong.Load()
 	return res, nil
 }
 
@@ -231,26 +245,29 @@ func cpuPercent(ticks int64, d time.Duration) float64 {
 	return 100 * float64(ticks) / procstat.ClockTicks / d.Seconds()
 }
 
-type zeroChannel struct {
+type contentChannel struct {
 	*crashtest.Channel
-	ids []string
+	ids    []string
+	src    []string              // the episodes' files, as published
+	hashes map[metainfo.Hash]int // infohash -> episode number (episodeBytes)
 }
 
-// publishZeros publishes n sparse all-zero episodes of size bytes.
-func publishZeros(ctx context.Context, work, baseURL string, n int, size int64) (*zeroChannel, error) {
+// publishContent publishes n episodes of size bytes, episode i (from 1)
+// holding episodeBytes(i).
+func publishContent(ctx context.Context, work, baseURL string, n int, size int64) (*contentChannel, error) {
 	src := filepath.Join(work, "src")
 	if err := os.MkdirAll(src, 0o755); err != nil {
 		return nil, err
 	}
 	show := publish.ManifestShow{ID: "load", Title: "Load"}
-	var ids []string
+	var ids, files []string
 	for i := 1; i <= n; i++ {
 		id := fmt.Sprintf("z%03d", i)
 		video := filepath.Join(src, id+".mp4")
-		if err := sparse(video, size); err != nil {
+		if err := writeEpisode(video, i, size); err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		ids, files = append(ids, id), append(files, video)
 		show.Episodes = append(show.Episodes, publish.ManifestEpisode{ID: id, Season: 1, Number: i, Title: id, Video: video, DurationSeconds: 600})
 	}
 	_, key, err := ed25519.GenerateKey(nil)
@@ -264,24 +281,17 @@ func publishZeros(ctx context.Context, work, baseURL string, n int, size int64) 
 		return nil, fmt.Errorf("publish: %w", err)
 	}
 	ch := &crashtest.Channel{Dir: dir, BaseURL: baseURL, Key: key, Catalog: c, Files: map[string]string{}, Names: map[string]string{}}
-	for _, id := range ids {
+	hashes := make(map[metainfo.Hash]int)
+	for i, id := range ids {
 		ch.Names[id] = id + ".mp4"
 		ch.Files[id] = filepath.Join(dir, publish.MediaDir, id+".mp4")
+		mi, err := metainfo.LoadFromFile(filepath.Join(dir, publish.TorrentDir, id+".torrent"))
+		if err != nil {
+			return nil, err
+		}
+		hashes[mi.HashInfoBytes()] = i + 1
 	}
-	return &zeroChannel{Channel: ch, ids: ids}, nil
-}
-
-// sparse creates path as a size-byte file with no blocks written.
-func sparse(path string, size int64) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := f.Truncate(size); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return &contentChannel{Channel: ch, ids: ids, src: files, hashes: hashes}, nil
 }
 
 type apiClient struct {
@@ -337,12 +347,13 @@ func (c *apiClient) stats(ctx context.Context) (api.Stats, error) {
 }
 
 // leech runs one leecher client: it downloads each of its episodes from
-// the daemon (never from the origin: the web seed is stripped), drops it
-// when complete and starts again, until ctx ends. received is kept at the
+// the daemon (never from the origin: the web seed is stripped) into store,
+// which checks every byte, drops it when complete and starts again, until
+// ctx ends. received is kept at the
 // client's useful bytes read (updated every 200 ms). It blocks until ctx ends; errors are setup failures.
-func leech(ctx context.Context, ch *zeroChannel, ids []string, daemon string, limit rate.Limit, received *atomic.Int64) error {
+func leech(ctx context.Context, ch *contentChannel, store checkStorage, ids []string, daemon string, limit rate.Limit, received *atomic.Int64) error {
 	tc := torrent.NewDefaultClientConfig()
-	tc.DefaultStorage = zeroStorage{}
+	tc.DefaultStorage = store
 	tc.Seed = false
 	tc.NoUpload = true
 	tc.DisablePEX = true
@@ -428,11 +439,13 @@ func WriteTable(w io.Writer, r Result, budget int64) {
 		{"RSS peak (VmHWM, whole run)", fmt.Sprintf("%.1f MiB", mib(r.PeakRSS))},
 		{"daemon CPU while seeding", fmt.Sprintf("%.0f %%", r.SteadyCPU)},
 		{"upload to leechers", fmt.Sprintf("%.1f MiB/s", r.UploadRate/(1<<20))},
+		{"leecher bytes checked, whole run", fmt.Sprintf("%.1f MiB", mib(r.Checked))},
+		{"leecher chunks not the content", fmt.Sprintf("%d", r.Wrong)},
 		{"RSS budget", fmt.Sprintf("%.0f MiB", mib(budget))},
 	} {
 		fmt.Fprintf(w, "%-34s %10s\n", row.name, row.v)
 	}
-	fmt.Fprintf(w, "torrents=%d leechers=%d content_mib=%.0f publish_s=%.1f verify_s=%.1f verify_cpu_pct=%.0f idle_rss_mib=%.1f steady_rss_mib=%.1f steady_rss_max_mib=%.1f peak_rss_mib=%.1f seed_cpu_pct=%.0f upload_mibps=%.1f budget_mib=%.0f within_budget=%t\n",
+	fmt.Fprintf(w, "torrents=%d leechers=%d content_mib=%.0f publish_s=%.1f verify_s=%.1f verify_cpu_pct=%.0f idle_rss_mib=%.1f steady_rss_mib=%.1f steady_rss_max_mib=%.1f peak_rss_mib=%.1f seed_cpu_pct=%.0f upload_mibps=%.1f checked_mib=%.1f wrong_chunks=%d budget_mib=%.0f within_budget=%t\n",
 		r.Torrents, r.Leechers, mib(r.TotalBytes), r.PublishTime.Seconds(), r.VerifyTime.Seconds(), r.VerifyCPU,
-		mib(r.IdleRSS), mib(r.SteadyRSSMean), mib(r.SteadyRSSMax), mib(r.PeakRSS), r.SteadyCPU, r.UploadRate/(1<<20), mib(budget), r.PeakRSS <= budget)
+		mib(r.IdleRSS), mib(r.SteadyRSSMean), mib(r.SteadyRSSMax), mib(r.PeakRSS), r.SteadyCPU, r.UploadRate/(1<<20), mib(r.Checked), r.Wrong, mib(budget), r.PeakRSS <= budget)
 }

@@ -1,8 +1,11 @@
 // Command atomicload is the home node's seeding benchmark: it builds (or
-// takes) atomicboxd, has it seed -torrents sparse all-zero episodes of
-// -size bytes to -leechers in-process leecher clients over loopback, and
-// prints the daemon's RSS and CPU as a table and a last line of key=value
-// figures. It writes only under -work (a temp dir by default, removed).
+// takes) atomicboxd, has it seed -torrents episodes of -size bytes of
+// generated content to -leechers in-process leecher clients over loopback
+// (which check every byte they receive against that content), and prints
+// the daemon's RSS and CPU as a table and a last line of key=value
+// figures. It exits 1 if the peak RSS is over -budget-mib or a leecher got
+// anything but the content. It writes only under -work (a temp dir by
+// default, removed): one copy of the content, -torrents x -size bytes.
 package main
 
 import (
@@ -74,6 +77,9 @@ func run(ctx context.Context, cfg rssbench.Config, budget int64, keep bool, out 
 	rssbench.WriteTable(out, r, budget)
 	if r.PeakRSS > budget {
 		return fmt.Errorf("peak RSS %d MiB is over the %d MiB budget", r.PeakRSS>>20, budget>>20)
+	}
+	if r.Wrong > 0 || r.Checked == 0 {
+		return fmt.Errorf("leechers got %d chunks that were not the seeded content (%d bytes were): the daemon did not seed what was published", r.Wrong, r.Checked)
 	}
 	return nil
 }
