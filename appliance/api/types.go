@@ -83,12 +83,15 @@ type Stats struct {
 
 // TransferStats are byte counts since the daemon started.
 type TransferStats struct {
-	BytesFromPeers   int64   `json:"bytesFromPeers"`   // useful payload bytes received from BitTorrent peers
-	BytesFromWebSeed int64   `json:"bytesFromWebSeed"` // useful payload bytes received from the origin (BEP 19)
-	BytesUploaded    int64   `json:"bytesUploaded"`    // payload bytes sent to peers
-	Peers            int     `json:"peers"`            // connected peers now
-	Completion       float64 `json:"completion"`       // 0..1 (bytes held / bytes wanted)
-	Size             int64   `json:"size"`
+	BytesFromPeers   int64 `json:"bytesFromPeers"`   // useful payload bytes received from BitTorrent peers
+	BytesFromWebSeed int64 `json:"bytesFromWebSeed"` // useful payload bytes received from the origin (BEP 19)
+	BytesUploaded    int64 `json:"bytesUploaded"`    // payload bytes sent to peers
+	// BytesFromPeersWasted: payload bytes peers sent that the box threw
+	// away (a chunk it had already, or of a piece completed meanwhile).
+	BytesFromPeersWasted int64   `json:"bytesFromPeersWasted,omitempty"`
+	Peers                int     `json:"peers"`      // connected peers now
+	Completion           float64 `json:"completion"` // 0..1 (bytes held / bytes wanted)
+	Size                 int64   `json:"size"`
 }
 
 // TorrentStats is one episode's torrent.

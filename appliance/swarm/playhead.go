@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/anacrolix/torrent"
@@ -218,6 +219,13 @@ type planner struct {
 	originFailures int
 	originRetryAt  time.Time
 
+	// originTime is how long one piece takes from the origin lately
+	// (piecechoice.Input.OriginFetchTime), zero until a fetch ended;
+	// started holds when each fetch in flight sent its request (zero
+	// while it waits for the box's own origin budget).
+	originTime time.Duration
+	started    map[int]*atomic.Int64 // unix nanoseconds
+
 	// Peers' delivery rate (useful bytes/s, all streams of the episode),
 	// averaged over about peerRateWindow, and since when streams have been
 	// open (zero: none open).
@@ -258,6 +266,7 @@ func (s *Swarm) plan(ctx context.Context, ep *episode) {
 		urgentSince: make(map[int]time.Time),
 		fetching:    make(map[int]context.CancelFunc),
 		supplement:  make(map[int]bool),
+		started:     make(map[int]*atomic.Int64),
 		done:        make(chan fetchResult, piecechoice.DefaultPolicy.OriginFetches+1),
 	}
 	tick := time.NewTicker(planEvery)
@@ -278,6 +287,7 @@ func (s *Swarm) plan(ctx context.Context, ep *episode) {
 			p.fetching[r.piece]()
 			delete(p.fetching, r.piece)
 			delete(p.supplement, r.piece)
+			delete(p.started, r.piece)
 			s.fetchEnded(ep, p, r, time.Now())
 		}
 		s.planOnce(ctx, ep, p, time.Now())
@@ -328,6 +338,7 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 		PeersKeepUp:      p.peersKeepUp(ep, len(heads) > 0, bps, now),
 		Origin:           ep.origin != "",
 		OriginBackingOff: now.Before(p.originRetryAt),
+		OriginFetchTime:  p.originFetchTime(now),
 	})
 	p.urgentSince = plan.UrgentSince
 
@@ -385,12 +396,60 @@ func (p *planner) peersKeepUp(ep *episode, streaming bool, bps float64, now time
 	return now.Sub(p.streamingFrom) < peerRateWindow || p.peerRate >= peerRateShort*bps
 }
 
+// originTimeWeight is the weight of the newest fetch in
+// planner.originTime's moving average.
+const originTimeWeight = 0.3
+
+// originFetchTime is how long one piece takes from the origin as of now:
+// the moving average of fetches that ended, or the age of the oldest
+// fetch still in flight when that is longer (a crowd at a shared origin
+// makes every fetch slow, and the fetches that would tell are the ones
+// the peers beat and that are cancelled).
+func (p *planner) originFetchTime(now time.Time) time.Duration {
+	d := p.originTime
+	for _, at := range p.started {
+		if ns := at.Load(); ns != 0 {
+			d = max(d, now.Sub(time.Unix(0, ns)))
+		}
+	}
+	return d
+}
+
+// noteOriginTime adds a fetch that ended to the moving average: one that
+// got its piece counts its duration; one cancelled after reading part of
+// it counts the time the whole piece would have taken at that pace, and
+// one cancelled before any byte came counts at least the time it waited.
+func (p *planner) noteOriginTime(r fetchResult, pieceLength int64) {
+	if r.took <= 0 || r.err != nil {
+		return
+	}
+	sample := r.took
+	if !r.ok {
+		if r.read < pieceLength/16 {
+			if sample <= p.originTime {
+				return // says only "at least this long"
+			}
+		} else {
+			sample = time.Duration(float64(r.took) * float64(pieceLength) / float64(r.read))
+		}
+	}
+	if p.originTime == 0 {
+		p.originTime = sample
+		return
+	}
+	p.originTime += time.Duration(originTimeWeight * float64(sample-p.originTime))
+}
+
 // fetchResult is how an origin fetch ended: ok, failed with err, or
-// neither (cancelled: a peer delivered first or nobody wants the piece).
+// neither (cancelled: a peer delivered first or nobody wants the piece);
+// took is from its request to its end (zero if it never sent one), read
+// the piece's bytes it received.
 type fetchResult struct {
 	piece int
 	ok    bool
 	err   error
+	took  time.Duration
+	read  int64
 }
 
 // startFetch fetches piece i from the origin in its own goroutine, which
@@ -398,9 +457,15 @@ type fetchResult struct {
 func (s *Swarm) startFetch(ctx context.Context, ep *episode, p *planner, i int) {
 	fctx, cancel := context.WithCancel(ctx)
 	p.fetching[i] = cancel
+	started := new(atomic.Int64)
+	p.started[i] = started
 	go func() {
-		err := s.fetchPiece(fctx, ep, i)
-		r := fetchResult{piece: i, ok: err == nil}
+		var read atomic.Int64
+		err := s.fetchPiece(fctx, ep, i, started, &read)
+		r := fetchResult{piece: i, ok: err == nil, read: read.Load()}
+		if ns := started.Load(); ns != 0 {
+			r.took = time.Since(time.Unix(0, ns))
+		}
 		if err != nil && fctx.Err() == nil {
 			r.err = err
 		}
@@ -413,6 +478,7 @@ func (s *Swarm) startFetch(ctx context.Context, ep *episode, p *planner, i int) 
 // one line per originRetryMax per episode while the origin stays down.
 // Runs on the planner's goroutine.
 func (s *Swarm) fetchEnded(ep *episode, p *planner, r fetchResult, now time.Time) {
+	p.noteOriginTime(r, ep.t.Info().PieceLength)
 	switch {
 	case r.ok:
 		if p.originFailures > 0 {
@@ -461,8 +527,10 @@ func peerPieces(t *torrent.Torrent) func(int) bool {
 // fetchPiece gets piece i from the origin with one Range request, checks
 // its SHA-1 against the metainfo, writes it into the torrent's storage and
 // has anacrolix verify it (which marks it complete and wakes readers).
-// Blocks until done or ctx ends.
-func (s *Swarm) fetchPiece(ctx context.Context, ep *episode, i int) error {
+// It stores the time it sends its request in started (unix nanoseconds)
+// and counts the piece's bytes it receives in read. Blocks until done or
+// ctx ends.
+func (s *Swarm) fetchPiece(ctx context.Context, ep *episode, i int, started, read *atomic.Int64) error {
 	pc := ep.t.Piece(i)
 	info := pc.Info()
 	off, length := info.Offset(), info.Length()
@@ -484,6 +552,7 @@ func (s *Swarm) fetchPiece(ctx context.Context, ep *episode, i int) error {
 		return err
 	}
 	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", off, off+length-1))
+	started.Store(time.Now().UnixNano())
 	resp, err := s.httpClient.Do(req)
 	if err != nil {
 		return err
@@ -493,7 +562,7 @@ func (s *Swarm) fetchPiece(ctx context.Context, ep *episode, i int) error {
 		return fmt.Errorf("GET %s: %s, want 206", ep.origin, resp.Status)
 	}
 	buf := make([]byte, length)
-	if _, err := io.ReadFull(resp.Body, buf); err != nil {
+	if _, err := io.ReadFull(countingReader{resp.Body, read}, buf); err != nil {
 		return fmt.Errorf("GET %s: %w", ep.origin, err)
 	}
 	if sum := sha1.Sum(buf); !bytes.Equal(sum[:], want[:]) {
@@ -509,6 +578,18 @@ func (s *Swarm) fetchPiece(ctx context.Context, ep *episode, i int) error {
 	// hash check already.
 	ep.originBytes.Add(length)
 	return pc.VerifyDataContext(ctx)
+}
+
+// countingReader counts what it reads in n.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	c.n.Add(int64(k))
+	return k, err
 }
 
 // originURL is where the origin serves a single-file torrent's file: the

@@ -244,3 +244,38 @@ func TestSetOriginRate(t *testing.T) {
 		}
 	}
 }
+
+// The origin's fetch time the planner hands piecechoice: fetches that got
+// their piece count their duration, cancelled ones what the piece would
+// have taken at their pace, and a fetch still in flight counts its age
+// once that is longer.
+func TestOriginFetchTime(t *testing.T) {
+	const piece = 256 << 10
+	now := time.Unix(1_000_000, 0)
+	p := &planner{started: map[int]*atomic.Int64{}}
+	if got := p.originFetchTime(now); got != 0 {
+		t.Fatalf("before any fetch: %v, want 0 (unknown)", got)
+	}
+	p.noteOriginTime(fetchResult{ok: true, took: time.Second, read: piece}, piece)
+	if got := p.originFetchTime(now); got != time.Second {
+		t.Fatalf("after one 1 s fetch: %v, want 1s", got)
+	}
+	// Cancelled a quarter of the way in after 2 s: 8 s for the piece.
+	p.noteOriginTime(fetchResult{took: 2 * time.Second, read: piece / 4}, piece)
+	if got, want := p.originFetchTime(now), time.Second+time.Duration(originTimeWeight*float64(7*time.Second)); got != want {
+		t.Fatalf("after a fetch cancelled at a quarter in 2 s: %v, want %v", got, want)
+	}
+	before := p.originTime
+	p.noteOriginTime(fetchResult{took: 100 * time.Millisecond}, piece)
+	p.noteOriginTime(fetchResult{took: time.Hour, err: errors.New("503")}, piece)
+	if p.originTime != before {
+		t.Fatalf("a fetch cancelled before its data, shorter than the average, or a failed one moved it: %v, want %v", p.originTime, before)
+	}
+	inFlight := new(atomic.Int64)
+	inFlight.Store(now.Add(-20 * time.Second).UnixNano())
+	p.started[7] = inFlight
+	p.started[8] = new(atomic.Int64) // still waiting for the box's budget: no age
+	if got := p.originFetchTime(now); got != 20*time.Second {
+		t.Fatalf("with a fetch in flight for 20 s: %v, want 20s", got)
+	}
+}

@@ -467,11 +467,12 @@ func (s *Swarm) Stats() api.Stats {
 			Episode:  ep.id,
 			InfoHash: ep.t.InfoHash().HexString(),
 			TransferStats: api.TransferStats{
-				BytesFromPeers:   st.PeerConns.BytesReadUsefulData.Int64() + ep.pushedIn.Load(),
-				BytesFromWebSeed: st.WebSeeds.BytesReadUsefulData.Int64() + ep.originBytes.Load(),
-				BytesUploaded:    st.PeerConns.BytesWrittenData.Int64() + ep.pushedOut.Load(),
-				Peers:            len(ep.t.PeerConns()),
-				Size:             ep.t.Length(),
+				BytesFromPeers:       st.PeerConns.BytesReadUsefulData.Int64() + ep.pushedIn.Load(),
+				BytesFromWebSeed:     st.WebSeeds.BytesReadUsefulData.Int64() + ep.originBytes.Load(),
+				BytesUploaded:        st.PeerConns.BytesWrittenData.Int64() + ep.pushedOut.Load(),
+				BytesFromPeersWasted: max(0, st.PeerConns.BytesReadData.Int64()-st.PeerConns.BytesReadUsefulData.Int64()),
+				Peers:                len(ep.t.PeerConns()),
+				Size:                 ep.t.Length(),
 			},
 		}
 		have := ep.t.BytesCompleted()
@@ -482,6 +483,7 @@ func (s *Swarm) Stats() api.Stats {
 		out.Total.BytesFromPeers += ts.BytesFromPeers
 		out.Total.BytesFromWebSeed += ts.BytesFromWebSeed
 		out.Total.BytesUploaded += ts.BytesUploaded
+		out.Total.BytesFromPeersWasted += ts.BytesFromPeersWasted
 		out.Total.Peers += ts.Peers
 		out.Total.Size += ts.Size
 		out.Torrents = append(out.Torrents, ts)

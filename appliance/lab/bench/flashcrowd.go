@@ -347,6 +347,10 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 		}
 	}
 	before := sumStats(ctx, boxes)
+	var seedBefore byteSums
+	if seedBox != nil {
+		seedBefore = sumStats(ctx, []*Daemon{seedBox})
+	}
 	origin0 := handler.Load().ServedBytes()
 	viewers := make([]Viewer, len(boxes))
 	for i, d := range boxes {
@@ -377,6 +381,10 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 		return nil, err
 	}
 	after := sumStats(ctx, boxes)
+	var seedUploaded int64
+	if seedBox != nil {
+		seedUploaded = sumStats(ctx, []*Daemon{seedBox}).BytesUploaded - seedBefore.BytesUploaded
+	}
 	swarmSum := Summarize("swarm", results)
 	swarmSum.OriginBytes = handler.Load().ServedBytes() - origin0
 	swarmSum.PeerBytes = after.BytesFromPeers - before.BytesFromPeers
@@ -384,7 +392,7 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 		Scenario: f.ScenarioName(), Invalid: cpuIdle.Invalid(), SupplyRatio: f.SupplyRatio(), CPUIdleMin: cpuIdle.Min,
 		Swarm: swarmSum, OriginUseful: after.BytesFromWebSeed - before.BytesFromWebSeed, Uploaded: after.BytesUploaded - before.BytesUploaded,
 		UploadAllowed: uploadAllowed(results, rep.SwarmDuration, func(i int) int64 { return f.boxLink(i).Up / 8 }), BoxCPU: cpu1 - cpu0,
-		Flow: CrowdFlow(results),
+		Flow: CrowdFlow(results), SeedUploaded: seedUploaded, PeersWasted: after.BytesFromPeersWasted - before.BytesFromPeersWasted,
 	}
 
 	if f.Seeks > 0 {
@@ -567,7 +575,7 @@ func (f *FlashCrowd) traceBoxes(ctx context.Context, t0 time.Time, seed *Daemon,
 	return func() { cancel(); <-done }
 }
 
-type byteSums struct{ BytesFromPeers, BytesFromWebSeed, BytesUploaded int64 }
+type byteSums struct{ BytesFromPeers, BytesFromWebSeed, BytesUploaded, BytesFromPeersWasted int64 }
 
 // sumStats adds up the boxes' episode figures; a box that does not answer
 // counts as zero.
@@ -581,6 +589,7 @@ func sumStats(ctx context.Context, boxes []*Daemon) byteSums {
 			s.BytesFromPeers += t.BytesFromPeers
 			s.BytesFromWebSeed += t.BytesFromWebSeed
 			s.BytesUploaded += t.BytesUploaded
+			s.BytesFromPeersWasted += t.BytesFromPeersWasted
 		}
 	}
 	return s

@@ -115,6 +115,10 @@ type Figures struct {
 	// Uploaded is what the viewing boxes uploaded during the crowd phase;
 	// UploadAllowed what their upload limits allowed them in that time.
 	Uploaded, UploadAllowed int64
+	// SeedUploaded is what the network's seed box uploaded in the crowd
+	// phase; PeersWasted what the viewing boxes received from peers and
+	// threw away (duplicates, chunks of pieces completed meanwhile).
+	SeedUploaded, PeersWasted int64
 	// BoxCPU is the CPU time of the viewing boxes' daemons during the
 	// crowd phase.
 	BoxCPU time.Duration

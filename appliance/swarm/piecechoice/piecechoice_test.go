@@ -80,6 +80,7 @@ func TestDecideOrigin(t *testing.T) {
 		keepUp      bool
 		noOrigin    bool
 		backingOff  bool
+		fetchTime   time.Duration // Input.OriginFetchTime
 		wantFetch   []Fetch
 		wantCancel  []int
 	}{
@@ -157,6 +158,24 @@ func TestDecideOrigin(t *testing.T) {
 			w: world{peerHasAll: true}, keepUp: true, fetching: map[int]bool{57: true},
 		},
 		{
+			reason: "the origin takes 3 s a piece (a crowd shares it): a slow peer's overdue pieces are left to the peers, and the supplement lands 1.5 x 3 s of media past the readahead",
+			heads:  []Head{behind(50, 1500*time.Millisecond)}, urgentSince: urgentFor(long, 50, 51, 52, 53, 54),
+			w: world{peerHasAll: true}, fetchTime: 3 * time.Second,
+			wantFetch: []Fetch{{Piece: 58, Supplement: true}},
+		},
+		{
+			reason: "the origin takes 1 s a piece, within OriginLead: the slow peer's overdue pieces are rescued, the supplement lands 1.5 s of media past the readahead",
+			heads:  []Head{behind(50, 1500*time.Millisecond)}, urgentSince: urgentFor(long, 50, 51, 52, 53, 54),
+			w: world{peerHasAll: true}, fetchTime: time.Second,
+			wantFetch: []Fetch{{Piece: 55, Supplement: true}, {Piece: 50}, {Piece: 51}},
+		},
+		{
+			reason: "no peer has the reader's piece: rescued however slow the origin (nothing else can deliver it)",
+			heads:  []Head{behind(50, -PaceLead-time.Second)}, urgentSince: urgentFor(300*time.Millisecond, 50, 51, 52, 53, 54),
+			w: world{peerHas: set(51, 52, 53, 54)}, keepUp: true, fetchTime: 10 * time.Second,
+			wantFetch: []Fetch{{Piece: 50}},
+		},
+		{
 			reason: "a steady stream ahead of its pace lead gets no supplement",
 			heads:  []Head{behind(50, -PaceLead-time.Second)}, urgentSince: urgentFor(long, 50, 51, 52, 53, 54),
 			w: world{peerHasAll: true}, keepUp: true,
@@ -165,6 +184,7 @@ func TestDecideOrigin(t *testing.T) {
 		in := Input{
 			Now: t0, Episode: episode, Heads: tc.heads, Piece: tc.w.piece, PeerHas: tc.w.has, Fetching: tc.fetching,
 			UrgentSince: tc.urgentSince, PeersKeepUp: tc.keepUp, Origin: !tc.noOrigin, OriginBackingOff: tc.backingOff,
+			OriginFetchTime: tc.fetchTime,
 		}
 		got := Decide(DefaultPolicy, in)
 		if diff := cmp.Diff(tc.wantFetch, got.Fetch, cmpopts.EquateEmpty()); diff != "" {
