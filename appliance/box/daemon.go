@@ -26,6 +26,7 @@ import (
 	"github.com/atomicnetwork/atomicbox/appliance/library"
 	"github.com/atomicnetwork/atomicbox/appliance/remotes"
 	"github.com/atomicnetwork/atomicbox/appliance/resume"
+	"github.com/atomicnetwork/atomicbox/appliance/state"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
 )
 
@@ -119,6 +120,11 @@ func StartDaemon(ctx context.Context, cfg DaemonConfig) (*Daemon, error) {
 		return nil, errors.New("box: no API listener")
 	}
 	cfg.APITimeouts = cfg.APITimeouts.withDefaults()
+	// Before anything writes: a power cut between a state write's create
+	// and rename leaves its temp file, which nothing else would remove.
+	if n, err := state.RemoveStaleTemps(cfg.DataDir, 1); n > 0 || err != nil {
+		cfg.Log.Info("removed temp files of writes a power cut interrupted", "files", n, "err", err)
+	}
 	fetcher, err := catalog.NewFetcher(catalog.FetcherConfig{
 		BaseURL: cfg.ChannelURL, PublicKey: cfg.PublicKey, Dir: filepath.Join(cfg.DataDir, CatalogDir),
 		Client: cfg.HTTPClient, Log: cfg.Log.With("component", "catalog"), Now: cfg.Now,

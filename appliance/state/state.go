@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -99,4 +100,52 @@ func ReadJSON(path string, v any, log *slog.Logger) (found bool, err error) {
 		return false, nil
 	}
 	return true, nil
+}
+
+// RemoveStaleTemps deletes the temp files WriteFileAtomic leaves behind
+// when the power goes between creating one and renaming it (".name.tmp-*"),
+// in dir and its subdirectories up to depth levels below it, and returns
+// how many it removed. Call it once at start, before anything writes:
+// a temp file of a write in progress is not stale. Other files are never
+// touched.
+func RemoveStaleTemps(dir string, depth int) (int, error) {
+	removed := 0
+	var errs []error
+	var walk func(d string, left int)
+	walk = func(d string, left int) {
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+			return
+		}
+		for _, e := range entries {
+			p := filepath.Join(d, e.Name())
+			switch {
+			case e.IsDir():
+				if left > 0 {
+					walk(p, left-1)
+				}
+			case isStaleTemp(e.Name()) && e.Type().IsRegular():
+				if err := os.Remove(p); err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				removed++
+			}
+		}
+	}
+	walk(dir, depth)
+	return removed, errors.Join(errs...)
+}
+
+// isStaleTemp matches the names os.CreateTemp gives WriteFileAtomic's
+// pattern "."+base+".tmp-*".
+func isStaleTemp(name string) bool {
+	if len(name) < 2 || name[0] != '.' {
+		return false
+	}
+	i := strings.LastIndex(name, ".tmp-")
+	return i > 1 && i+len(".tmp-") < len(name)
 }

@@ -1,6 +1,8 @@
 package state
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,3 +80,52 @@ func TestWriteJSONReplacesAtomically(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// TestRemoveStaleTemps: the temp files a power cut leaves between create
+// and rename go at the next start, in the data dir and below it; state
+// files, and files that only look alike, stay.
+func TestRemoveStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "catalog")
+	deep := filepath.Join(sub, "a", "b")
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := []string{
+		filepath.Join(dir, ".settings.json.tmp-123456"),
+		filepath.Join(sub, ".catalog.stored.json.tmp-9"),
+	}
+	kept := []string{
+		filepath.Join(dir, "settings.json"),
+		filepath.Join(dir, "notes.tmp-1"),         // not hidden: not ours
+		filepath.Join(dir, ".tmp-1"),              // no base name
+		filepath.Join(dir, ".settings.json.tmp-"), // no random part
+		filepath.Join(deep, ".x.tmp-1"),           // below the depth asked for
+	}
+	for _, p := range append(append([]string{}, stale...), kept...) {
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A real one, left by a write that died before its rename.
+	if err := WriteFileAtomic(filepath.Join(dir, "settings.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n, err := RemoveStaleTemps(dir, 1)
+	if err != nil || n != len(stale) {
+		t.Fatalf("RemoveStaleTemps = %d, %v; want %d, nil", n, err, len(stale))
+	}
+	for _, p := range stale {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s is still there (%v)", p, err)
+		}
+	}
+	for _, p := range kept {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed: %v", p, err)
+		}
+	}
+	if n, err := RemoveStaleTemps(filepath.Join(dir, "missing"), 1); n != 0 || err != nil {
+		t.Errorf("a missing dir: %d, %v; want 0, nil", n, err)
+	}
+}
