@@ -53,7 +53,7 @@ func TestWindowRate(t *testing.T) {
 // small enough to compute by hand.
 func lone(viewers int, seedUp, origin, boxUp float64, httpOnly bool) Config {
 	return Config{Viewers: viewers, EpisodeBytes: 64 << 20, BitsPerSec: 8e6,
-		Mix: Mix{Name: "lab", Links: []LinkClass{{1, 100e6, boxUp}}, EarlyShare: 1},
+		Mix:    Mix{Name: "lab", Links: []LinkClass{{1, 100e6, boxUp}}, EarlyShare: 1},
 		SeedUp: seedUp, Origin: origin, OriginBox: origin, Step: 0.01, Seed: 1, HTTPOnly: httpOnly}
 }
 

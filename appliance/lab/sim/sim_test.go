@@ -62,7 +62,7 @@ func TestScenarioConfigFollowsTheBench(t *testing.T) {
 	// Mbit/s, a 64 MiB episode at 8 Mbit/s, the origin at twice that
 	// with half of it per box, the seed box at 100 Mbit/s, joins within 5 s.
 	want := Config{Viewers: 30, EpisodeBytes: 64 << 20, BitsPerSec: 8e6,
-		Mix: Mix{Name: "crowd30", Links: []LinkClass{{1, mbit(50), mbit(10)}}, EarlyShare: 1, EarlyWindow: 5, LateWindow: 5},
+		Mix:    Mix{Name: "crowd30", Links: []LinkClass{{1, mbit(50), mbit(10)}}, EarlyShare: 1, EarlyWindow: 5, LateWindow: 5},
 		Origin: mbit(16), OriginBox: mbit(8), SeedUp: mbit(100), ProcDelay: LabProcDelay, Step: 0.02, Seed: 1}
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("crowd30 (-want +got):\n%s", diff)
