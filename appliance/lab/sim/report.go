@@ -22,6 +22,7 @@ type Row struct {
 	HTTPOnly bool
 	Result   Result
 	Wall     float64 // seconds the run took on this machine
+	CPU      float64 // CPU seconds the run used
 }
 
 // Mode names the row's delivery.
@@ -35,11 +36,11 @@ func (r Row) Mode() string {
 // WriteTable prints the rows as an aligned table.
 func WriteTable(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "mix\tviewers\tmode\tstarted\tttff p50 s\tttff p95 s\trebuffer\torigin GiB\torigin kbit/viewer\torigin share\twall s\t")
+	fmt.Fprintln(tw, "mix\tviewers\tmode\tstarted\tttff p50 s\tttff p95 s\trebuffer\torigin GiB\torigin kbit/viewer\torigin share\twall s\tcpu s\t")
 	for _, r := range rows {
 		x := r.Result
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%.2f\t%.2f\t%.4f\t%.2f\t%.0f\t%.3f\t%.1f\t\n", r.Mix, x.Viewers, r.Mode(), x.Started,
-			x.TTFFP50, x.TTFFP95, x.Rebuffer, float64(x.OriginBytes)/(1<<30), x.OriginKbitPerViewer(), x.OriginShare(), r.Wall)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%.2f\t%.2f\t%.4f\t%.2f\t%.0f\t%.3f\t%.1f\t%.1f\t\n", r.Mix, x.Viewers, r.Mode(), x.Started,
+			x.TTFFP50, x.TTFFP95, x.Rebuffer, float64(x.OriginBytes)/(1<<30), x.OriginKbitPerViewer(), x.OriginShare(), r.Wall, r.CPU)
 	}
 	return tw.Flush()
 }

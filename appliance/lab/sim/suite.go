@@ -5,8 +5,20 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 )
+
+// cpuSeconds is the process's user and system CPU time so far: on a
+// machine shared with other work a run's wall time says more about the
+// others than about the run.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
 
 // Suite is what `make sim` runs: the calibration against the real
 // crowd30, then every crowd size under every mix, swarm and HTTP-only
@@ -78,14 +90,15 @@ func (s Suite) Run(w io.Writer) error {
 			for _, httpOnly := range []bool{false, true} {
 				cfg := s.Base
 				cfg.Viewers, cfg.Mix, cfg.Step, cfg.HTTPOnly = n, m, s.StepFor(n), httpOnly
-				t := time.Now()
+				t, cpu := time.Now(), cpuSeconds()
 				r, err := Run(cfg)
 				if err != nil {
 					return err
 				}
-				row := Row{Mix: m.Name, HTTPOnly: httpOnly, Result: r, Wall: time.Since(t).Seconds()}
+				row := Row{Mix: m.Name, HTTPOnly: httpOnly, Result: r, Wall: time.Since(t).Seconds(), CPU: cpuSeconds() - cpu}
 				rows = append(rows, row)
-				s.logf("%s %d %s (step %.2f s): ttff p95 %.2f s, rebuffer %.4f, %.1f s", m.Name, n, row.Mode(), cfg.Step, r.TTFFP95, r.Rebuffer, row.Wall)
+				s.logf("%s %d %s (step %.2f s): ttff p50 %.2f s, p95 %.2f s, rebuffer %.4f, origin %.0f kbit/viewer, share %.3f; wall %.1f s, cpu %.1f s",
+					m.Name, n, row.Mode(), cfg.Step, r.TTFFP50, r.TTFFP95, r.Rebuffer, r.OriginKbitPerViewer(), r.OriginShare(), row.Wall, row.CPU)
 			}
 		}
 	}
