@@ -48,6 +48,7 @@ func run(args []string) error {
 	calSeeds := fs.Int("calibration-seeds", 5, "calibration runs (the median is compared)")
 	plotPath := fs.String("plot", "bin/sim.png", "PNG plot to write (empty: none)")
 	simSeed := fs.Uint64("seed", 1, "seed of the households and their joins")
+	mixNames := fs.String("mixes", "default,harsh", "the mixes to run, in order (default, harsh)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -77,6 +78,17 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	var mixes []sim.Mix
+	for _, name := range strings.Split(*mixNames, ",") {
+		switch strings.TrimSpace(name) {
+		case "default":
+			mixes = append(mixes, def)
+		case "harsh":
+			mixes = append(mixes, harsh)
+		default:
+			return fmt.Errorf("-mixes: no mix %q", name)
+		}
+	}
 	var ns []int
 	for _, f := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -101,7 +113,7 @@ func run(args []string) error {
 	}
 	mbit := func(m float64) float64 { return m * 1e6 / 8 }
 	s := sim.Suite{
-		Sizes: ns, Mixes: []sim.Mix{def, harsh}, Steps: stepMap,
+		Sizes: ns, Mixes: mixes, Steps: stepMap,
 		Base: sim.Config{EpisodeBytes: *mib << 20, BitsPerSec: *rate * 1e6, Origin: mbit(*origin), OriginBox: mbit(*originBox),
 			SeedUp: mbit(*seed), Conns: *conns, ProcDelay: *proc / 1e3, Seed: *simSeed},
 		Reference: ref, CalibrationSeeds: *calSeeds, PlotPath: *plotPath, Log: os.Stderr,
