@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"gonum.org/v1/plot"
@@ -105,13 +106,15 @@ func WritePlot(path string, rows []Row) error {
 			}
 			c := colors[i%len(colors)]
 			l.Color, s.Color = c, c
-			if byKey[k].name != "" && len(k) > 0 && k[len(k)-9:] == "http-only" {
+			if strings.HasSuffix(k, "http-only") {
 				l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 			}
 			p.Add(l, s)
 			p.Legend.Add(k, l, s)
 		}
 		p.Legend.Top = true
+		// The HTTP-only lines climb to the right: keep the legend left of them.
+		p.Legend.Left = m.title != "origin egress per viewer"
 		plots[0] = append(plots[0], p)
 	}
 	img := vgimg.New(vg.Points(1350), vg.Points(420))
