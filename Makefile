@@ -9,7 +9,7 @@ export GOFLAGS := -buildvcs=false
 # Demo: HEADLESS=1 runs the UI under Xvfb (no display needed).
 HEADLESS ?=
 
-.PHONY: all build run test bench bench-all fuzz vet clean setup-run setup-test
+.PHONY: all build run test bench bench-all sim fuzz vet clean setup-run setup-test
 
 all: build
 
@@ -56,6 +56,20 @@ bench: setup-test build
 # goes, then one scenario=... line per scenario, the default crowd30 last.
 bench-all: setup-test build
 	scripts/bench-all.sh
+
+# The premiere simulator (appliance/lab/sim): the real crowd30 calibration
+# (SIM_CALIBRATE=bin/bench-crowd30.txt compares with a bench output of today;
+# default the checked-in runs), then 100 to 100,000 boxes under two household
+# mixes, swarm and HTTP-only. Prints a table and a last key=value line and
+# writes bin/sim.png. Pure computation, one core, niced. CPU time on this
+# machine (2026-12-07): under 1 min per mix up to 10,000 boxes; 100,000
+# boxes see the run's report. SIM_FLAGS="-sizes 100,1000,10000" skips them.
+SIM_CALIBRATE ?=
+SIM_FLAGS ?=
+sim:
+	@mkdir -p $(BIN)
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/atomicsim ./appliance/lab/cmd/atomicsim
+	nice -n 19 $(BIN)/atomicsim -plot $(BIN)/sim.png $(if $(SIM_CALIBRATE),-calibrate $(SIM_CALIBRATE)) $(SIM_FLAGS)
 
 # Short coverage-guided fuzzing of every parser (seed corpora live in testdata/fuzz).
 FUZZTIME ?= 20s

@@ -1,0 +1,88 @@
+package sim
+
+import (
+	"math"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func TestWaterFill(t *testing.T) {
+	inf := math.Inf(1)
+	for _, tc := range []struct {
+		reason   string
+		capacity float64
+		caps     []float64
+		want     []float64
+	}{
+		{"equal shares when nobody is capped below them", 12, []float64{inf, inf, inf}, []float64{4, 4, 4}},
+		{"a flow capped below its share leaves the rest to the others", 12, []float64{1, inf, inf}, []float64{1, 5.5, 5.5}},
+		{"every flow capped: the capacity is not all used", 12, []float64{1, 2, 3}, []float64{1, 2, 3}},
+		{"two levels of caps", 10, []float64{1, 3, inf, inf}, []float64{1, 3, 3, 3}},
+		{"no capacity, nothing flows", 0, []float64{5, 5}, []float64{0, 0}},
+	} {
+		got := make([]float64, len(tc.caps))
+		waterFill(tc.capacity, tc.caps, got)
+		if diff := cmp.Diff(tc.want, got, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+			t.Errorf("%s: waterFill(%v, %v) (-want +got):\n%s", tc.reason, tc.capacity, tc.caps, diff)
+		}
+	}
+}
+
+func TestWindowRate(t *testing.T) {
+	for _, tc := range []struct {
+		reason      string
+		active, rtt float64
+		want        float64 // bytes/s
+	}{
+		{"nothing before the first round trip ends", -0.01, 0.05, 0},
+		{"one chunk per round trip at first", 0, 0.05, 16384 / 0.05},
+		{"still one chunk just before the first doubling", 0.049, 0.05, 16384 / 0.05},
+		{"two round trips in: four chunks", 0.1, 0.05, 4 * 16384 / 0.05},
+		{"the window stops at 963 chunks", 10, 0.05, 963 * 16384 / 0.05},
+	} {
+		if got := windowRate(tc.active, tc.rtt); math.Abs(got-tc.want) > 1e-6 {
+			t.Errorf("%s: windowRate(%v, %v) = %v, want %v", tc.reason, tc.active, tc.rtt, got, tc.want)
+		}
+	}
+}
+
+// lone is a world of viewers that all join at 0 on lines with no
+// latency, a seed box of seedUp bytes/s and no origin unless origin > 0:
+// small enough to compute by hand.
+func lone(viewers int, seedUp, origin, boxUp float64, httpOnly bool) Config {
+	return Config{Viewers: viewers, EpisodeBytes: 64 << 20, BitsPerSec: 8e6,
+		Mix:    Mix{Name: "lab", Links: []LinkClass{{1, 100e6, boxUp}}, EarlyShare: 1},
+		SeedUp: seedUp, Origin: origin, OriginBox: origin, Step: 0.01, Seed: 1, HTTPOnly: httpOnly}
+}
+
+// The first frame needs 400 KB (0.4 s at 1 MB/s): pieces 0 and 1 of
+// 256 KiB, which a connection fills in order (the reader's piece first).
+// The seed box sits 5 ms (originHalfRTT) from a lab box with no latency
+// of its own: 3 round trips to connect, one to request.
+func TestLinkAndPlayerByHand(t *testing.T) {
+	const piece = 256 << 10
+	for _, tc := range []struct {
+		reason string
+		cfg    Config
+		want   float64 // ttff, s
+	}{
+		{"one viewer, the seed box's 1 MB/s all its own: two pieces at 1 MB/s",
+			lone(1, 1e6, 0, 0, false), 4*originHalfRTT + 2*piece/1e6},
+		{"two viewers that cannot upload share the seed box alike: two pieces at 0.5 MB/s each",
+			lone(2, 1e6, 0, 0, false), 4*originHalfRTT + 2*piece/0.5e6},
+		{"HTTP-only: two round trips of 10 ms to the origin, then 400 KB at its 1 MB/s",
+			lone(1, 0, 1e6, 0, true), 4*originHalfRTT + 400e3/1e6},
+		{"HTTP-only, four viewers share the origin's 4 MB/s",
+			lone(4, 0, 4e6, 0, true), 4*originHalfRTT + 400e3/1e6},
+	} {
+		r, err := Run(tc.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(r.TTFFP50-tc.want) > 1e-6 || math.Abs(r.TTFFP95-tc.want) > 1e-6 {
+			t.Errorf("%s: ttff p50 %.6f s, p95 %.6f s, want %.6f s", tc.reason, r.TTFFP50, r.TTFFP95, tc.want)
+		}
+	}
+}

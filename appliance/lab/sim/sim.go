@@ -1,0 +1,1070 @@
+// Package sim simulates a premiere with thousands of boxes: each box runs
+// the daemon's own piece choice (appliance/swarm/piecechoice) against
+// modelled links, so the network can see what 100,000 viewers would do to
+// its origin and to start-up times. It is a model, calibrated against the
+// real crowd benchmark (appliance/lab/bench); Model lists what it leaves
+// out.
+package sim
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/atomicnetwork/atomicbox/appliance/bandwidth"
+	"github.com/atomicnetwork/atomicbox/appliance/lab/bench"
+	"github.com/atomicnetwork/atomicbox/appliance/publish"
+	"github.com/atomicnetwork/atomicbox/appliance/swarm"
+	"github.com/atomicnetwork/atomicbox/appliance/swarm/piecechoice"
+)
+
+// Model states what the simulation models and what it leaves out; the
+// command prints it with every table.
+const Model = `model: time steps of Config.Step; inside a step each box's transfers are piece-level events (piece completions,
+  flow and fetch starts, the pace timer), so times to first frame are not rounded to the step; rates are re-shared each step.
+  Per box: downlink and uplink (upload at the watching share while a stream is open, all of it otherwise), a half round trip
+  (a pair's RTT is the sum of both halves plus the processing delay), a connection limit (tripled once the box holds the
+  episode), NAT (accepts no incoming connection). Uploaders share their uplink alike between connections that want something
+  they hold; downlinks are shared alike between incoming flows; request windows start at one 16 KiB chunk and double per RTT.
+  Streams: anacrolix's reader window (start-up and steady readahead), the daemon's pace, the file's tail at high priority,
+  origin fetches as piecechoice.Decide plans them every 200 ms with the box's origin budget; the player is bench's model.
+  A connection fills the reader's piece first, then the rarest wanted piece among the box's peers (ties at random: uploaders
+  serve requests in random order); a box at its connection limit takes a new one only by dropping a bad one (anacrolix's rule).
+left out: TCP dynamics beyond the request window, packet loss, choking and optimistic unchoke (anacrolix v1.61 has none),
+  chunk-level requests (pieces fill as fluid), the push extension (off by default), DHT/PEX (peers come from a tracker's
+  random list, the seed box first), CPU limits of the boxes (but for the calibrated processing delay), hash checks, seeks,
+  viewers who stop early, disk, the origin failing.`
+
+// LinkClass is a share of the households with one kind of line. Rates
+// in bytes/s.
+type LinkClass struct {
+	Share    float64
+	Down, Up float64
+}
+
+// Mix is the households of a premiere.
+type Mix struct {
+	Name           string
+	Links          []LinkClass
+	NATShare       float64 // boxes that accept no incoming connection
+	RTTMin, RTTMax float64 // seconds, a pair's round trip (uniform)
+	// Joins: EarlyShare of the viewers press play uniformly within
+	// EarlyWindow of the release, the rest uniformly within LateWindow.
+	EarlyShare, EarlyWindow, LateWindow float64
+	PrefetchShare                       float64 // boxes holding the episode at the release
+}
+
+func mbit(m float64) float64 { return m * 1e6 / 8 }
+
+// DefaultMix is the issue's household mix.
+func DefaultMix() Mix {
+	return Mix{Name: "default",
+		Links:    []LinkClass{{0.3, mbit(16), mbit(1)}, {0.5, mbit(50), mbit(10)}, {0.2, mbit(250), mbit(50)}},
+		NATShare: 0.3, RTTMin: 0.010, RTTMax: 0.150,
+		EarlyShare: 0.8, EarlyWindow: 60, LateWindow: 30 * 60, PrefetchShare: 0.2}
+}
+
+// HarshMix is DefaultMix with half the boxes at 1 Mbit/s uplink and half
+// not connectable.
+func HarshMix() Mix {
+	m := DefaultMix()
+	m.Name = "harsh"
+	m.Links = []LinkClass{{0.5, mbit(16), mbit(1)}, {0.3, mbit(50), mbit(10)}, {0.2, mbit(250), mbit(50)}}
+	m.NATShare = 0.5
+	return m
+}
+
+// String states the mix in one line.
+func (m Mix) String() string {
+	s := m.Name + ":"
+	for _, l := range m.Links {
+		s += fmt.Sprintf(" %.0f%% %.0f/%.0f Mbit/s", l.Share*100, l.Down*8/1e6, l.Up*8/1e6)
+	}
+	return s + fmt.Sprintf("; %.0f%% not connectable; RTT %.0f-%.0f ms; %.0f%% join within %.0f s, the rest within %.0f min; %.0f%% pre-fetched",
+		m.NATShare*100, m.RTTMin*1e3, m.RTTMax*1e3, m.EarlyShare*100, m.EarlyWindow, m.LateWindow/60, m.PrefetchShare*100)
+}
+
+// Config is one simulated premiere. Rates in bytes/s, times in seconds.
+type Config struct {
+	Viewers      int
+	EpisodeBytes int64
+	BitsPerSec   float64
+	PieceLength  int64 // 0: the publisher's default for the size
+	Mix          Mix
+	Origin       float64 // the origin's capacity
+	OriginBox    float64 // each box's origin budget (the catalog's originBoxRate)
+	SeedUp       float64 // the network's seed box uplink; 0: no seed box
+	Conns        int     // connections per torrent; 0: the daemon's default
+	ProcDelay    float64 // added to every round trip: the boxes' processing
+	Step         float64 // time step; 0: 0.1
+	Seed         uint64
+	HTTPOnly     bool // the baseline: every viewer reads the file from the origin over HTTP
+}
+
+// Result is what a run measured.
+type Result struct {
+	Viewers, Started           int
+	TTFFP50, TTFFP95, Rebuffer float64 // seconds, seconds, stalled/(stalled+played)
+	OriginBytes, Delivered     int64   // origin egress, bytes the players received
+	SimSeconds                 float64
+}
+
+// OriginShare is origin egress over delivered bytes.
+func (r Result) OriginShare() float64 {
+	if r.Delivered == 0 {
+		return 0
+	}
+	return float64(r.OriginBytes) / float64(r.Delivered)
+}
+
+// OriginKbitPerViewer is the origin's egress over the premiere per viewer,
+// in kbit.
+func (r Result) OriginKbitPerViewer() float64 {
+	if r.Viewers == 0 {
+		return 0
+	}
+	return float64(r.OriginBytes) * 8 / 1e3 / float64(r.Viewers)
+}
+
+// The daemon's figures the simulation follows.
+const (
+	planEvery     = 0.2 // s, swarm's planEvery
+	setupRTTs     = 3   // round trips to set up a peer connection (TCP, handshakes, bitfield)
+	originHalfRTT = 0.005
+	joinDials     = 50 // peers a box tries when it joins (a tracker's reply)
+	maxAhead      = 64 << 20
+	seedConnsMult = 3 // swarm's seedConnsFactor
+)
+
+var epoch = time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+
+func at(s float64) time.Time { return epoch.Add(time.Duration(s * float64(time.Second))) }
+
+type conn struct {
+	peer     int32
+	readyAt  float64 // handshakes done
+	flowFrom float64 // when the current flow's requests were sent; <0 none
+	target   int     // the piece the flow fills; -1 none
+	outgoing bool    // this box dialled
+	useful   float64 // when data last came in on it (anacrolix's "worst conn" is the one idle longest)
+}
+
+type fetch struct {
+	piece      int
+	supplement bool
+	startAt    float64 // first byte (budget waited, request sent)
+	got, rate  float64
+}
+
+type part struct {
+	piece int
+	bytes float64
+}
+
+type box struct {
+	down, up   float64
+	nat        bool
+	half       float64
+	join       float64
+	prefetched bool
+	active     bool // holds or wants the episode: dials and accepts
+	have       []uint64
+	nhave      int
+	conns      []conn
+
+	streaming   bool
+	done        bool
+	pos         int64
+	parkedUntil float64
+	checked     int // piece whose pace check the reader passed; -1 none
+	pl          *player
+	parts       []part
+	high        []int
+	wanted      []int
+
+	urgentSince map[int]time.Time
+	fetches     []*fetch
+	tokens      float64
+	tokensAt    float64
+	peerBytes   float64
+	seenBytes   float64
+	peerRate    float64
+	rateAt      float64
+	streamFrom  float64
+}
+
+func (b *box) has(i int) bool { return b.have[i>>6]&(1<<(i&63)) != 0 }
+
+type world struct {
+	cfg        Config
+	rng        *rand.Rand
+	n, pieces  int
+	pl         int64
+	size       int64
+	bps        float64
+	boxes      []box // 0 is the seed box
+	act        []int32
+	conns      int
+	origin     float64 // bytes the origin sent
+	sums       []part  // scratch: rate per piece in transfer
+	done       []int   // scratch: pieces completed at an event
+	res        []result
+	startupRA  int64
+	steadyRA   int64
+	cap        float64
+	upShare    float64
+	startBuf   float64
+	resumeBuf  float64
+	maxPending int
+}
+
+// Run simulates cfg. Deterministic: the same cfg gives the same Result.
+func Run(cfg Config) (Result, error) {
+	if cfg.Viewers < 1 || cfg.EpisodeBytes <= 0 || cfg.BitsPerSec <= 0 || len(cfg.Mix.Links) == 0 {
+		return Result{}, fmt.Errorf("sim: need viewers, an episode, a bit rate and link classes")
+	}
+	w := newWorld(cfg)
+	if cfg.HTTPOnly {
+		w.runHTTP()
+	} else {
+		w.runSwarm()
+	}
+	return w.result(), nil
+}
+
+func newWorld(cfg Config) *world {
+	if cfg.Step <= 0 {
+		cfg.Step = 0.1
+	}
+	if cfg.Conns <= 0 {
+		cfg.Conns = swarm.DefaultConnsPerTorrent
+	}
+	pl := cfg.PieceLength
+	if pl <= 0 {
+		pl = publish.PieceLengthFor(cfg.EpisodeBytes)
+	}
+	pc := bench.DefaultPlayer(cfg.BitsPerSec)
+	w := &world{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 19)), n: cfg.Viewers, pl: pl, size: cfg.EpisodeBytes,
+		bps: cfg.BitsPerSec / 8, conns: cfg.Conns, upShare: bandwidth.DefaultWatchingUploadShare,
+		startBuf: pc.StartBuffer.Seconds(), resumeBuf: pc.ResumeBuffer.Seconds()}
+	w.pieces = int((w.size + pl - 1) / pl)
+	// The daemon's readaheads (swarm.Open with the default 4 s).
+	w.steadyRA = max(int64(swarm.MinReadahead), int64(w.bps*4))
+	w.startupRA = min(w.steadyRA, max(int64(swarm.MinReadahead), int64(w.bps*piecechoice.StartupReadahead.Seconds())))
+	w.cap = 2 * float64(w.size) / w.bps // bench cuts a player after twice the episode
+	words := (w.pieces + 63) / 64
+	w.boxes = make([]box, w.n+1)
+	w.res = make([]result, w.n+1)
+	m := cfg.Mix
+	for i := range w.boxes {
+		b := &w.boxes[i]
+		b.have = make([]uint64, words)
+		b.checked, b.streamFrom = -1, -1
+		if i == 0 {
+			b.up, b.down, b.join, b.active = cfg.SeedUp, cfg.SeedUp, -1, cfg.SeedUp > 0
+			b.half = originHalfRTT
+			w.fill(b)
+			continue
+		}
+		r := w.rng.Float64()
+		for k, l := range m.Links {
+			if r < l.Share || k == len(m.Links)-1 {
+				b.down, b.up = l.Down, l.Up
+				break
+			}
+			r -= l.Share
+		}
+		b.nat = w.rng.Float64() < m.NATShare
+		b.half = (m.RTTMin + w.rng.Float64()*(m.RTTMax-m.RTTMin)) / 2
+		if w.rng.Float64() < m.EarlyShare {
+			b.join = w.rng.Float64() * m.EarlyWindow
+		} else {
+			b.join = w.rng.Float64() * m.LateWindow
+		}
+		if w.rng.Float64() < m.PrefetchShare {
+			b.prefetched, b.active = true, true
+			w.fill(b)
+		}
+		b.tokens = max(cfg.OriginBox, 256<<10) // a full burst
+	}
+	for i := range w.boxes {
+		if w.boxes[i].active {
+			w.act = append(w.act, int32(i))
+		}
+	}
+	return w
+}
+
+func (w *world) fill(b *box) {
+	for i := range w.pieces {
+		b.have[i>>6] |= 1 << (i & 63)
+	}
+	b.nhave = w.pieces
+}
+
+func (w *world) complete(b *box) bool { return b.nhave == w.pieces }
+
+func (w *world) connLimit(b *box) int {
+	if w.complete(b) {
+		return w.conns * seedConnsMult
+	}
+	return w.conns
+}
+
+func (w *world) rtt(a, b *box) float64 { return a.half + b.half + w.cfg.ProcDelay }
+
+// joinOrder is the viewers by join time.
+func (w *world) joinOrder() []int32 {
+	order := make([]int32, w.n)
+	for i := range order {
+		order[i] = int32(i + 1)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int {
+		ja, jb := w.boxes[a].join, w.boxes[b].join
+		switch {
+		case ja < jb:
+			return -1
+		case ja > jb:
+			return 1
+		}
+		return 0
+	})
+	return order
+}
+
+// dial has box i try to connect to box j at t. The callee must accept
+// incoming connections, and two boxes holding the whole episode have
+// nothing to say to each other. A box at its connection limit takes the
+// new connection only by dropping a bad one, as anacrolix v1.61 does
+// (Torrent.addPeerConn, worstBadConn): one of the kind it has too many
+// of (incoming or outgoing, by more than one), or one in the worse half
+// older than a minute; worse means idle longer.
+func (w *world) dial(i, j int32, t float64) bool {
+	if i == j {
+		return false
+	}
+	a, b := &w.boxes[i], &w.boxes[j]
+	if !b.active || b.nat || (w.complete(a) && w.complete(b)) {
+		return false
+	}
+	for _, c := range a.conns {
+		if c.peer == j {
+			return false
+		}
+	}
+	da, ok := w.admit(a, true, t)
+	if !ok {
+		return false
+	}
+	db, ok := w.admit(b, false, t)
+	if !ok {
+		return false
+	}
+	if da >= 0 {
+		w.hangUp(i, a.conns[da].peer)
+	}
+	if db >= 0 {
+		w.hangUp(j, b.conns[db].peer)
+	}
+	ready := t + setupRTTs*w.rtt(a, b)
+	a.conns = append(a.conns, conn{peer: j, readyAt: ready, flowFrom: -1, target: -1, outgoing: true, useful: ready})
+	b.conns = append(b.conns, conn{peer: i, readyAt: ready, flowFrom: -1, target: -1, useful: ready})
+	return true
+}
+
+// admit reports whether box b takes a new connection (outgoing: b
+// dials) and which of its connections it drops for it (-1: none).
+func (w *world) admit(b *box, outgoing bool, t float64) (drop int, ok bool) {
+	limit := w.connLimit(b)
+	if len(b.conns) < limit {
+		return -1, true
+	}
+	in, out := 0, 0
+	for _, c := range b.conns {
+		if c.outgoing {
+			out++
+		} else {
+			in++
+		}
+	}
+	inBad := outgoing && in-out > 1
+	outBad := !outgoing && out-in > 1
+	if !inBad && !outBad {
+		old := false
+		for _, c := range b.conns {
+			old = old || t-c.readyAt > 60
+		}
+		if !old {
+			return -1, false
+		}
+	}
+	idx := make([]int, len(b.conns))
+	for k := range idx {
+		idx[k] = k
+	}
+	slices.SortStableFunc(idx, func(x, y int) int {
+		switch ux, uy := b.conns[x].useful, b.conns[y].useful; {
+		case ux < uy:
+			return -1
+		case ux > uy:
+			return 1
+		}
+		return 0
+	})
+	for k, x := range idx {
+		c := b.conns[x]
+		if inBad && !c.outgoing || outBad && c.outgoing {
+			return x, true
+		}
+		if len(idx)-k-1 >= (limit+1)/2 && t-c.readyAt > 60 {
+			return x, true
+		}
+	}
+	return -1, false
+}
+
+// hangUp closes the connection between boxes i and j.
+func (w *world) hangUp(i, j int32) {
+	a, b := &w.boxes[i], &w.boxes[j]
+	a.conns = slices.DeleteFunc(a.conns, func(c conn) bool { return c.peer == j })
+	b.conns = slices.DeleteFunc(b.conns, func(c conn) bool { return c.peer == i })
+}
+
+func (w *world) dialRandom(i int32, t float64, tries int) {
+	for k := 0; k < tries && len(w.boxes[i].conns) < w.connLimit(&w.boxes[i]); k++ {
+		w.dial(i, w.act[w.rng.IntN(len(w.act))], t)
+	}
+}
+
+// becameComplete drops box i's connections to boxes that hold the
+// episode too.
+func (w *world) becameComplete(i int32) {
+	b := &w.boxes[i]
+	b.conns = slices.DeleteFunc(b.conns, func(c conn) bool {
+		if !w.complete(&w.boxes[c.peer]) {
+			return false
+		}
+		o := &w.boxes[c.peer]
+		o.conns = slices.DeleteFunc(o.conns, func(oc conn) bool { return oc.peer == i })
+		return true
+	})
+}
+
+func (w *world) start(i int32, t float64) {
+	b := &w.boxes[i]
+	b.streaming = true
+	b.pl = newPlayer(w.bps, w.startBuf, w.resumeBuf, w.size, t)
+	b.tokensAt = t
+	b.urgentSince = map[int]time.Time{}
+	if !b.active {
+		b.active = true
+		w.act = append(w.act, i)
+	}
+	if w.cfg.SeedUp > 0 {
+		w.dial(i, 0, t) // the network hands out its seed box first
+	}
+	w.dialRandom(i, t, joinDials)
+	w.advanceReader(i, t)
+	w.plan(i, t)
+}
+
+// readahead is the stream's window at t: the start-up window for
+// piecechoice.StartupFor after its first read, the steady one after.
+func (w *world) readahead(b *box, t float64) int64 {
+	if t-b.join < piecechoice.StartupFor.Seconds() {
+		return w.startupRA
+	}
+	return w.steadyRA
+}
+
+func (w *world) head(b *box, t float64) piecechoice.Head {
+	return piecechoice.Head{Pos: b.pos, Since: at(b.join), SinceOff: 0, Readahead: w.readahead(b, t)}
+}
+
+// advanceReader moves box i's stream read position at t as the daemon's
+// stream does: it reads through pieces it holds without waiting; at a
+// missing piece it first waits while it is more than its pace lead ahead
+// of its schedule (swarm's stream.pace, one timer), then blocks until the
+// piece arrives. It reports whether the position moved.
+func (w *world) advanceReader(i int32, t float64) bool {
+	b := &w.boxes[i]
+	if !b.streaming || t < b.parkedUntil {
+		return false
+	}
+	moved := false
+	for b.pos < w.size {
+		p := int(b.pos / w.pl)
+		if b.has(p) {
+			b.pos = min(w.size, int64(p+1)*w.pl)
+			moved = true
+			continue
+		}
+		if b.checked != p {
+			b.checked = p
+			h := w.head(b, t)
+			if wait := h.Lead(at(t), w.bps) - h.PaceLead(at(t)); wait > 0 {
+				b.parkedUntil = t + wait.Seconds()
+			}
+		}
+		break
+	}
+	if moved {
+		b.pl.arrive(t, b.pos)
+		w.setWanted(b, t)
+	}
+	return moved
+}
+
+// setWanted lists the pieces the box's anacrolix requests from peers:
+// the reader's window from its position, then the file's tail (Plan.High).
+func (w *world) setWanted(b *box, t float64) {
+	b.wanted = b.wanted[:0]
+	if !b.streaming || w.complete(b) {
+		return
+	}
+	end := min(w.size, b.pos+w.readahead(b, t))
+	for p := int(b.pos / w.pl); int64(p)*w.pl < end; p++ {
+		if !b.has(p) {
+			b.wanted = append(b.wanted, p)
+		}
+	}
+	for _, p := range b.high {
+		if !b.has(p) && !slices.Contains(b.wanted, p) {
+			b.wanted = append(b.wanted, p)
+		}
+	}
+}
+
+// plan runs one planning round of box i at t: piecechoice.Decide as
+// the daemon calls it, and the fetches and cancels it asks for.
+func (w *world) plan(i int32, t float64) {
+	b := &w.boxes[i]
+	if !b.streaming {
+		return
+	}
+	now := at(t)
+	// swarm's planner.peersKeepUp.
+	keepUp := true
+	if b.streamFrom < 0 {
+		b.streamFrom, b.seenBytes, b.rateAt, b.peerRate = t, b.peerBytes, t, 0
+	} else {
+		if dt := t - b.rateAt; dt > 0 {
+			inst := (b.peerBytes - b.seenBytes) / dt
+			b.peerRate += min(1, dt/2) * (inst - b.peerRate)
+			b.seenBytes, b.rateAt = b.peerBytes, t
+		}
+		keepUp = t-b.streamFrom < 2 || b.peerRate >= 0.5*w.bps
+	}
+	fetching := make(map[int]bool, len(b.fetches))
+	for _, f := range b.fetches {
+		fetching[f.piece] = f.supplement
+	}
+	plan := piecechoice.Decide(piecechoice.DefaultPolicy, piecechoice.Input{
+		Now:     now,
+		Episode: piecechoice.Episode{Pieces: w.pieces, PieceLength: w.pl, Size: w.size, BytesPerSecond: w.bps},
+		Heads:   []piecechoice.Head{w.head(b, t)},
+		Piece: func(p int) piecechoice.Piece {
+			c := b.has(p)
+			return piecechoice.Piece{Complete: c, Wanted: !c, Partial: b.partial(p) > 0}
+		},
+		PeerHas: func(p int) bool {
+			for _, c := range b.conns {
+				if c.readyAt <= t && w.boxes[c.peer].has(p) {
+					return true
+				}
+			}
+			return false
+		},
+		Fetching:    fetching,
+		UrgentSince: b.urgentSince,
+		PeersKeepUp: keepUp,
+		Origin:      w.cfg.Origin > 0,
+	})
+	b.urgentSince = plan.UrgentSince
+	b.high = plan.High
+	for _, p := range plan.Cancel {
+		b.fetches = slices.DeleteFunc(b.fetches, func(f *fetch) bool { return f.piece == p })
+	}
+	burst := max(w.cfg.OriginBox, 256<<10)
+	for _, f := range plan.Fetch {
+		// The budget is taken before the request (swarm.fetchPiece): a
+		// token bucket that may go into debt, then one round trip.
+		b.tokens = min(burst, b.tokens+w.cfg.OriginBox*(t-b.tokensAt))
+		b.tokensAt = t
+		b.tokens -= float64(w.pl)
+		wait := 0.0
+		if b.tokens < 0 && w.cfg.OriginBox > 0 {
+			wait = -b.tokens / w.cfg.OriginBox
+		}
+		b.fetches = append(b.fetches, &fetch{piece: f.Piece, supplement: f.Supplement,
+			startAt: t + wait + 2*(b.half+originHalfRTT) + w.cfg.ProcDelay})
+	}
+	w.setWanted(b, t)
+}
+
+func (b *box) partial(p int) float64 {
+	for _, x := range b.parts {
+		if x.piece == p {
+			return x.bytes
+		}
+	}
+	return 0
+}
+
+func (b *box) addPartial(p int, by float64) float64 {
+	for k := range b.parts {
+		if b.parts[k].piece == p {
+			b.parts[k].bytes += by
+			return b.parts[k].bytes
+		}
+	}
+	b.parts = append(b.parts, part{p, by})
+	return by
+}
+
+func (b *box) dropPartial(p int) {
+	b.parts = slices.DeleteFunc(b.parts, func(x part) bool { return x.piece == p })
+}
+
+// flow is one uploader-to-downloader transfer in a step.
+type flow struct {
+	d, u     int32
+	ci       int // index in d's conns
+	dataFrom float64
+	capRate  float64
+	rate     float64
+	target   int
+	useful   float64
+}
+
+func (w *world) uploadCap(b *box) float64 {
+	if b.streaming {
+		return b.up * w.upShare
+	}
+	return b.up
+}
+
+func (w *world) wants(d, u *box) bool {
+	for _, p := range d.wanted {
+		if u.has(p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *world) runSwarm() {
+	order := w.joinOrder()
+	next := 0
+	dt := w.cfg.Step
+	lastPlan := -1.0
+	var flows []flow
+	var perUp []int32 // flow indices grouped by uploader
+	upStart := make([]int32, len(w.boxes)+1)
+	var caps, rates []float64
+	var streaming []int32
+	inflows := make([]int32, len(w.boxes))
+	fill := make([]int32, len(w.boxes)+1)
+	doneViewers := 0
+	for step := 0; doneViewers < w.n; step++ {
+		t := float64(step) * dt
+		tend := t + dt
+		// Joins inside the step happen at their own time.
+		for next < len(order) && w.boxes[order[next]].join < tend {
+			i := order[next]
+			w.start(i, max(w.boxes[i].join, t))
+			streaming = append(streaming, i)
+			next++
+		}
+		// Peers keep looking for connections (a tracker's re-announce).
+		for _, i := range w.act {
+			b := &w.boxes[i]
+			if len(b.conns) < w.connLimit(b) && (!w.complete(b) || step%10 == 0) {
+				w.dialRandom(i, t, 1)
+			}
+		}
+		if t-lastPlan >= planEvery-1e-9 {
+			lastPlan = t
+			for _, i := range streaming {
+				w.plan(i, t)
+			}
+		}
+		// Flows: every connection whose far end holds something the
+		// near end wants.
+		flows = flows[:0]
+		for _, di := range streaming {
+			d := &w.boxes[di]
+			w.setWanted(d, t)
+			for ci := range d.conns {
+				c := &d.conns[ci]
+				u := &w.boxes[c.peer]
+				if c.readyAt >= tend || len(d.wanted) == 0 || !w.wants(d, u) {
+					c.flowFrom = -1
+					continue
+				}
+				if c.flowFrom < 0 {
+					c.flowFrom = max(t, c.readyAt)
+				}
+				rtt := w.rtt(d, u)
+				mid := t + dt/2 - (c.flowFrom + rtt)
+				flows = append(flows, flow{d: di, u: c.peer, ci: ci, dataFrom: c.flowFrom + rtt,
+					capRate: windowRate(max(mid, 0), rtt)})
+			}
+		}
+		// Downlink shares, then each uploader's share (max-min).
+		for _, di := range streaming {
+			inflows[di] = 0
+		}
+		for _, f := range flows {
+			inflows[f.d]++
+		}
+		var ofetch []*fetch
+		var ocaps []float64
+		for _, di := range streaming {
+			d := &w.boxes[di]
+			for _, f := range d.fetches {
+				if f.startAt < tend {
+					inflows[di]++
+				}
+			}
+		}
+		for _, di := range streaming {
+			d := &w.boxes[di]
+			for _, f := range d.fetches {
+				if f.startAt < tend {
+					ofetch = append(ofetch, f)
+					ocaps = append(ocaps, d.down/float64(inflows[di]))
+				}
+			}
+		}
+		orates := make([]float64, len(ofetch))
+		waterFill(w.cfg.Origin, ocaps, orates)
+		for k, f := range ofetch {
+			f.rate = orates[k]
+		}
+		clear(upStart)
+		for _, f := range flows {
+			upStart[f.u+1]++
+		}
+		for k := 1; k < len(upStart); k++ {
+			upStart[k] += upStart[k-1]
+		}
+		perUp = slices.Grow(perUp[:0], len(flows))[:len(flows)]
+		copy(fill, upStart)
+		for k, f := range flows {
+			perUp[fill[f.u]] = int32(k)
+			fill[f.u]++
+		}
+		for u := range w.boxes {
+			lo, hi := upStart[u], upStart[u+1]
+			if lo == hi {
+				continue
+			}
+			caps, rates = caps[:0], rates[:0]
+			for _, k := range perUp[lo:hi] {
+				f := &flows[k]
+				caps = append(caps, min(f.capRate, w.boxes[f.d].down/float64(inflows[f.d])))
+				rates = append(rates, 0)
+			}
+			waterFill(w.uploadCap(&w.boxes[u]), caps, rates)
+			for x, k := range perUp[lo:hi] {
+				flows[k].rate = rates[x]
+			}
+		}
+		// Per downloader: piece-level events inside the step.
+		fk := 0
+		for _, di := range streaming {
+			lo := fk
+			for fk < len(flows) && flows[fk].d == di {
+				fk++
+			}
+			w.transfer(di, flows[lo:fk], t, tend)
+		}
+		// Streams that read everything close; cut players stop.
+		streaming = slices.DeleteFunc(streaming, func(i int32) bool {
+			b := &w.boxes[i]
+			cut := tend-b.join >= w.cap
+			readAll := b.pos >= w.size && b.pl.position(tend) >= float64(w.size-maxAhead)
+			if !cut && !readAll {
+				return false
+			}
+			end := tend
+			if cut {
+				end = b.join + w.cap
+			}
+			w.res[i] = b.pl.finish(end)
+			b.streaming, b.done, b.fetches = false, true, nil
+			doneViewers++
+			return true
+		})
+		if t > 48*3600 {
+			break // a safety net; no premiere runs two days
+		}
+	}
+}
+
+// transfer moves box di's data from t to tend: flows from its peers fill
+// the wanted pieces in order (each flow the first one its peer holds;
+// several peers share a piece's chunks), origin fetches fill their
+// pieces, and the reader and the player follow every completion.
+func (w *world) transfer(di int32, flows []flow, t, tend float64) {
+	d := &w.boxes[di]
+	w.advanceReader(di, t)
+	// Which piece each flow fills: anacrolix orders a connection's
+	// requests by priority (the reader's piece first), then availability
+	// among the box's peers (rarest first), and spreads a piece's chunks
+	// over peers; ties here fall randomly (an uploader serves requests in
+	// random order). A flow keeps its piece until it completes or leaves
+	// the window; another flow's piece only when its peer has no other.
+	avail := func(p int) int {
+		n := 0
+		for _, c := range d.conns {
+			if c.readyAt <= t && w.boxes[c.peer].has(p) {
+				n++
+			}
+		}
+		return n
+	}
+	taken := func(p, self int) bool {
+		for x := range flows {
+			if x != self && flows[x].target == p {
+				return true
+			}
+		}
+		return false
+	}
+	retarget := func() {
+		for k := range flows {
+			f := &flows[k]
+			if f.target >= 0 && !d.has(f.target) && slices.Contains(d.wanted, f.target) {
+				continue
+			}
+			f.target = -1
+			u := &w.boxes[f.u]
+			best, bestAvail, ties, fallback := -1, 0, 0, -1
+			for _, p := range d.wanted {
+				if !u.has(p) {
+					continue
+				}
+				if int64(p) == d.pos/w.pl {
+					best = p // the reader's piece: every peer takes chunks of it
+					break
+				}
+				if taken(p, k) {
+					if fallback < 0 {
+						fallback = p
+					}
+					continue
+				}
+				a := avail(p)
+				switch {
+				case best < 0 || a < bestAvail:
+					best, bestAvail, ties = p, a, 1
+				case a == bestAvail:
+					ties++
+					if w.rng.IntN(ties) == 0 {
+						best = p
+					}
+				}
+			}
+			if best < 0 {
+				best = fallback
+			}
+			f.target = best
+		}
+	}
+	for k := range flows {
+		flows[k].target = d.conns[flows[k].ci].target
+	}
+	retarget()
+	tcur := t
+	for guard := 0; tcur < tend-1e-12 && guard < 10000; guard++ {
+		next := tend
+		if d.parkedUntil > tcur && d.parkedUntil < next {
+			next = d.parkedUntil
+		}
+		// Rates per target piece.
+		sums := w.sums[:0]
+		for k := range flows {
+			f := &flows[k]
+			if f.dataFrom > tcur && f.dataFrom < next {
+				next = f.dataFrom
+			}
+			if f.target < 0 || f.dataFrom > tcur || f.rate <= 0 {
+				continue
+			}
+			found := false
+			for x := range sums {
+				if sums[x].piece == f.target {
+					sums[x].bytes += f.rate
+					found = true
+					break
+				}
+			}
+			if !found {
+				sums = append(sums, part{f.target, f.rate})
+			}
+		}
+		w.sums = sums
+		for _, x := range sums {
+			left := float64(w.pl) - d.partial(x.piece)
+			if e := tcur + max(left, 0)/x.bytes; e < next {
+				next = e
+			}
+		}
+		for _, f := range d.fetches {
+			if f.startAt > tcur && f.startAt < next {
+				next = f.startAt
+			}
+			if f.startAt <= tcur && f.rate > 0 {
+				if e := tcur + max(float64(w.pl)-f.got, 0)/f.rate; e < next {
+					next = e
+				}
+			}
+		}
+		span := next - tcur
+		done := w.done[:0]
+		for k := range flows {
+			if f := &flows[k]; f.target >= 0 && f.dataFrom <= tcur && f.rate > 0 {
+				f.useful = next
+			}
+		}
+		for _, x := range sums {
+			by := x.bytes * span
+			d.peerBytes += by
+			if d.addPartial(x.piece, by) >= float64(w.pl)-1e-6 {
+				done = append(done, x.piece)
+			}
+		}
+		d.fetches = slices.DeleteFunc(d.fetches, func(f *fetch) bool {
+			if f.startAt > tcur || f.rate <= 0 {
+				return false
+			}
+			by := min(f.rate*span, float64(w.pl)-f.got)
+			f.got += by
+			w.origin += by
+			if f.got >= float64(w.pl)-1e-6 {
+				if !d.has(f.piece) && !slices.Contains(done, f.piece) {
+					done = append(done, f.piece)
+				}
+				return true
+			}
+			return false
+		})
+		w.done = done
+		tcur = next
+		for _, p := range done {
+			if !d.has(p) {
+				d.have[p>>6] |= 1 << (p & 63)
+				d.nhave++
+			}
+			d.dropPartial(p)
+		}
+		if len(done) > 0 {
+			w.setWanted(d, tcur)
+			if w.complete(d) {
+				w.becameComplete(di)
+			}
+		}
+		if w.advanceReader(di, tcur) || len(done) > 0 {
+			retarget()
+		}
+	}
+	// Completing the episode may have dropped connections: find them again.
+	for _, f := range flows {
+		for k := range d.conns {
+			if d.conns[k].peer == f.u {
+				d.conns[k].target = f.target
+				d.conns[k].useful = max(d.conns[k].useful, f.useful)
+			}
+		}
+	}
+}
+
+// runHTTP is the baseline: every viewer reads the file from the origin
+// over plain HTTP (a TCP connection and the request, then the body at its
+// share of the origin and its downlink), with the player's 64 MiB cache.
+func (w *world) runHTTP() {
+	order := w.joinOrder()
+	next := 0
+	dt := w.cfg.Step
+	var active []int32
+	got := make([]float64, len(w.boxes))
+	startAt := make([]float64, len(w.boxes))
+	var caps, rates []float64
+	doneViewers := 0
+	for step := 0; doneViewers < w.n; step++ {
+		t := float64(step) * dt
+		tend := t + dt
+		for next < len(order) && w.boxes[order[next]].join < tend {
+			i := order[next]
+			b := &w.boxes[i]
+			b.pl = newPlayer(w.bps, w.startBuf, w.resumeBuf, w.size, b.join)
+			startAt[i] = b.join + 2*2*(b.half+originHalfRTT) + w.cfg.ProcDelay
+			active = append(active, i)
+			next++
+		}
+		caps, rates = caps[:0], rates[:0]
+		for _, i := range active {
+			b := &w.boxes[i]
+			c := b.down
+			if startAt[i] >= tend || got[i]-b.pl.position(t) >= maxAhead {
+				c = 0
+			}
+			caps = append(caps, c)
+			rates = append(rates, 0)
+		}
+		waterFill(w.cfg.Origin, caps, rates)
+		kept := active[:0]
+		for k, i := range active {
+			b := &w.boxes[i]
+			from := max(t, startAt[i])
+			if r := rates[k]; r > 0 && from < tend {
+				by := min(r*(tend-from), float64(w.size)-got[i])
+				b0 := int64(got[i])
+				got[i] += by
+				w.origin += by
+				b.pl.arriveLinear(from, from+by/r, b0, int64(got[i]))
+			}
+			cut := tend-b.join >= w.cap
+			if got[i] >= float64(w.size) || cut {
+				end := tend
+				if cut {
+					end = b.join + w.cap
+				}
+				w.res[i] = b.pl.finish(end)
+				doneViewers++
+				continue
+			}
+			kept = append(kept, i)
+		}
+		active = kept
+	}
+}
+
+func (w *world) result() Result {
+	r := Result{Viewers: w.n, OriginBytes: int64(w.origin)}
+	var ttff []float64
+	var stalled, played float64
+	for i := 1; i <= w.n; i++ {
+		x := w.res[i]
+		if x.started {
+			r.Started++
+		}
+		ttff = append(ttff, x.ttff)
+		stalled += x.stalled
+		played += x.played
+		r.Delivered += x.bytes
+	}
+	r.TTFFP50 = bench.Percentile(ttff, 50)
+	r.TTFFP95 = bench.Percentile(ttff, 95)
+	if stalled+played > 0 {
+		r.Rebuffer = stalled / (stalled + played)
+	}
+	if math.IsNaN(r.TTFFP50) {
+		r.TTFFP50, r.TTFFP95 = 0, 0
+	}
+	return r
+}
