@@ -7,7 +7,7 @@ set -euo pipefail
 declare -A groups=(
   [run]="ffmpeg libmpv-dev mpv xvfb xauth fonts-dejavu-core fontconfig curl"
   [test]="ffmpeg libmpv-dev mpv xvfb xauth fonts-dejavu-core fontconfig transmission-cli aria2 nginx opentracker iproute2 nftables zbar-tools gdisk e2fsprogs"
-  [image]="qemu-system-x86 qemu-system-arm qemu-user qemu-utils e2fsprogs mtools dosfstools xz-utils zstd device-tree-compiler cpio kmod python3 curl bc ffmpeg util-linux binutils gdisk"
+  [image]="ca-certificates qemu-system-x86 qemu-system-arm qemu-user qemu-utils e2fsprogs mtools dosfstools xz-utils zstd device-tree-compiler cpio kmod python3 curl bc ffmpeg util-linux binutils gdisk"
   [wifi]="qemu-system-x86 cpio kmod hostapd dnsmasq-base"
   [bench]="iproute2 ffmpeg nftables"
 )

@@ -640,3 +640,45 @@ func TestSlowClientsCannotExhaustTheAPI(t *testing.T) {
 		last = time.Since(opened)
 	}
 }
+
+// TestHTTPSChannel: a channel served over https (the network's usual
+// origin) is followed like an http one: catalog, torrent and every piece
+// from the origin over TLS, byte for byte. A box that does not trust the
+// origin's certificate gets nothing from it: the certificate is checked.
+func TestHTTPSChannel(t *testing.T) {
+	ch := testbox.NewChannel(t, testbox.ChannelOptions{TLS: true, Seconds: 6})
+	if !strings.HasPrefix(ch.URL, "https://") {
+		t.Fatalf("channel URL %s, want https", ch.URL)
+	}
+	id := ch.Episodes()[0]
+	want, err := os.ReadFile(ch.Files[id])
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := testbox.StartDaemon(t, ch, testbox.DaemonOptions{})
+	d.WaitEpisodes(t, []string{id}, false, 30*time.Second)
+	status, got, _ := get(t, d.URL+"/api/stream/"+id, "")
+	if status != http.StatusOK || !bytes.Equal(got, want) {
+		t.Fatalf("stream over an https channel: status %d, %d bytes, identical to the published file: %v", status, len(got), bytes.Equal(got, want))
+	}
+	var st api.Stats
+	getJSON(t, d.URL+"/api/stats", &st)
+	if st.Total.BytesFromWebSeed < int64(len(want)) {
+		t.Errorf("from the https origin %d bytes, want all %d (no peers)", st.Total.BytesFromWebSeed, len(want))
+	}
+	t.Logf("%d bytes compared, all from the https origin", len(want))
+
+	// The daemon's own client (system roots only) must refuse the test
+	// certificate: no catalog, so no episode.
+	served := ch.Origin.ServedBytes()
+	untrusting := testbox.StartDaemon(t, ch, testbox.DaemonOptions{HTTPClient: &http.Client{Timeout: 5 * time.Second}})
+	time.Sleep(3 * time.Second)
+	var cat api.CatalogView
+	getJSON(t, untrusting.URL+"/api/catalog", &cat)
+	if n := len(cat.Shows); n != 0 {
+		t.Errorf("a box that does not trust the origin's certificate lists %d shows", n)
+	}
+	if ch.Origin.ServedBytes() != served {
+		t.Errorf("the origin served %d bytes to a box that does not trust it", ch.Origin.ServedBytes()-served)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -42,6 +43,9 @@ type ChannelOptions struct {
 	Posters         bool    // give shows and episodes posters
 	RateLimit       int64   // origin body bytes/s, 0 = unlimited
 	OriginBoxRate   int64   // the catalog's per-box origin budget, bytes/s; 0 = none
+	// TLS serves the channel over https with httptest's own certificate;
+	// Channel.Client trusts it, nothing else does.
+	TLS bool
 }
 
 // Channel is a published channel served on loopback.
@@ -60,7 +64,13 @@ type Channel struct {
 
 	manifest      *publish.Manifest
 	originBoxRate int64
+	client        *http.Client // trusts the origin's certificate (TLS channels); nil = none needed
 }
+
+// Client returns an HTTP client for the channel's origin: for a TLS
+// channel one that trusts its test certificate (and nothing else), else
+// nil (the daemon's default).
+func (ch *Channel) Client() *http.Client { return ch.client }
 
 // NewChannel publishes generated clips (testmedia) with a fresh key into a
 // temp origin served by httptest.
@@ -87,7 +97,14 @@ func NewChannel(t testing.TB, o ChannelOptions) *Channel {
 	ch := &Channel{Key: priv, PublicKey: pub, KeyString: catalog.FormatPublicKey(pub), OriginDir: t.TempDir(),
 		Files: map[string]string{}, Names: map[string]string{}, originBoxRate: o.OriginBoxRate}
 	ch.Origin = publish.NewOrigin(ch.OriginDir, publish.OriginOptions{RateLimit: o.RateLimit})
-	srv := httptest.NewServer(ch.Origin)
+	var srv *httptest.Server
+	if o.TLS {
+		srv = httptest.NewTLSServer(ch.Origin)
+		ch.client = srv.Client()
+		ch.client.Timeout = 30 * time.Second
+	} else {
+		srv = httptest.NewServer(ch.Origin)
+	}
 	t.Cleanup(srv.Close)
 	ch.URL = srv.URL + "/"
 
@@ -189,6 +206,9 @@ type DaemonOptions struct {
 	Log          *slog.Logger    // nil = test log at Info
 	Remote       *remotes.Config // remote inputs (fake CEC/IR devices in tests); nil = none
 	Wifi         *box.WifiConfig // the Wi-Fi client (a fake radio in tests); nil = none
+	// HTTPClient fetches the catalog, torrents, posters and origin pieces;
+	// nil = the channel's Client (a TLS channel's), else the daemon's own.
+	HTTPClient *http.Client
 }
 
 // Daemon is a running in-process box.
@@ -224,10 +244,15 @@ func StartDaemon(t testing.TB, ch *Channel, o DaemonOptions) *Daemon {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	client := o.HTTPClient
+	if client == nil {
+		client = ch.client
+	}
 	bd, err := box.StartDaemon(ctx, box.DaemonConfig{
 		DataDir: o.DataDir, ChannelURL: ch.URL, PublicKey: ch.PublicKey, Listener: ln,
 		Refresh: o.Refresh, Heartbeat: o.Heartbeat, Now: o.Now, Log: o.Log, Remote: o.Remote, Wifi: o.Wifi,
-		Swarm: swarm.Config{ListenHost: "127.0.0.1", Peers: o.Peers, DisableDHT: true, DisableTrackers: true},
+		HTTPClient: client,
+		Swarm:      swarm.Config{ListenHost: "127.0.0.1", Peers: o.Peers, DisableDHT: true, DisableTrackers: true, OriginClient: client},
 	})
 	if err != nil {
 		ln.Close()
