@@ -23,6 +23,7 @@ import (
 
 	"github.com/atomicnetwork/atomicbox/appliance/box"
 	"github.com/atomicnetwork/atomicbox/appliance/catalog"
+	"github.com/atomicnetwork/atomicbox/appliance/library"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
 	"github.com/atomicnetwork/atomicbox/appliance/remotes"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
@@ -209,6 +210,17 @@ type DaemonOptions struct {
 	// HTTPClient fetches the catalog, torrents, posters and origin pieces;
 	// nil = the channel's Client (a TLS channel's), else the daemon's own.
 	HTTPClient *http.Client
+	// StatFS is the disk the daemon's budget sees; nil = roomyDisk, never
+	// the machine's own: a test machine with under 10% free (the budget's
+	// share) made the daemon evict the episode a test had just fetched.
+	StatFS library.StatFS
+}
+
+// roomyDisk is a 1 TiB file system, half free, whatever the machine has.
+type roomyDisk struct{}
+
+func (roomyDisk) Statfs(string) (library.Usage, error) {
+	return library.Usage{Total: 1 << 40, Avail: 1 << 39}, nil
 }
 
 // Daemon is a running in-process box.
@@ -248,11 +260,15 @@ func StartDaemon(t testing.TB, ch *Channel, o DaemonOptions) *Daemon {
 	if client == nil {
 		client = ch.client
 	}
+	var statfs library.StatFS = roomyDisk{}
+	if o.StatFS != nil {
+		statfs = o.StatFS
+	}
 	bd, err := box.StartDaemon(ctx, box.DaemonConfig{
 		DataDir: o.DataDir, ChannelURL: ch.URL, PublicKey: ch.PublicKey, Listener: ln,
 		Refresh: o.Refresh, Heartbeat: o.Heartbeat, Now: o.Now, Log: o.Log, Remote: o.Remote, Wifi: o.Wifi,
-		HTTPClient: client,
-		Swarm:      swarm.Config{ListenHost: "127.0.0.1", Peers: o.Peers, DisableDHT: true, DisableTrackers: true, OriginClient: client},
+		HTTPClient: client, StatFS: statfs,
+		Swarm: swarm.Config{ListenHost: "127.0.0.1", Peers: o.Peers, DisableDHT: true, DisableTrackers: true, OriginClient: client},
 	})
 	if err != nil {
 		ln.Close()
