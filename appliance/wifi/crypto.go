@@ -76,18 +76,7 @@ type PTK struct {
 // DerivePTK computes the PTK from the PMK, the authenticator's (aa) and the
 // supplicant's (spa) MAC addresses and the two nonces.
 func DerivePTK(pmk, aa, spa, anonce, snonce []byte) PTK {
-	data := make([]byte, 0, 6+6+32+32)
-	lo, hi := aa, spa
-	if string(spa) < string(aa) {
-		lo, hi = spa, aa
-	}
-	data = append(append(data, lo...), hi...)
-	lo, hi = anonce, snonce
-	if string(snonce) < string(anonce) {
-		lo, hi = snonce, anonce
-	}
-	data = append(append(data, lo...), hi...)
-	b := PRF(pmk, "Pairwise key expansion", data, 48)
+	b := PRF(pmk, "Pairwise key expansion", ptkContext(aa, spa, anonce, snonce), 48)
 	var p PTK
 	copy(p.KCK[:], b[0:16])
 	copy(p.KEK[:], b[16:32])
@@ -243,6 +232,12 @@ func CMAC(key, msg []byte) ([16]byte, error) {
 // 802.11-2020 12.7.1.3): KDF-SHA-256 over the same addresses and nonces
 // as PRF-based derivation, n bytes (48 for KCK, KEK and a CCMP TK).
 func derivePTKSHA256(pmk, aa, spa, anonce, snonce []byte, n int) []byte {
+	return kdfSHA256(pmk, "Pairwise key expansion", ptkContext(aa, spa, anonce, snonce), 8*n)
+}
+
+// ptkContext is the PTK derivations' input (IEEE 802.11-2020 12.7.1.3):
+// Min(AA, SPA) || Max(AA, SPA) || Min(ANonce, SNonce) || Max(ANonce, SNonce).
+func ptkContext(aa, spa, anonce, snonce []byte) []byte {
 	data := make([]byte, 0, 6+6+32+32)
 	lo, hi := aa, spa
 	if string(spa) < string(aa) {
@@ -254,7 +249,7 @@ func derivePTKSHA256(pmk, aa, spa, anonce, snonce []byte, n int) []byte {
 		lo, hi = snonce, anonce
 	}
 	data = append(append(data, lo...), hi...)
-	return kdfSHA256(pmk, "Pairwise key expansion", data, 8*n)
+	return data
 }
 
 // DerivePTKSHA256 is DerivePTK for SAE (and PSK-SHA256): KCK, KEK and TK
