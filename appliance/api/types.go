@@ -88,10 +88,14 @@ type TransferStats struct {
 	BytesUploaded    int64 `json:"bytesUploaded"`    // payload bytes sent to peers
 	// BytesFromPeersWasted: payload bytes peers sent that the box threw
 	// away (a chunk it had already, or of a piece completed meanwhile).
-	BytesFromPeersWasted int64   `json:"bytesFromPeersWasted,omitempty"`
-	Peers                int     `json:"peers"`      // connected peers now
-	Completion           float64 `json:"completion"` // 0..1 (bytes held / bytes wanted)
-	Size                 int64   `json:"size"`
+	BytesFromPeersWasted int64 `json:"bytesFromPeersWasted,omitempty"`
+	// BytesFromPeersAfterOrigin: the part of BytesFromPeersWasted that
+	// arrived for pieces the origin fallback had already completed (the
+	// rest are chunks two peers both sent).
+	BytesFromPeersAfterOrigin int64   `json:"bytesFromPeersAfterOrigin,omitempty"`
+	Peers                     int     `json:"peers"`      // connected peers now
+	Completion                float64 `json:"completion"` // 0..1 (bytes held / bytes wanted)
+	Size                      int64   `json:"size"`
 }
 
 // TorrentStats is one episode's torrent.

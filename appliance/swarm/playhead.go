@@ -577,7 +577,11 @@ func (s *Swarm) fetchPiece(ctx context.Context, ep *episode, i int, started, rea
 	// Counted before anacrolix wakes the readers: the bytes passed our own
 	// hash check already.
 	ep.originBytes.Add(length)
-	return pc.VerifyDataContext(ctx)
+	if err := pc.VerifyDataContext(ctx); err != nil {
+		return err
+	}
+	ep.originPieces.completed(i)
+	return nil
 }
 
 // countingReader counts what it reads in n.

@@ -85,6 +85,7 @@ func (s *Swarm) Drop(ctx context.Context, episodeID string) (int64, error) {
 	if info := ep.t.Info(); info != nil {
 		name = info.BestName()
 	}
+	s.overlap.forget(ep)
 	ep.drop()
 	if name == "" {
 		return held, nil

@@ -120,6 +120,7 @@ type Swarm struct {
 	httpClient  *http.Client
 	originLimit *rate.Limiter // this box's budget for origin fetches, all episodes together
 	pusher      *pusher       // nil unless Config.Push
+	overlap     *overlapMeter
 	stopPush    context.CancelFunc
 	pushDone    chan struct{}
 
@@ -134,12 +135,13 @@ type episode struct {
 	duration float64 // seconds, for the readahead
 	origin   string  // URL of the file at the origin; "" = none
 
-	originBytes atomic.Int64 // verified piece bytes fetched from the origin
-	pushedIn    atomic.Int64 // verified piece bytes peers pushed (atomicbox_push)
-	pushedOut   atomic.Int64 // piece bytes pushed to peers
-	kickc       chan struct{}
-	stopPlan    context.CancelFunc
-	planDone    chan struct{}
+	originBytes  atomic.Int64 // verified piece bytes fetched from the origin
+	pushedIn     atomic.Int64 // verified piece bytes peers pushed (atomicbox_push)
+	pushedOut    atomic.Int64 // piece bytes pushed to peers
+	originPieces              // pieces the origin completed, peer bytes that came after
+	kickc        chan struct{}
+	stopPlan     context.CancelFunc
+	planDone     chan struct{}
 
 	mu      sync.Mutex
 	streams map[*stream]struct{}
@@ -228,6 +230,8 @@ func New(ctx context.Context, cfg Config) (*Swarm, error) {
 	if cfg.ConfigureClient != nil {
 		cfg.ConfigureClient(tc)
 	}
+	overlap := &overlapMeter{}
+	overlap.configure(tc)
 	var p *pusher
 	if cfg.Push {
 		p = newPusher()
@@ -242,6 +246,7 @@ func New(ctx context.Context, cfg Config) (*Swarm, error) {
 		cfg: cfg, log: log, client: client, store: store, peers: peers,
 		started: time.Now(), unclean: unclean, episodes: make(map[string]*episode),
 		httpClient: cfg.OriginClient, originLimit: newOriginLimit(), pusher: p,
+		overlap: overlap,
 	}
 	if p != nil {
 		p.s = s // the callbacks only queue until run starts
@@ -312,6 +317,7 @@ func (s *Swarm) Add(ctx context.Context, episodeID string, mi *metainfo.MetaInfo
 		}
 		delete(s.episodes, episodeID)
 		s.mu.Unlock()
+		s.overlap.forget(old)
 		old.drop()
 	} else {
 		s.mu.Unlock()
@@ -344,6 +350,7 @@ func (s *Swarm) Add(ctx context.Context, episodeID string, mi *metainfo.MetaInfo
 		kickc: make(chan struct{}, 1), stopPlan: stop, planDone: make(chan struct{}),
 		streams: make(map[*stream]struct{}),
 	}
+	s.overlap.add(ep)
 	go s.plan(pctx, ep)
 	s.mu.Lock()
 	s.episodes[episodeID] = ep
@@ -467,12 +474,13 @@ func (s *Swarm) Stats() api.Stats {
 			Episode:  ep.id,
 			InfoHash: ep.t.InfoHash().HexString(),
 			TransferStats: api.TransferStats{
-				BytesFromPeers:       st.PeerConns.BytesReadUsefulData.Int64() + ep.pushedIn.Load(),
-				BytesFromWebSeed:     st.WebSeeds.BytesReadUsefulData.Int64() + ep.originBytes.Load(),
-				BytesUploaded:        st.PeerConns.BytesWrittenData.Int64() + ep.pushedOut.Load(),
-				BytesFromPeersWasted: max(0, st.PeerConns.BytesReadData.Int64()-st.PeerConns.BytesReadUsefulData.Int64()),
-				Peers:                len(ep.t.PeerConns()),
-				Size:                 ep.t.Length(),
+				BytesFromPeers:            st.PeerConns.BytesReadUsefulData.Int64() + ep.pushedIn.Load(),
+				BytesFromWebSeed:          st.WebSeeds.BytesReadUsefulData.Int64() + ep.originBytes.Load(),
+				BytesUploaded:             st.PeerConns.BytesWrittenData.Int64() + ep.pushedOut.Load(),
+				BytesFromPeersWasted:      max(0, st.PeerConns.BytesReadData.Int64()-st.PeerConns.BytesReadUsefulData.Int64()),
+				BytesFromPeersAfterOrigin: ep.originPieces.after.Load(),
+				Peers:                     len(ep.t.PeerConns()),
+				Size:                      ep.t.Length(),
 			},
 		}
 		have := ep.t.BytesCompleted()
@@ -484,6 +492,7 @@ func (s *Swarm) Stats() api.Stats {
 		out.Total.BytesFromWebSeed += ts.BytesFromWebSeed
 		out.Total.BytesUploaded += ts.BytesUploaded
 		out.Total.BytesFromPeersWasted += ts.BytesFromPeersWasted
+		out.Total.BytesFromPeersAfterOrigin += ts.BytesFromPeersAfterOrigin
 		out.Total.Peers += ts.Peers
 		out.Total.Size += ts.Size
 		out.Torrents = append(out.Torrents, ts)

@@ -393,6 +393,7 @@ func (f *FlashCrowd) Run(ctx context.Context) (*FlashCrowdReport, error) {
 		Swarm: swarmSum, OriginUseful: after.BytesFromWebSeed - before.BytesFromWebSeed, Uploaded: after.BytesUploaded - before.BytesUploaded,
 		UploadAllowed: uploadAllowed(results, rep.SwarmDuration, func(i int) int64 { return f.boxLink(i).Up / 8 }), BoxCPU: cpu1 - cpu0,
 		Flow: CrowdFlow(results), SeedUploaded: seedUploaded, PeersWasted: after.BytesFromPeersWasted - before.BytesFromPeersWasted,
+		PeersAfterOrigin: after.BytesFromPeersAfterOrigin - before.BytesFromPeersAfterOrigin,
 	}
 
 	if f.Seeks > 0 {
@@ -575,7 +576,9 @@ func (f *FlashCrowd) traceBoxes(ctx context.Context, t0 time.Time, seed *Daemon,
 	return func() { cancel(); <-done }
 }
 
-type byteSums struct{ BytesFromPeers, BytesFromWebSeed, BytesUploaded, BytesFromPeersWasted int64 }
+type byteSums struct {
+	BytesFromPeers, BytesFromWebSeed, BytesUploaded, BytesFromPeersWasted, BytesFromPeersAfterOrigin int64
+}
 
 // sumStats adds up the boxes' episode figures; a box that does not answer
 // counts as zero.
@@ -590,6 +593,7 @@ func sumStats(ctx context.Context, boxes []*Daemon) byteSums {
 			s.BytesFromWebSeed += t.BytesFromWebSeed
 			s.BytesUploaded += t.BytesUploaded
 			s.BytesFromPeersWasted += t.BytesFromPeersWasted
+			s.BytesFromPeersAfterOrigin += t.BytesFromPeersAfterOrigin
 		}
 	}
 	return s

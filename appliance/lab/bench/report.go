@@ -119,6 +119,10 @@ type Figures struct {
 	// phase; PeersWasted what the viewing boxes received from peers and
 	// threw away (duplicates, chunks of pieces completed meanwhile).
 	SeedUploaded, PeersWasted int64
+	// PeersAfterOrigin is the part of PeersWasted that came for pieces
+	// the origin fallback had completed; the rest are chunks two peers
+	// both sent.
+	PeersAfterOrigin int64
 	// BoxCPU is the CPU time of the viewing boxes' daemons during the
 	// crowd phase.
 	BoxCPU time.Duration

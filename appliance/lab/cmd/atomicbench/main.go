@@ -145,8 +145,8 @@ func run(ctx context.Context, f *bench.FlashCrowd, work string, out io.Writer) e
 	fmt.Fprintf(out, "supply: %.2fx what the crowd plays (origin, seed box and every box's watching upload share, over boxes x bit rate)\n", fig.SupplyRatio)
 	fmt.Fprintf(out, "boxes uploaded %.1f MiB in the crowd phase, %.0f%% of what their limits allowed; their daemons used %.1f CPU-s (GOMAXPROCS=1 each), %.2f CPU-s per GiB the players received\n",
 		float64(fig.Uploaded)/(1<<20), 100*fig.UploadUtilisation(), fig.BoxCPU.Seconds(), fig.CPUSecondsPerGiB())
-	fmt.Fprintf(out, "the seed box uploaded %.1f MiB in the crowd phase (%.1f Mbit/s on average); the boxes threw away %.1f MiB that peers sent them (had it already)\n",
-		mib(fig.SeedUploaded), float64(fig.SeedUploaded)*8/1e6/rep.SwarmDuration.Seconds(), mib(fig.PeersWasted))
+	fmt.Fprintf(out, "the seed box uploaded %.1f MiB in the crowd phase (%.1f Mbit/s on average); the boxes threw away %.1f MiB that peers sent them (had it already): %.1f MiB for pieces the origin had completed, %.1f MiB chunks two peers both sent\n",
+		mib(fig.SeedUploaded), float64(fig.SeedUploaded)*8/1e6/rep.SwarmDuration.Seconds(), mib(fig.PeersWasted), mib(fig.PeersAfterOrigin), mib(fig.PeersWasted-fig.PeersAfterOrigin))
 	fmt.Fprintf(out, "players received %.1f MiB and played %.1f MiB; in %d of %d player-seconds with play (%.1f%%) a player received less than it played and ended the second with under %v buffered\n",
 		mib(fig.Flow.Received), mib(fig.Flow.Consumed), fig.Flow.ShortSeconds, fig.Flow.BoxSeconds, 100*fig.Flow.ShortShare(), bench.LowBuffer)
 	fmt.Fprintf(out, "machine CPU idle through the crowd phase: min %.0f%%, mean %.0f%% (%d one-second samples; a run needs %.0f%% in every second)\n",
