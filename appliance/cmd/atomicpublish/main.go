@@ -49,6 +49,7 @@ const usage = `usage:
   atomicpublish release -manifest FILE -origin DIR -base-url URL [-key FILE] [-tracker URL ...] [-tracker-whitelist FILE] [-every DURATION] [-listen ADDR]
   atomicpublish serve -origin DIR -listen ADDR [-rate-limit BYTES_PER_S]
   atomicpublish pubkey [-key FILE]
+  atomicpublish collect -state FILE [-listen ADDR] [-max-report BYTES] [-skew DURATION]
 `
 
 func main() {
