@@ -216,6 +216,7 @@ type DaemonOptions struct {
 	DataDir      string   // "" = a new temp dir; reuse one to test restarts
 	Refresh      time.Duration
 	Heartbeat    time.Duration
+	Policy       time.Duration // disk and pre-fetch round interval; 0 = the daemon's default (1 min)
 	Now          func() time.Time
 	Log          *slog.Logger    // nil = test log at Info
 	Remote       *remotes.Config // remote inputs (fake CEC/IR devices in tests); nil = none
@@ -279,7 +280,7 @@ func StartDaemon(t testing.TB, ch *Channel, o DaemonOptions) *Daemon {
 	}
 	bd, err := box.StartDaemon(ctx, box.DaemonConfig{
 		DataDir: o.DataDir, ChannelURL: ch.URL, PublicKey: ch.PublicKey, Listener: ln,
-		Refresh: o.Refresh, Heartbeat: o.Heartbeat, Now: o.Now, Log: o.Log, Remote: o.Remote, Wifi: o.Wifi,
+		Refresh: o.Refresh, Heartbeat: o.Heartbeat, Policy: o.Policy, Now: o.Now, Log: o.Log, Remote: o.Remote, Wifi: o.Wifi,
 		HTTPClient: client, StatFS: statfs,
 		Swarm: swarm.Config{ListenHost: "127.0.0.1", Peers: o.Peers, DisableDHT: true, DisableTrackers: true, OriginClient: client},
 	})
