@@ -251,6 +251,10 @@ func TestDemoWalk(t *testing.T) {
 			t.Errorf("home rows %q lack %q", keys, want)
 		}
 	}
+	// The focus starts on the first row's first card: the premiere, locked.
+	if ep, ok := st.model.Focused(); !ok || ep.ID != "night-market-s01e02" || ep.Locked == "" || rowKey(st.model) != "premieres" {
+		t.Errorf("home focus on %q (locked %q) in row %q, want the locked premiere night-market-s01e02 in Premieres", ep.ID, ep.Locked, rowKey(st.model))
+	}
 	w.shot("home", false)
 
 	// 2. Tidewater's page, from its show card.
