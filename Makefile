@@ -38,8 +38,12 @@ vet:
 # machine), then the amd64 image boot test in QEMU (image/image.mk) and the
 # Pi kernel + initramfs boot in qemu-system-aarch64 and the Wi-Fi join test
 # (mac80211_hwsim in QEMU) (image/kernel.mk).
+# ARTIFACTS=DIR keeps what tests save with t.ArtifactDir (TestDemoWalk's
+# screenshots) under DIR/_artifacts; without it they go with the test's
+# temporary files.
 test: setup-test vet
-	CGO_ENABLED=0 $(GO) test -tags nocgo -p 2 -timeout 15m ./...
+	$(if $(ARTIFACTS),mkdir -p $(ARTIFACTS))
+	CGO_ENABLED=0 $(GO) test -tags nocgo -p 2 -timeout 15m $(if $(ARTIFACTS),-artifacts -outputdir $(abspath $(ARTIFACTS))) ./...
 	$(MAKE) image-test
 	$(MAKE) image-test-arm64
 	$(MAKE) image-test-wifi

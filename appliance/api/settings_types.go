@@ -57,6 +57,14 @@ type StorageView struct {
 	FreeBytes       int64 `json:"freeBytes"`       // available to the daemon (f_bavail)
 	LibraryBytes    int64 `json:"libraryBytes"`    // held by episodes
 	KeepFreePercent int   `json:"keepFreePercent"` // eviction keeps this share free (library.BudgetOptions.KeepFree * 100)
+	// Full is the daemon's own verdict from its last disk round (every
+	// minute): background downloads are paused because they would eat
+	// into the share kept free, or the disk is over that share and
+	// nothing more may be evicted (what is left is playing, pinned or
+	// not the box's). It clears at the first round that finds room. The
+	// TV shows its disk-full panel and banner from this field alone.
+	// Left out when false (older daemons never send it).
+	Full bool `json:"full,omitempty"`
 }
 
 // Reachability is the result of the last port-mapping attempt.

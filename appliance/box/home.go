@@ -78,6 +78,7 @@ type Home struct {
 	fetching map[string]bool // episodes this home asked the swarm to pre-fetch
 	evicted  map[string]bool // episodes evicted since start: never pre-fetched again
 	full     bool            // the last pre-fetch round stopped on a full disk
+	stuck    bool            // the last eviction round left the disk over budget
 	seeding  api.SeedingView // cached, see Seeding
 	seededAt time.Time
 }
@@ -210,7 +211,7 @@ func truncate(s string) string {
 func (h *Home) Settings() api.SettingsView {
 	bw := h.cfg.Bandwidth.Settings()
 	h.mu.Lock()
-	st, budget := h.settings, h.budget
+	st, budget, full := h.settings, h.budget, h.full || h.stuck
 	h.mu.Unlock()
 	v := api.SettingsView{
 		Box: api.BoxInfo{Version: h.cfg.Version, Hostname: h.cfg.Hostname},
@@ -218,7 +219,7 @@ func (h *Home) Settings() api.SettingsView {
 			Enabled: bw.Night.Enabled, StartMinute: bw.Night.StartMinute, EndMinute: bw.Night.EndMinute,
 			Up: bw.Night.Caps.Upload, Down: bw.Night.Caps.Download,
 		}, Uplink: bw.UplinkBytesPerSec},
-		Storage:   api.StorageView{KeepFreePercent: st.KeepFreePercent, LibraryBytes: h.libraryBytes()},
+		Storage:   api.StorageView{KeepFreePercent: st.KeepFreePercent, LibraryBytes: h.libraryBytes(), Full: full},
 		Video:     st.Video,
 		Household: st.Household,
 	}

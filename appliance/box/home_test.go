@@ -416,6 +416,10 @@ func newEmbargoChannel(t *testing.T) *embargoChannel {
 
 // TestPrefetchInWindow: inside the night window the daemon pre-fetches the
 // upcoming episode; outside it, or with the disk over budget, it does not.
+// GET /api/settings says storage.full exactly while a full disk holds the
+// downloads back: with the free space just over the share kept free but
+// too little for the episode (downloads paused on the budget), and under
+// the share with nothing to evict.
 func TestPrefetchInWindow(t *testing.T) {
 	ec := newEmbargoChannel(t)
 	var mu sync.Mutex
@@ -440,11 +444,13 @@ func TestPrefetchInWindow(t *testing.T) {
 		at     time.Time
 		free   int64
 		want   []string
+		full   bool
 	}{
-		{"inside the window, room on disk: the upcoming episode", now, 500 << 20, []string{"premiere"}},
-		{"two hours later the window is closed: paused", now.Add(2 * time.Hour), 500 << 20, nil},
-		{"back inside the window but the disk is at 5% free (budget keeps 10%): nothing", now, 50 << 20, nil},
-		{"the same moment with room again: fetching resumes", now, 500 << 20, []string{"premiere"}},
+		{"inside the window, 1000 bytes more than the 10% kept free: the episode would eat into it", now, (1<<30)/10 + 1000, nil, true},
+		{"inside the window, room on disk: the upcoming episode", now, 500 << 20, []string{"premiere"}, false},
+		{"two hours later the window is closed: paused", now.Add(2 * time.Hour), 500 << 20, nil, false},
+		{"back inside the window but the disk is at 5% free (budget keeps 10%): nothing", now, 50 << 20, nil, true},
+		{"the same moment with room again: fetching resumes", now, 500 << 20, []string{"premiere"}, false},
 	} {
 		mu.Lock()
 		at := tc.at
@@ -454,6 +460,11 @@ func TestPrefetchInWindow(t *testing.T) {
 		h.D.Home.Tick(context.Background())
 		if diff := cmp.Diff(tc.want, h.D.Home.Fetching()); diff != "" {
 			t.Errorf("%s: pre-fetching (-want +got):\n%s", tc.reason, diff)
+		}
+		var sv api.SettingsView
+		getJSON(t, h.URL+"/api/settings", &sv)
+		if sv.Storage.Full != tc.full {
+			t.Errorf("%s: GET /api/settings storage %+v, want full=%v", tc.reason, sv.Storage, tc.full)
 		}
 	}
 }

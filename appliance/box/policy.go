@@ -95,6 +95,7 @@ func (h *Home) evict(ctx context.Context, c *catalog.Catalog) {
 		return
 	}
 	if toFree <= 0 {
+		h.setStuck(false)
 		return
 	}
 	b, sw, rs := h.cfg.Box, h.cfg.Box.cfg.Swarm, h.cfg.Box.cfg.Resume
@@ -139,6 +140,15 @@ func (h *Home) evict(ctx context.Context, c *catalog.Catalog) {
 	if freed < toFree {
 		h.log.Warn("disk over budget: nothing more may be evicted (playing or pinned)", "toFree", toFree, "freed", freed)
 	}
+	h.setStuck(freed < toFree)
+}
+
+// setStuck records whether the eviction round left the disk over budget
+// (api.StorageView.Full).
+func (h *Home) setStuck(stuck bool) {
+	h.mu.Lock()
+	h.stuck = stuck
+	h.mu.Unlock()
 }
 
 // midEpisode reports whether the household stopped part-way through the

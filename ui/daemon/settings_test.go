@@ -28,6 +28,8 @@ func TestSettingsClient(t *testing.T) {
 		{"ok", 200, `{"box":{"version":"1.0"},"bandwidth":{"dayUp":625000,"dayDown":0,"night":{"enabled":true,"startMinute":60,"endMinute":420,"up":0,"down":0}},"storage":{"keepFreePercent":10},"video":{"mode":"1920x1080@60"}}`,
 			api.SettingsView{Box: api.BoxInfo{Version: "1.0"}, Bandwidth: api.BandwidthSettings{DayUp: 625000, Night: api.NightWindow{Enabled: true, StartMinute: 60, EndMinute: 420}},
 				Storage: api.StorageView{KeepFreePercent: 10}, Video: api.VideoSettings{Mode: "1920x1080@60"}}, false, "", "the contract's JSON decodes"},
+		{"full", 200, `{"storage":{"totalBytes":32000000000,"freeBytes":100000000,"keepFreePercent":10,"full":true}}`,
+			api.SettingsView{Storage: api.StorageView{TotalBytes: 32e9, FreeBytes: 1e8, KeepFreePercent: 10, Full: true}}, false, "", "the daemon's disk-full verdict reaches the model"},
 		{"missing", 404, "404 page not found\n", api.SettingsView{}, true, "", "an older daemon: not available"},
 		{"refused", 400, `{"error":"bandwidth: the daytime upload cap cannot be negative (-1 bytes/s); use 0 for unlimited"}`, api.SettingsView{}, false,
 			"bandwidth: the daytime upload cap cannot be negative (-1 bytes/s); use 0 for unlimited", "the daemon's sentence reaches the screen"},

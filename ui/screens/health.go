@@ -17,20 +17,18 @@ type Alert int
 const (
 	AlertNone      Alert = iota
 	AlertNoNetwork       // GET /api/network says the box is offline
-	AlertDiskFull        // the data disk has less than half the share kept free
+	AlertDiskFull        // the daemon says its storage is full (api.StorageView.Full)
 )
 
 // alertSection is the settings page OK opens from an alert's panel.
 var alertSection = map[Alert]Section{AlertNoNetwork: SecNetwork, AlertDiskFull: SecStorage}
 
-// DiskFull says whether the daemon's storage figures mean the box is out
-// of room: less than half of the share it keeps free is left. The daemon
-// evicts episodes to keep the whole share free, so falling under half of
-// it means eviction found nothing it may remove, background downloads
-// stop, and playing an episode not yet on the box may stall.
-func DiskFull(st api.StorageView) bool {
-	return st.TotalBytes > 0 && st.FreeBytes < st.TotalBytes*int64(st.KeepFreePercent)/200
-}
+// DiskFull says whether the box is out of room. The daemon decides
+// (api.StorageView.Full: its background downloads are paused on the
+// budget, or eviction found nothing more it may remove); the TV does not
+// guess from the figures, which the daemon's next round may already have
+// fixed by evicting. Then playing an episode not yet on the box may stall.
+func DiskFull(st api.StorageView) bool { return st.Full }
 
 // ActiveAlert is the alert that holds now, the most pressing first: no
 // network, then a full disk. Nothing is said until the daemon answered

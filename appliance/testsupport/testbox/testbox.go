@@ -47,6 +47,13 @@ type ChannelOptions struct {
 	// TLS serves the channel over https with httptest's own certificate;
 	// Channel.Client trusts it, nothing else does.
 	TLS bool
+	// Manifest, when set, is published instead of generated clips (Shows,
+	// EpisodesPerShow, Seconds, Width, Height, Bitrate, FastStart and
+	// Posters are then ignored): a publisher's own channel, such as the
+	// one scripts/demo-media.sh writes. Its relative paths are resolved
+	// against ManifestDir.
+	Manifest    *publish.Manifest
+	ManifestDir string
 }
 
 // Channel is a published channel served on loopback.
@@ -64,6 +71,7 @@ type Channel struct {
 	Names map[string]string
 
 	manifest      *publish.Manifest
+	manifestDir   string // where the manifest's relative paths start
 	originBoxRate int64
 	client        *http.Client // trusts the origin's certificate (TLS channels); nil = none needed
 }
@@ -109,6 +117,11 @@ func NewChannel(t testing.TB, o ChannelOptions) *Channel {
 	t.Cleanup(srv.Close)
 	ch.URL = srv.URL + "/"
 
+	if o.Manifest != nil {
+		ch.manifest, ch.manifestDir = o.Manifest, o.ManifestDir
+		ch.publish(t, o.PieceLength)
+		return ch
+	}
 	m := &publish.Manifest{Network: o.Network}
 	for s := 1; s <= o.Shows; s++ {
 		show := publish.ManifestShow{ID: fmt.Sprintf("show%d", s), Title: fmt.Sprintf("Show %d", s), Synopsis: "A generated test show."}
@@ -126,7 +139,7 @@ func NewChannel(t testing.TB, o ChannelOptions) *Channel {
 		}
 		m.Shows = append(m.Shows, show)
 	}
-	ch.manifest = m
+	ch.manifest, ch.manifestDir = m, ch.OriginDir
 	ch.publish(t, o.PieceLength)
 	return ch
 }
@@ -135,7 +148,7 @@ func (ch *Channel) publish(t testing.TB, pieceLength int64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, err := publish.Publish(ctx, ch.manifest, ch.OriginDir, publish.Options{
+	c, err := publish.Publish(ctx, ch.manifest, ch.manifestDir, publish.Options{
 		OriginDir: ch.OriginDir, BaseURL: ch.URL, Key: ch.Key, PieceLength: pieceLength,
 		OriginBoxRate: ch.originBoxRate,
 	})
@@ -203,6 +216,7 @@ type DaemonOptions struct {
 	DataDir      string   // "" = a new temp dir; reuse one to test restarts
 	Refresh      time.Duration
 	Heartbeat    time.Duration
+	Policy       time.Duration // disk and pre-fetch round interval; 0 = the daemon's default (1 min)
 	Now          func() time.Time
 	Log          *slog.Logger    // nil = test log at Info
 	Remote       *remotes.Config // remote inputs (fake CEC/IR devices in tests); nil = none
@@ -266,7 +280,7 @@ func StartDaemon(t testing.TB, ch *Channel, o DaemonOptions) *Daemon {
 	}
 	bd, err := box.StartDaemon(ctx, box.DaemonConfig{
 		DataDir: o.DataDir, ChannelURL: ch.URL, PublicKey: ch.PublicKey, Listener: ln,
-		Refresh: o.Refresh, Heartbeat: o.Heartbeat, Now: o.Now, Log: o.Log, Remote: o.Remote, Wifi: o.Wifi,
+		Refresh: o.Refresh, Heartbeat: o.Heartbeat, Policy: o.Policy, Now: o.Now, Log: o.Log, Remote: o.Remote, Wifi: o.Wifi,
 		HTTPClient: client, StatFS: statfs,
 		Swarm: swarm.Config{ListenHost: "127.0.0.1", Peers: o.Peers, DisableDHT: true, DisableTrackers: true, OriginClient: client},
 	})
