@@ -16,7 +16,6 @@ import (
 	"github.com/atomicnetwork/atomicbox/appliance/bandwidth"
 	"github.com/atomicnetwork/atomicbox/appliance/lab/bench"
 	"github.com/atomicnetwork/atomicbox/appliance/publish"
-	"github.com/atomicnetwork/atomicbox/appliance/swarm"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm/piecechoice"
 )
 
@@ -29,7 +28,7 @@ const Model = `model: time steps of Config.Step; inside a step each box's transf
   episode), NAT (accepts no incoming connection). Uploaders share their uplink alike between connections that want something
   they hold; downlinks are shared alike between incoming flows; request windows start at one 16 KiB chunk and double per RTT.
   Streams: anacrolix's reader window (start-up and steady readahead), the daemon's pace, the file's tail at high priority,
-  origin fetches as piecechoice.Decide plans them every 200 ms with the box's origin budget; the player is bench's model.
+  origin fetches as piecechoice.Decide plans them every piecechoice.PlanEvery with the box's origin budget; the player is bench's model.
   A connection fills the reader's piece first, then the rarest wanted piece among the box's peers (ties at random: uploaders
   serve requests in random order); a box at its connection limit takes a new one only by dropping a bad one (anacrolix's rule).
 left out: TCP dynamics beyond the request window, packet loss, choking and optimistic unchoke (anacrolix v1.61 has none),
@@ -128,14 +127,14 @@ func (r Result) OriginKbitPerViewer() float64 {
 	return float64(r.OriginBytes) * 8 / 1e3 / float64(r.Viewers)
 }
 
-// The daemon's figures the simulation follows.
+// The model's own figures; the daemon's come from piecechoice (PlanEvery,
+// PeerRate, ConnsPerTorrent, SeedConnsFactor, Readahead, MinReadahead,
+// MinOriginBurst), the same constants appliance/swarm runs.
 const (
-	planEvery     = 0.2 // s, swarm's planEvery
-	setupRTTs     = 3   // round trips to set up a peer connection (TCP, handshakes, bitfield)
+	setupRTTs     = 3 // round trips to set up a peer connection (TCP, handshakes, bitfield)
 	originHalfRTT = 0.005
 	joinDials     = 50 // peers a box tries when it joins (a tracker's reply)
 	maxAhead      = 64 << 20
-	seedConnsMult = 3 // swarm's seedConnsFactor
 )
 
 var epoch = time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
@@ -189,10 +188,7 @@ type box struct {
 	tokens      float64
 	tokensAt    float64
 	peerBytes   float64
-	seenBytes   float64
-	peerRate    float64
-	rateAt      float64
-	streamFrom  float64
+	peerRate    piecechoice.PeerRate
 }
 
 func (b *box) has(i int) bool { return b.have[i>>6]&(1<<(i&63)) != 0 }
@@ -239,7 +235,7 @@ func newWorld(cfg Config) *world {
 		cfg.Step = 0.1
 	}
 	if cfg.Conns <= 0 {
-		cfg.Conns = swarm.DefaultConnsPerTorrent
+		cfg.Conns = piecechoice.ConnsPerTorrent
 	}
 	pl := cfg.PieceLength
 	if pl <= 0 {
@@ -250,9 +246,9 @@ func newWorld(cfg Config) *world {
 		bps: cfg.BitsPerSec / 8, conns: cfg.Conns, upShare: bandwidth.DefaultWatchingUploadShare,
 		startBuf: pc.StartBuffer.Seconds(), resumeBuf: pc.ResumeBuffer.Seconds()}
 	w.pieces = int((w.size + pl - 1) / pl)
-	// The daemon's readaheads (swarm.Open with the default 4 s).
-	w.steadyRA = max(int64(swarm.MinReadahead), int64(w.bps*4))
-	w.startupRA = min(w.steadyRA, max(int64(swarm.MinReadahead), int64(w.bps*piecechoice.StartupReadahead.Seconds())))
+	// The daemon's readaheads (swarm.Open with the default readahead).
+	w.steadyRA = piecechoice.ReadaheadBytes(piecechoice.Readahead.Seconds(), w.bps)
+	w.startupRA = min(w.steadyRA, piecechoice.ReadaheadBytes(piecechoice.StartupReadahead.Seconds(), w.bps))
 	w.cap = 2 * float64(w.size) / w.bps // bench cuts a player after twice the episode
 	words := (w.pieces + 63) / 64
 	w.boxes = make([]box, w.n+1)
@@ -261,7 +257,7 @@ func newWorld(cfg Config) *world {
 	for i := range w.boxes {
 		b := &w.boxes[i]
 		b.have = make([]uint64, words)
-		b.checked, b.streamFrom = -1, -1
+		b.checked = -1
 		if i == 0 {
 			b.up, b.down, b.join, b.active = cfg.SeedUp, cfg.SeedUp, -1, cfg.SeedUp > 0
 			b.half = originHalfRTT
@@ -287,7 +283,7 @@ func newWorld(cfg Config) *world {
 			b.prefetched, b.active = true, true
 			w.fill(b)
 		}
-		b.tokens = max(cfg.OriginBox, 256<<10) // a full burst
+		b.tokens = max(cfg.OriginBox, piecechoice.MinOriginBurst) // a full burst
 	}
 	for i := range w.boxes {
 		if w.boxes[i].active {
@@ -308,7 +304,7 @@ func (w *world) complete(b *box) bool { return b.nhave == w.pieces }
 
 func (w *world) connLimit(b *box) int {
 	if w.complete(b) {
-		return w.conns * seedConnsMult
+		return w.conns * piecechoice.SeedConnsFactor
 	}
 	return w.conns
 }
@@ -545,18 +541,7 @@ func (w *world) plan(i int32, t float64) {
 		return
 	}
 	now := at(t)
-	// swarm's planner.peersKeepUp.
-	keepUp := true
-	if b.streamFrom < 0 {
-		b.streamFrom, b.seenBytes, b.rateAt, b.peerRate = t, b.peerBytes, t, 0
-	} else {
-		if dt := t - b.rateAt; dt > 0 {
-			inst := (b.peerBytes - b.seenBytes) / dt
-			b.peerRate += min(1, dt/2) * (inst - b.peerRate)
-			b.seenBytes, b.rateAt = b.peerBytes, t
-		}
-		keepUp = t-b.streamFrom < 2 || b.peerRate >= 0.5*w.bps
-	}
+	keepUp := b.peerRate.KeepUp(now, true, b.peerBytes, w.bps) // swarm's planner.peersKeepUp
 	fetching := make(map[int]bool, len(b.fetches))
 	for _, f := range b.fetches {
 		fetching[f.piece] = f.supplement
@@ -587,7 +572,7 @@ func (w *world) plan(i int32, t float64) {
 	for _, p := range plan.Cancel {
 		b.fetches = slices.DeleteFunc(b.fetches, func(f *fetch) bool { return f.piece == p })
 	}
-	burst := max(w.cfg.OriginBox, 256<<10)
+	burst := max(w.cfg.OriginBox, piecechoice.MinOriginBurst)
 	for _, f := range plan.Fetch {
 		// The budget is taken before the request (swarm.fetchPiece): a
 		// token bucket that may go into debt, then one round trip.
@@ -685,7 +670,7 @@ func (w *world) runSwarm() {
 				w.dialRandom(i, t, 1)
 			}
 		}
-		if t-lastPlan >= planEvery-1e-9 {
+		if t-lastPlan >= piecechoice.PlanEvery.Seconds()-1e-9 {
 			lastPlan = t
 			for _, i := range streaming {
 				w.plan(i, t)
