@@ -370,46 +370,27 @@ func (p *planner) peersKeepUp(ep *episode, streaming bool, bps float64, now time
 
 // originTimeWeight is the weight of the newest fetch in
 // planner.originTime's moving average.
-const originTimeWeight = 0.3
+const originTimeWeight = piecechoice.OriginTimeWeight
 
-// originFetchTime is how long one piece takes from the origin as of now:
-// the moving average of fetches that ended, or the age of the oldest
-// fetch still in flight when that is longer (a crowd at a shared origin
-// makes every fetch slow, and the fetches that would tell are the ones
-// the peers beat and that are cancelled).
+// originFetchTime is how long one piece takes from the origin as of now
+// (piecechoice.OriginFetchTime: the moving average, or the age of the
+// oldest fetch in flight when that is longer).
 func (p *planner) originFetchTime(now time.Time) time.Duration {
-	d := p.originTime
+	var oldest time.Time
 	for _, at := range p.started {
 		if ns := at.Load(); ns != 0 {
-			d = max(d, now.Sub(time.Unix(0, ns)))
+			if t := time.Unix(0, ns); oldest.IsZero() || t.Before(oldest) {
+				oldest = t
+			}
 		}
 	}
-	return d
+	return piecechoice.OriginFetchTime(p.originTime, now, oldest)
 }
 
-// noteOriginTime adds a fetch that ended to the moving average: one that
-// got its piece counts its duration; one cancelled after reading part of
-// it counts the time the whole piece would have taken at that pace, and
-// one cancelled before any byte came counts at least the time it waited.
+// noteOriginTime adds a fetch that ended to the moving average
+// (piecechoice.NoteOriginTime).
 func (p *planner) noteOriginTime(r fetchResult, pieceLength int64) {
-	if r.took <= 0 || r.err != nil {
-		return
-	}
-	sample := r.took
-	if !r.ok {
-		if r.read < pieceLength/16 {
-			if sample <= p.originTime {
-				return // says only "at least this long"
-			}
-		} else {
-			sample = time.Duration(float64(r.took) * float64(pieceLength) / float64(r.read))
-		}
-	}
-	if p.originTime == 0 {
-		p.originTime = sample
-		return
-	}
-	p.originTime += time.Duration(originTimeWeight * float64(sample-p.originTime))
+	p.originTime = piecechoice.NoteOriginTime(p.originTime, r.took, r.ok, r.err != nil, r.read, pieceLength)
 }
 
 // fetchResult is how an origin fetch ended: ok, failed with err, or

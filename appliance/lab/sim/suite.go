@@ -100,6 +100,10 @@ func (s Suite) Run(w io.Writer) error {
 				}
 				row := Row{Mix: m.Name, HTTPOnly: httpOnly, Result: r, Wall: time.Since(t).Seconds(), CPU: cpuSeconds() - cpu}
 				rows = append(rows, row)
+				if r.Diagnosis != nil {
+					fmt.Fprintf(w, "diagnosis, %s %d %s:\n", m.Name, n, row.Mode())
+					r.Diagnosis.Write(w)
+				}
 				s.logf("%s %d %s (step %.2f s): ttff p50 %.2f s, p95 %.2f s, rebuffer %.4f, origin %.0f kbit/viewer, share %.3f; wall %.1f s, cpu %.1f s",
 					m.Name, n, row.Mode(), cfg.Step, r.TTFFP50, r.TTFFP95, r.Rebuffer, r.OriginKbitPerViewer(), r.OriginShare(), row.Wall, row.CPU)
 			}

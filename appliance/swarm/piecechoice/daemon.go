@@ -78,3 +78,49 @@ func (r *PeerRate) KeepUp(now time.Time, streaming bool, bytes, bytesPerSecond f
 	}
 	return now.Sub(r.From) < PeerRateWindow || r.Rate >= PeerRateShort*bytesPerSecond
 }
+
+// OriginTimeWeight is the weight of the newest fetch in the moving
+// average of the origin's fetch time (NoteOriginTime).
+const OriginTimeWeight = 0.3
+
+// NoteOriginTime returns the moving average avg of how long one piece
+// takes from the origin (Input.OriginFetchTime; zero: unknown) with one
+// fetch that ended added: took is from its request to its end (zero if it
+// never sent one), ok whether it got the piece, failed whether it failed
+// (failures say nothing of the time and are not counted), read the
+// piece's bytes it received. One that got its piece counts its duration;
+// one cancelled after reading part of it counts the time the whole piece
+// would have taken at that pace, and one cancelled before any byte came
+// counts at least the time it waited.
+func NoteOriginTime(avg, took time.Duration, ok, failed bool, read, pieceLength int64) time.Duration {
+	if took <= 0 || failed {
+		return avg
+	}
+	sample := took
+	if !ok {
+		if read < pieceLength/16 {
+			if sample <= avg {
+				return avg // says only "at least this long"
+			}
+		} else {
+			sample = time.Duration(float64(took) * float64(pieceLength) / float64(read))
+		}
+	}
+	if avg == 0 {
+		return sample
+	}
+	return avg + time.Duration(OriginTimeWeight*float64(sample-avg))
+}
+
+// OriginFetchTime is how long one piece takes from the origin as of now
+// (Input.OriginFetchTime): the moving average avg of fetches that ended,
+// or the age of the oldest fetch still in flight (its request sent at
+// oldest; zero: none) when that is longer. A crowd at a shared origin
+// makes every fetch slow, and the fetches that would tell are the ones
+// the peers beat and that are cancelled.
+func OriginFetchTime(avg time.Duration, now, oldest time.Time) time.Duration {
+	if oldest.IsZero() {
+		return avg
+	}
+	return max(avg, now.Sub(oldest))
+}

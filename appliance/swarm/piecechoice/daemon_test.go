@@ -67,3 +67,33 @@ func TestReadaheadBytes(t *testing.T) {
 		}
 	}
 }
+
+// The origin's fetch time as the daemon and the simulator both keep it.
+func TestOriginTime(t *testing.T) {
+	const piece = 1 << 20
+	for _, tt := range []struct {
+		avg, took  time.Duration
+		ok, failed bool
+		read       int64
+		want       time.Duration
+		reason     string
+	}{
+		{0, time.Second, true, false, piece, time.Second, "the first fetch sets it"},
+		{time.Second, 2 * time.Second, true, false, piece, time.Second + 300*time.Millisecond, "then a moving average at OriginTimeWeight"},
+		{time.Second, 2 * time.Second, false, false, piece / 4, time.Second + 2100*time.Millisecond, "cancelled at a quarter: counts 8 s"},
+		{time.Second, 500 * time.Millisecond, false, false, 0, time.Second, "cancelled before its data, shorter than the average: says nothing"},
+		{time.Second, 3 * time.Second, false, false, 0, time.Second + 600*time.Millisecond, "cancelled before its data, longer: at least that"},
+		{time.Second, time.Hour, false, true, 0, time.Second, "a failure says nothing of the time"},
+		{time.Second, 0, true, false, piece, time.Second, "never sent its request"},
+	} {
+		if got := NoteOriginTime(tt.avg, tt.took, tt.ok, tt.failed, tt.read, piece); got != tt.want {
+			t.Errorf("NoteOriginTime(%v, %v, ok %v, failed %v, read %d) = %v, want %v (%s)", tt.avg, tt.took, tt.ok, tt.failed, tt.read, got, tt.want, tt.reason)
+		}
+	}
+	if got := OriginFetchTime(time.Second, t0, time.Time{}); got != time.Second {
+		t.Errorf("with nothing in flight: %v, want the average", got)
+	}
+	if got := OriginFetchTime(time.Second, t0, t0.Add(-5*time.Second)); got != 5*time.Second {
+		t.Errorf("with a fetch 5 s in flight: %v, want 5 s", got)
+	}
+}
