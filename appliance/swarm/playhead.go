@@ -36,21 +36,14 @@ import (
 // instead of in order, and wanting the rest at Normal (DownloadAll) plus
 // the next minute at High made boxes queue bulk requests at their
 // uploaders ahead of other boxes' urgent ones: seek p50 0.36 -> 2.8-3.1 s.
+// The planner's period (piecechoice.PlanEvery), the peers' rate that
+// keeps the origin off pieces they hold (piecechoice.PeerRate: when peers
+// hold a piece but upload slowly, say a box that does not know its uplink
+// uploads 2 Mbit/s while it plays, the overdue piece comes from the
+// origin), a box's default origin budget (piecechoice.OriginRate) and the
+// connection cap of a complete torrent (piecechoice.SeedConnsFactor) are
+// in piecechoice, where the premiere simulator reads them too.
 const (
-	planEvery = 200 * time.Millisecond
-
-	// peersKeepUp: peers that delivered at least peerRateShort of the bit
-	// rate over peerRateWindow keep the origin off pieces they hold. When
-	// peers hold a piece but upload slowly (a box that does not know its
-	// uplink uploads 2 Mbit/s while it plays), the overdue piece comes
-	// from the origin.
-	peerRateWindow = 2 * time.Second
-	peerRateShort  = 0.5
-
-	// All origin fetches of a box together stay under originRateFactor
-	// times an 8 Mbit/s stream.
-	originRateFactor = 4
-
 	// After an origin fetch fails (the origin is down or answers 404/503,
 	// a piece fails its hash check, the disk is full), the episode starts
 	// no origin fetch for originRetryFirst, doubling with every further
@@ -62,10 +55,6 @@ const (
 	// 65 ms on a full disk.
 	originRetryFirst = 250 * time.Millisecond
 	originRetryMax   = 16 * time.Second
-
-	// seedConnsFactor raises the connection cap of a torrent we hold
-	// completely: it only uploads, and in a premiere everybody wants it.
-	seedConnsFactor = 3
 )
 
 // stream is one reader of an episode with its playhead. Read and Seek
@@ -226,13 +215,8 @@ type planner struct {
 	originTime time.Duration
 	started    map[int]*atomic.Int64 // unix nanoseconds
 
-	// Peers' delivery rate (useful bytes/s, all streams of the episode),
-	// averaged over about peerRateWindow, and since when streams have been
-	// open (zero: none open).
-	peerRate      float64
-	peerBytes     int64
-	peerBytesAt   time.Time
-	streamingFrom time.Time
+	// Peers' delivery rate (useful bytes, all streams of the episode).
+	peerRate piecechoice.PeerRate
 }
 
 func (ep *episode) kick() {
@@ -254,7 +238,7 @@ func (ep *episode) bytesPerSecond() float64 {
 	return 1e6
 }
 
-// plan runs until ctx ends: every planEvery (and at once when a stream
+// plan runs until ctx ends: every piecechoice.PlanEvery (and at once when a stream
 // opens, first reads, seeks or closes) it keeps the tail priority while
 // streams are open, raises the connection cap of a complete torrent and
 // starts origin fetches for pieces peers will not deliver in time. It
@@ -269,7 +253,7 @@ func (s *Swarm) plan(ctx context.Context, ep *episode) {
 		started:     make(map[int]*atomic.Int64),
 		done:        make(chan fetchResult, piecechoice.DefaultPolicy.OriginFetches+1),
 	}
-	tick := time.NewTicker(planEvery)
+	tick := time.NewTicker(piecechoice.PlanEvery)
 	defer tick.Stop()
 	for {
 		select {
@@ -310,7 +294,7 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 		return
 	}
 	if !p.seedConns && t.BytesCompleted() == size {
-		t.SetMaxEstablishedConns(s.cfg.EstablishedConnsPerTorrent * seedConnsFactor)
+		t.SetMaxEstablishedConns(s.cfg.EstablishedConnsPerTorrent * piecechoice.SeedConnsFactor)
 		p.seedConns = true
 	}
 	bps := ep.bytesPerSecond()
@@ -372,72 +356,41 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 	}
 }
 
-// peersKeepUp reports whether peers have delivered at least peerRateShort
-// of the episode's bit rate over the last peerRateWindow, or streams have been open for less
-// than that (too early to tell; at the start of a flash crowd every box is
-// short and racing the peers only wastes the origin). Updates the average.
+// peersKeepUp updates the peers' delivery rate (piecechoice.PeerRate.KeepUp)
+// with the episode's useful peer bytes and pushed pieces, and reports
+// whether they keep up.
 func (p *planner) peersKeepUp(ep *episode, streaming bool, bps float64, now time.Time) bool {
 	if !streaming {
-		p.streamingFrom = time.Time{}
-		return true
+		return p.peerRate.KeepUp(now, false, 0, bps)
 	}
 	st := ep.t.Stats()
 	got := st.PeerConns.BytesReadUsefulData.Int64() + ep.pushedIn.Load()
-	if p.streamingFrom.IsZero() {
-		p.streamingFrom, p.peerBytes, p.peerBytesAt, p.peerRate = now, got, now, 0
-		return true
-	}
-	if dt := now.Sub(p.peerBytesAt); dt > 0 {
-		inst := float64(got-p.peerBytes) / dt.Seconds()
-		w := min(1, dt.Seconds()/peerRateWindow.Seconds())
-		p.peerRate += w * (inst - p.peerRate)
-		p.peerBytes, p.peerBytesAt = got, now
-	}
-	return now.Sub(p.streamingFrom) < peerRateWindow || p.peerRate >= peerRateShort*bps
+	return p.peerRate.KeepUp(now, true, float64(got), bps)
 }
 
 // originTimeWeight is the weight of the newest fetch in
 // planner.originTime's moving average.
-const originTimeWeight = 0.3
+const originTimeWeight = piecechoice.OriginTimeWeight
 
-// originFetchTime is how long one piece takes from the origin as of now:
-// the moving average of fetches that ended, or the age of the oldest
-// fetch still in flight when that is longer (a crowd at a shared origin
-// makes every fetch slow, and the fetches that would tell are the ones
-// the peers beat and that are cancelled).
+// originFetchTime is how long one piece takes from the origin as of now
+// (piecechoice.OriginFetchTime: the moving average, or the age of the
+// oldest fetch in flight when that is longer).
 func (p *planner) originFetchTime(now time.Time) time.Duration {
-	d := p.originTime
+	var oldest time.Time
 	for _, at := range p.started {
 		if ns := at.Load(); ns != 0 {
-			d = max(d, now.Sub(time.Unix(0, ns)))
+			if t := time.Unix(0, ns); oldest.IsZero() || t.Before(oldest) {
+				oldest = t
+			}
 		}
 	}
-	return d
+	return piecechoice.OriginFetchTime(p.originTime, now, oldest)
 }
 
-// noteOriginTime adds a fetch that ended to the moving average: one that
-// got its piece counts its duration; one cancelled after reading part of
-// it counts the time the whole piece would have taken at that pace, and
-// one cancelled before any byte came counts at least the time it waited.
+// noteOriginTime adds a fetch that ended to the moving average
+// (piecechoice.NoteOriginTime).
 func (p *planner) noteOriginTime(r fetchResult, pieceLength int64) {
-	if r.took <= 0 || r.err != nil {
-		return
-	}
-	sample := r.took
-	if !r.ok {
-		if r.read < pieceLength/16 {
-			if sample <= p.originTime {
-				return // says only "at least this long"
-			}
-		} else {
-			sample = time.Duration(float64(r.took) * float64(pieceLength) / float64(r.read))
-		}
-	}
-	if p.originTime == 0 {
-		p.originTime = sample
-		return
-	}
-	p.originTime += time.Duration(originTimeWeight * float64(sample-p.originTime))
+	p.originTime = piecechoice.NoteOriginTime(p.originTime, r.took, r.ok, r.err != nil, r.read, pieceLength)
 }
 
 // fetchResult is how an origin fetch ended: ok, failed with err, or
@@ -613,15 +566,14 @@ func originURL(urls metainfo.UrlList, name string) string {
 }
 
 // newOriginLimit is a box's budget for origin fetches until the catalog
-// sets one: originRateFactor times an 8 Mbit/s stream, with a burst of
-// 4 MiB.
+// sets one: piecechoice.OriginRate with a burst of piecechoice.OriginBurst.
 func newOriginLimit() *rate.Limiter {
-	return rate.NewLimiter(rate.Limit(originRateFactor*1e6), 4<<20)
+	return rate.NewLimiter(rate.Limit(piecechoice.OriginRate), piecechoice.OriginBurst)
 }
 
 // SetOriginRate sets the box's budget for origin fetches, all episodes
 // together, to bytesPerSec with a burst of one second of it (at least
-// 256 KiB, one piece of most episodes); 0 or less restores the default
+// piecechoice.MinOriginBurst, one piece of most episodes); 0 or less restores the default
 // (newOriginLimit). The network sets it in its catalog as a share of its
 // origin's capacity. Safe for concurrent use; fetches waiting on the
 // budget see the new rate at once.
@@ -634,5 +586,5 @@ func (s *Swarm) SetOriginRate(bytesPerSec int64) {
 		return
 	}
 	s.originLimit.SetLimitAt(now, rate.Limit(bytesPerSec))
-	s.originLimit.SetBurstAt(now, int(max(bytesPerSec, 256<<10)))
+	s.originLimit.SetBurstAt(now, int(max(bytesPerSec, piecechoice.MinOriginBurst)))
 }

@@ -83,10 +83,11 @@ type Config struct {
 	// 0.369 to 0.314 and raised upload use from 60% to 80%.
 	Push bool
 	// ReadaheadSeconds of video to prefetch past a stream's read position;
-	// 0 = 4. Never less than MinReadahead bytes. A player reads as fast as
-	// the data comes (mpv's cache), so the read position runs ahead of the
-	// picture; streams are paced (piecechoice.PaceLead) so that what a
-	// box asks of its peers stays near what it needs (see playhead.go).
+	// 0 = piecechoice.Readahead (4 s). Never less than MinReadahead
+	// bytes. A player reads as fast as the data comes (mpv's cache), so
+	// the read position runs ahead of the picture; streams are paced
+	// (piecechoice.PaceLead) so that what a box asks of its peers stays
+	// near what it needs (see playhead.go).
 	ReadaheadSeconds float64
 	Log              *slog.Logger // nil = slog.Default()
 	// ConfigureClient, when set, adjusts the anacrolix config last, just
@@ -99,11 +100,13 @@ type Config struct {
 	OriginClient *http.Client
 }
 
-// DefaultConnsPerTorrent is Config.EstablishedConnsPerTorrent's default.
-const DefaultConnsPerTorrent = 8
+// DefaultConnsPerTorrent is Config.EstablishedConnsPerTorrent's default
+// (piecechoice.ConnsPerTorrent).
+const DefaultConnsPerTorrent = piecechoice.ConnsPerTorrent
 
-// MinReadahead is the smallest readahead a stream gets, in bytes.
-const MinReadahead = 2 << 20
+// MinReadahead is the smallest readahead a stream gets, in bytes
+// (piecechoice.MinReadahead).
+const MinReadahead = piecechoice.MinReadahead
 
 // Swarm is the client and its torrents. Safe for concurrent use.
 type Swarm struct {
@@ -169,7 +172,7 @@ func New(ctx context.Context, cfg Config) (*Swarm, error) {
 		cfg.EstablishedConnsPerTorrent = DefaultConnsPerTorrent
 	}
 	if cfg.ReadaheadSeconds == 0 {
-		cfg.ReadaheadSeconds = 4
+		cfg.ReadaheadSeconds = piecechoice.Readahead.Seconds()
 	}
 	log := cfg.Log.With("component", "swarm")
 	for _, d := range []string{MediaDir, SwarmDir} {
@@ -430,7 +433,7 @@ func (s *Swarm) readaheadBytes(ep *episode) int64 {
 // readaheadFor is seconds of the episode's bit rate in bytes, at least
 // MinReadahead.
 func readaheadFor(ep *episode, seconds float64) int64 {
-	return max(int64(MinReadahead), int64(ep.bytesPerSecond()*seconds))
+	return piecechoice.ReadaheadBytes(seconds, ep.bytesPerSecond())
 }
 
 // Has reports whether the episode has been added.

@@ -117,8 +117,8 @@ func TestDiskFull(t *testing.T) {
 
 	// Fill the disk: stream all of e2 (it cannot be held) while e1 plays.
 	// A box with no peers gets e2 from the origin at most at
-	// originRateFactor times its bit rate (the per-box origin bound in
-	// appliance/swarm), so filling takes a while.
+	// piecechoice.OriginRate (four times an 8 Mbit/s stream, the per-box
+	// origin bound), so filling takes a while.
 	fillCtx, fillCancel := context.WithTimeout(ctx, 75*time.Second)
 	defer fillCancel()
 	e2 := make(chan error, 1)

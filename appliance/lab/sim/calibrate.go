@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/atomicnetwork/atomicbox/appliance/lab/bench"
+	"github.com/atomicnetwork/atomicbox/appliance/swarm/piecechoice"
 )
 
 // LabProcDelay (seconds) is added to every round trip in the calibration
@@ -60,7 +61,7 @@ func ScenarioConfig(name string) (Config, error) {
 	origin := f.BitsPerSec / 8 * f.OriginFactor
 	box := origin * f.OriginBoxShare
 	if box <= 0 {
-		box = 4e6 // the boxes' default budget (swarm.newOriginLimit)
+		box = piecechoice.OriginRate // the boxes' default budget
 	}
 	seed := 0.0
 	if f.Seeder {

@@ -75,6 +75,20 @@ func (p *player) maybeStart(t float64) {
 	p.posAt = t
 }
 
+// stalledSince reports whether the player is rebuffering at t (started,
+// its buffer ran dry) and since when; the player records a stall only at
+// the next arrival, this says it before.
+func (p *player) stalledSince(t float64) (float64, bool) {
+	switch {
+	case !p.started || p.have >= p.size:
+		return 0, false
+	case !p.playing:
+		return p.stalledAt, true
+	}
+	dry := p.posAt + (float64(p.have)-p.pos)/p.bps
+	return dry, dry < t
+}
+
 // needFor is the byte count at which the player would start (or resume)
 // now; -1 while it plays.
 func (p *player) needFor() float64 {

@@ -1,12 +1,15 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/atomicnetwork/atomicbox/appliance/swarm/piecechoice"
 )
 
 // cpuSeconds is the process's user and system CPU time so far: on a
@@ -60,7 +63,7 @@ func (s Suite) Run(w io.Writer) error {
 	fmt.Fprintln(w, Model)
 	fmt.Fprintf(w, "episode: %d MiB at %.1f Mbit/s; origin %.0f Mbit/s, each box's origin budget %.1f Mbit/s; seed box %.0f Mbit/s; %d connections per box (x%d once it holds the episode); processing delay %.0f ms per round trip\n",
 		s.Base.EpisodeBytes>>20, s.Base.BitsPerSec/1e6, s.Base.Origin*8/1e6, s.Base.OriginBox*8/1e6, s.Base.SeedUp*8/1e6,
-		max(s.Base.Conns, 8), seedConnsMult, s.Base.ProcDelay*1e3)
+		cmp.Or(s.Base.Conns, piecechoice.ConnsPerTorrent), piecechoice.SeedConnsFactor, s.Base.ProcDelay*1e3)
 	for _, m := range s.Mixes {
 		fmt.Fprintln(w, "mix", m)
 	}
@@ -97,6 +100,10 @@ func (s Suite) Run(w io.Writer) error {
 				}
 				row := Row{Mix: m.Name, HTTPOnly: httpOnly, Result: r, Wall: time.Since(t).Seconds(), CPU: cpuSeconds() - cpu}
 				rows = append(rows, row)
+				if r.Diagnosis != nil {
+					fmt.Fprintf(w, "diagnosis, %s %d %s:\n", m.Name, n, row.Mode())
+					r.Diagnosis.Write(w)
+				}
 				s.logf("%s %d %s (step %.2f s): ttff p50 %.2f s, p95 %.2f s, rebuffer %.4f, origin %.0f kbit/viewer, share %.3f; wall %.1f s, cpu %.1f s",
 					m.Name, n, row.Mode(), cfg.Step, r.TTFFP50, r.TTFFP95, r.Rebuffer, r.OriginKbitPerViewer(), r.OriginShare(), row.Wall, row.CPU)
 			}

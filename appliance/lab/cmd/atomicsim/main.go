@@ -48,6 +48,8 @@ func run(args []string) error {
 	calSeeds := fs.Int("calibration-seeds", 5, "calibration runs (the median is compared)")
 	plotPath := fs.String("plot", "bin/sim.png", "PNG plot to write (empty: none)")
 	simSeed := fs.Uint64("seed", 1, "seed of the households and their joins")
+	originTime := fs.Bool("origin-fetch-time", false, "feed the planner each box's measured origin fetch time as the daemon does (the calibrated default does not; sim.Config.OriginFetchTime)")
+	diagnose := fs.Bool("diagnose", false, "print where each swarm run's stall time comes from (sim.Diagnosis)")
 	mixNames := fs.String("mixes", "default,harsh", "the mixes to run, in order (default, harsh)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -115,7 +117,7 @@ func run(args []string) error {
 	s := sim.Suite{
 		Sizes: ns, Mixes: mixes, Steps: stepMap,
 		Base: sim.Config{EpisodeBytes: *mib << 20, BitsPerSec: *rate * 1e6, Origin: mbit(*origin), OriginBox: mbit(*originBox),
-			SeedUp: mbit(*seed), Conns: *conns, ProcDelay: *proc / 1e3, Seed: *simSeed},
+			SeedUp: mbit(*seed), Conns: *conns, ProcDelay: *proc / 1e3, Seed: *simSeed, Diagnose: *diagnose, OriginFetchTime: *originTime},
 		Reference: ref, CalibrationSeeds: *calSeeds, PlotPath: *plotPath, Log: os.Stderr,
 	}
 	return s.Run(os.Stdout)
