@@ -41,12 +41,15 @@ drawtext() { # file size y [colour]
 
 # poster OUT TITLEFILE SUBFILE COLOUR_A COLOUR_B SEED: a diagonal gradient
 # sky, a ringed planet whose place depends on SEED, a darker horizon band,
-# the title and a subtitle.
+# the title and a subtitle. The gradient is seeded too: ffmpeg's gradients
+# source is random unless given a seed, and the image test compares the
+# home screen with a golden made from these posters (a fresh cache drew a
+# different sky and failed it).
 poster() {
   local outp=$1 title=$2 sub=$3 a=$4 b=$5 seed=$6
   local px=$((120 + (seed * 97) % 260)) py=$((70 + (seed * 53) % 60)) pr=$((38 + (seed * 13) % 30))
   ffmpeg -hide_banner -loglevel error -y \
-    -f lavfi -i "gradients=s=480x270:c0=$a:c1=$b:x0=0:y0=0:x1=480:y1=270:nb_colors=2:duration=1:speed=0.00001" \
+    -f lavfi -i "gradients=s=480x270:c0=$a:c1=$b:x0=0:y0=0:x1=480:y1=270:nb_colors=2:duration=1:speed=0.00001:seed=$seed" \
     -f lavfi -i "color=c=black@0:s=480x270:d=1,format=rgba,geq=r='255':g='220-60*lt(hypot(X-$px,Y-$py),$((pr - 6)))':b='170':a='255*lt(hypot(X-$px,Y-$py),$pr)+200*between(abs(hypot((X-$px)*0.5,(Y-$py)*2)-$((pr - 4))),0,2)*gt(hypot(X-$px,Y-$py),$pr)'" \
     -filter_complex "[0:v][1:v]overlay=format=auto,drawbox=x=0:y=190:w=480:h=80:color=black@0.45:t=fill,drawbox=x=0:y=186:w=480:h=4:color=white@0.35:t=fill,vignette=PI/5,$(drawtext "$title" 40 '200'),$(drawtext "$sub" 24 '244' 0xf0e0c0)" \
     -frames:v 1 "$outp"
