@@ -35,7 +35,7 @@ trap cleanup EXIT INT TERM
 # --- 1. demo media -----------------------------------------------------------
 # -v2: the channel grew (seasons, languages, a premiere); a new directory
 # keeps older caches (and other runs using them) intact.
-media=$cache/media-v2
+media=$cache/media-v3
 "$here/demo-media.sh" "$media"
 
 # --- 2. publish --------------------------------------------------------------

@@ -103,8 +103,8 @@ service_logs() {
 # --- 1. the demo channel --------------------------------------------------------
 mkdir -p "$work/bin"
 (cd "$repo" && CGO_ENABLED=0 go build -trimpath -o "$work/bin/" ./appliance/cmd/atomicpublish ./appliance/cmd/atomicboxd ./image/boottest/cmd/boottest)
-DEMO_SECONDS=${IMAGE_TEST_SECONDS:-8} "$repo/scripts/demo-media.sh" "$cache/imagetest-media-v2"
-"$work/bin/atomicpublish" publish -manifest "$cache/imagetest-media-v2/manifest.json" -origin "$work/origin" \
+DEMO_SECONDS=${IMAGE_TEST_SECONDS:-8} "$repo/scripts/demo-media.sh" "$cache/imagetest-media-v3"
+"$work/bin/atomicpublish" publish -manifest "$cache/imagetest-media-v3/manifest.json" -origin "$work/origin" \
   -base-url "http://10.0.2.2:$origin_port/" -key "$cache/imagetest-network.key" >"$work/publish.log"
 netkey=$("$work/bin/atomicpublish" pubkey -key "$cache/imagetest-network.key")
 "$work/bin/atomicpublish" serve -origin "$work/origin" -listen "127.0.0.1:$origin_port" >"$work/origin.log" 2>&1 &
@@ -237,7 +237,7 @@ wait_for 120 "$episode complete on the box" complete http://127.0.0.1:8080/api/s
 # media/<name>); the box's stream code must give it back byte for byte.
 published=$work/origin/media/$(python3 -c 'import json, os, sys
 m = json.load(open(sys.argv[1]))
-print(next(os.path.basename(e["video"]) for s in m["shows"] for e in s["episodes"] if e["id"] == sys.argv[2]))' "$cache/imagetest-media-v2/manifest.json" "$episode")
+print(next(os.path.basename(e["video"]) for s in m["shows"] for e in s["episodes"] if e["id"] == sys.argv[2]))' "$cache/imagetest-media-v3/manifest.json" "$episode")
 [[ -f $published ]] || fail "no published file for $episode in $work/origin/media"
 n=$(boottest same-bytes "$published" "$work/episode.mp4" 2>&1) || fail "the box's $episode is not the published file: $n"
 log "box holds $episode (completion 1); its stream equals the published $(basename "$published"): $n bytes compared"

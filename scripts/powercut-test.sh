@@ -42,8 +42,8 @@ trap cleanup EXIT
 
 mkdir -p "$work/bin"
 (cd "$repo" && CGO_ENABLED=0 go build -trimpath -o "$work/bin/" ./appliance/cmd/atomicpublish ./image/powercut/cmd/powercut)
-DEMO_SECONDS=${IMAGE_TEST_SECONDS:-8} "$repo/scripts/demo-media.sh" "$cache/imagetest-media-v2"
-"$work/bin/atomicpublish" publish -manifest "$cache/imagetest-media-v2/manifest.json" -origin "$work/origin" \
+DEMO_SECONDS=${IMAGE_TEST_SECONDS:-8} "$repo/scripts/demo-media.sh" "$cache/imagetest-media-v3"
+"$work/bin/atomicpublish" publish -manifest "$cache/imagetest-media-v3/manifest.json" -origin "$work/origin" \
   -base-url "http://10.0.2.2:$origin_port/" -key "$cache/imagetest-network.key" >"$work/publish.log"
 netkey=$("$work/bin/atomicpublish" pubkey -key "$cache/imagetest-network.key")
 "$work/bin/atomicpublish" serve -origin "$work/origin" -listen "127.0.0.1:$origin_port" >"$work/origin.log" 2>&1 &
