@@ -368,10 +368,6 @@ func (p *planner) peersKeepUp(ep *episode, streaming bool, bps float64, now time
 	return p.peerRate.KeepUp(now, true, float64(got), bps)
 }
 
-// originTimeWeight is the weight of the newest fetch in
-// planner.originTime's moving average.
-const originTimeWeight = piecechoice.OriginTimeWeight
-
 // originFetchTime is how long one piece takes from the origin as of now
 // (piecechoice.OriginFetchTime: the moving average, or the age of the
 // oldest fetch in flight when that is longer).

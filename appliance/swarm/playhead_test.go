@@ -262,7 +262,7 @@ func TestOriginFetchTime(t *testing.T) {
 	}
 	// Cancelled a quarter of the way in after 2 s: 8 s for the piece.
 	p.noteOriginTime(fetchResult{took: 2 * time.Second, read: piece / 4}, piece)
-	if got, want := p.originFetchTime(now), time.Second+time.Duration(originTimeWeight*float64(7*time.Second)); got != want {
+	if got, want := p.originFetchTime(now), time.Second+time.Duration(piecechoice.OriginTimeWeight*float64(7*time.Second)); got != want {
 		t.Fatalf("after a fetch cancelled at a quarter in 2 s: %v, want %v", got, want)
 	}
 	before := p.originTime
