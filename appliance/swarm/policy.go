@@ -17,9 +17,11 @@ import (
 // Prefetch asks for the whole episode in the background (at normal
 // priority; streams' pieces still come first). It does not block.
 func (s *Swarm) Prefetch(episodeID string) error {
-	ep, ok := s.get(episodeID)
-	if !ok {
-		return fmt.Errorf("%w: %s", ErrUnknownEpisode, episodeID)
+	// A dormant episode joins the client here; that does not wait on the
+	// network (the torrent's info is in its metainfo).
+	ep, err := s.activate(context.Background(), episodeID)
+	if err != nil {
+		return err
 	}
 	ep.t.DownloadAll()
 	return nil
@@ -37,7 +39,7 @@ func (s *Swarm) StopPrefetch(episodeID string) {
 }
 
 // Held returns the verified bytes of the episode on disk; 0 for an unknown
-// episode.
+// or dormant episode.
 func (s *Swarm) Held(episodeID string) int64 {
 	ep, ok := s.get(episodeID)
 	if !ok {
@@ -76,9 +78,14 @@ func (s *Swarm) Drop(ctx context.Context, episodeID string) (int64, error) {
 	if ok {
 		delete(s.episodes, episodeID)
 	}
+	_, sleeping := s.dormant[episodeID]
+	delete(s.dormant, episodeID)
 	s.mu.Unlock()
-	if !ok {
+	if !ok && !sleeping {
 		return 0, fmt.Errorf("%w: %s", ErrUnknownEpisode, episodeID)
+	}
+	if !ok {
+		return 0, nil // dormant: nothing held, nothing in the client
 	}
 	held := ep.t.BytesCompleted()
 	name := ""
@@ -111,15 +118,23 @@ func (s *Swarm) EpisodeByInfoHash(hexHash string) string {
 			return id
 		}
 	}
+	for id, d := range s.dormant {
+		if d.ih.HexString() == hexHash {
+			return id
+		}
+	}
 	return ""
 }
 
-// Episodes returns the IDs of the episodes added.
+// Episodes returns the IDs of the episodes added, dormant or not.
 func (s *Swarm) Episodes() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ids := make([]string, 0, len(s.episodes))
+	ids := make([]string, 0, len(s.episodes)+len(s.dormant))
 	for id := range s.episodes {
+		ids = append(ids, id)
+	}
+	for id := range s.dormant {
 		ids = append(ids, id)
 	}
 	return ids

@@ -127,9 +127,28 @@ type Swarm struct {
 	stopPush    context.CancelFunc
 	pushDone    chan struct{}
 
+	activating sync.Mutex // held while a dormant episode joins the client
+
 	mu       sync.Mutex
-	episodes map[string]*episode
+	episodes map[string]*episode // in the BitTorrent client
+	dormant  map[string]*dormant // registered only; never in both maps
 	closed   bool
+}
+
+// dormant is an episode the box knows but neither holds nor has been asked
+// for: it stays out of the BitTorrent client until it is opened or
+// prefetched. anacrolix v1.61 keeps 440-590 bytes of heap per piece of
+// every torrent it has, data or not (40 torrents of 2.7 GB, 2026-12-07:
+// 57 MiB at 1 MiB pieces, 349 MiB at 128 KiB), so a catalog added whole
+// would cost the box memory in proportion to the network's library rather
+// than to what it holds. A dormant episode has nothing to seed and no
+// peers to keep, so nothing is lost by waiting.
+type dormant struct {
+	mi       *metainfo.MetaInfo
+	ih       metainfo.Hash
+	name     string // the file's name in the media dir
+	length   int64
+	duration float64 // seconds; 0 = unknown
 }
 
 type episode struct {
@@ -247,7 +266,7 @@ func New(ctx context.Context, cfg Config) (*Swarm, error) {
 	}
 	s := &Swarm{
 		cfg: cfg, log: log, client: client, store: store, peers: peers,
-		started: time.Now(), unclean: unclean, episodes: make(map[string]*episode),
+		started: time.Now(), unclean: unclean, episodes: make(map[string]*episode), dormant: make(map[string]*dormant),
 		httpClient: cfg.OriginClient, originLimit: newOriginLimit(), pusher: p,
 		overlap: overlap,
 	}
@@ -294,8 +313,12 @@ func (s *Swarm) Unclean() bool { return s.unclean }
 // dir holds and downloads what streams ask for. durationSeconds (0 if
 // unknown) sizes the stream readahead. Adding an episode again with the same
 // info hash is a no-op; a different one replaces it. Only single-file
-// torrents are accepted. It blocks until the torrent's info is ready or ctx
-// ends.
+// torrents are accepted.
+//
+// An episode whose file is not in the data dir is only registered (see
+// dormant): it joins the BitTorrent client when it is first opened or
+// prefetched. One whose file is there joins at once, and Add blocks until
+// its torrent's info is ready or ctx ends.
 func (s *Swarm) Add(ctx context.Context, episodeID string, mi *metainfo.MetaInfo, durationSeconds float64) error {
 	info, err := mi.UnmarshalInfo()
 	if err != nil {
@@ -304,14 +327,24 @@ func (s *Swarm) Add(ctx context.Context, episodeID string, mi *metainfo.MetaInfo
 	if len(info.Files) != 0 {
 		return fmt.Errorf("swarm: episode %s: torrent has %d files, want a single-file torrent", episodeID, len(info.Files))
 	}
-	ih := mi.HashInfoBytes()
+	// Checked here, not at activation: a torrent anacrolix would refuse is
+	// the catalog sync's error, not the viewer's when they press play.
+	if _, err := torrent.TorrentSpecFromMetaInfoErr(mi); err != nil {
+		return fmt.Errorf("swarm: episode %s: %w", episodeID, err)
+	}
+	d := &dormant{mi: mi, ih: mi.HashInfoBytes(), name: info.BestName(), length: info.TotalLength(), duration: durationSeconds}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return errors.New("swarm: closed")
 	}
+	if old, ok := s.dormant[episodeID]; ok && old.ih == d.ih {
+		old.duration = durationSeconds
+		s.mu.Unlock()
+		return nil
+	}
 	if old, ok := s.episodes[episodeID]; ok {
-		if old.t.InfoHash() == ih {
+		if old.t.InfoHash() == d.ih {
 			old.mu.Lock()
 			old.duration = durationSeconds
 			old.mu.Unlock()
@@ -322,58 +355,101 @@ func (s *Swarm) Add(ctx context.Context, episodeID string, mi *metainfo.MetaInfo
 		s.mu.Unlock()
 		s.overlap.forget(old)
 		old.drop()
-	} else {
+		s.mu.Lock()
+	}
+	s.dormant[episodeID] = d
+	s.mu.Unlock()
+	if !s.holdsFile(d.name) {
+		s.log.Debug("episode registered", "episode", episodeID, "infohash", d.ih.HexString(), "size", d.length)
+		return nil
+	}
+	_, err = s.activate(ctx, episodeID)
+	return err
+}
+
+// holdsFile reports whether the media dir has a non-empty file of that
+// name: an episode the box holds (part of), or one placed by hand.
+func (s *Swarm) holdsFile(name string) bool {
+	st, err := os.Stat(filepath.Join(s.cfg.DataDir, MediaDir, name))
+	return err == nil && st.Size() > 0
+}
+
+// activate returns the episode's place in the BitTorrent client, adding its
+// torrent there first if it is dormant. It blocks until the torrent's info
+// is ready (at once: the info is in the metainfo) or ctx ends. Activations
+// are serialised so that an episode is added to the client once.
+func (s *Swarm) activate(ctx context.Context, episodeID string) (*episode, error) {
+	s.activating.Lock()
+	defer s.activating.Unlock()
+	s.mu.Lock()
+	if ep, ok := s.episodes[episodeID]; ok {
 		s.mu.Unlock()
+		return ep, nil
+	}
+	d, ok := s.dormant[episodeID]
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil, errors.New("swarm: closed")
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownEpisode, episodeID)
 	}
 
 	// The url-list is kept out of anacrolix: its v1.61 web seed fetches
 	// every wanted piece in index order, cannot be removed and hogs a
 	// constrained origin. The planner (playhead.go) fetches from the origin
 	// only the pieces peers will not deliver before their deadline.
-	origin := originURL(mi.UrlList, info.BestName())
-	spec, err := torrent.TorrentSpecFromMetaInfoErr(mi)
+	origin := originURL(d.mi.UrlList, d.name)
+	spec, err := torrent.TorrentSpecFromMetaInfoErr(d.mi)
 	if err != nil {
-		return fmt.Errorf("swarm: episode %s: %w", episodeID, err)
+		return nil, fmt.Errorf("swarm: episode %s: %w", episodeID, err)
 	}
 	spec.Webseeds = nil
 	t, _, err := s.client.AddTorrentSpec(spec)
 	if err != nil {
-		return fmt.Errorf("swarm: add episode %s: %w", episodeID, err)
+		return nil, fmt.Errorf("swarm: add episode %s: %w", episodeID, err)
 	}
 	select {
 	case <-t.GotInfo():
 	case <-ctx.Done():
 		t.Drop()
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
 	t.AddPeers(s.peers)
 	pctx, stop := context.WithCancel(context.Background())
 	ep := &episode{
-		id: episodeID, t: t, duration: durationSeconds, origin: origin,
+		id: episodeID, t: t, duration: d.duration, origin: origin,
 		kickc: make(chan struct{}, 1), stopPlan: stop, planDone: make(chan struct{}),
 		streams: make(map[*stream]struct{}),
 	}
-	s.overlap.add(ep)
-	go s.plan(pctx, ep)
 	s.mu.Lock()
+	if s.closed || s.dormant[episodeID] != d {
+		// Closed, dropped or replaced while the torrent was being added.
+		s.mu.Unlock()
+		stop()
+		t.Drop()
+		return nil, fmt.Errorf("%w: %s (dropped while being added)", ErrUnknownEpisode, episodeID)
+	}
+	ep.duration = d.duration // Add may have updated it meanwhile
+	delete(s.dormant, episodeID)
 	s.episodes[episodeID] = ep
 	s.mu.Unlock()
+	s.overlap.add(ep)
+	go s.plan(pctx, ep)
 
 	// A file placed by hand after the completion records said "nothing here"
 	// would otherwise never be looked at: hash it in the background. Pieces
 	// without a record are already queued for hashing by anacrolix itself.
-	if t.BytesCompleted() == 0 && !checking(t) {
-		p := filepath.Join(s.cfg.DataDir, MediaDir, info.BestName())
-		if st, err := os.Stat(p); err == nil && st.Size() > 0 {
-			go func() {
-				if err := t.VerifyDataContext(context.Background()); err != nil {
-					s.log.Debug("verify placed file", "episode", episodeID, "err", err)
-				}
-			}()
-		}
+	if t.BytesCompleted() == 0 && !checking(t) && s.holdsFile(d.name) {
+		go func() {
+			if err := t.VerifyDataContext(context.Background()); err != nil {
+				s.log.Debug("verify placed file", "episode", episodeID, "err", err)
+			}
+		}()
 	}
-	s.log.Debug("episode added", "episode", episodeID, "infohash", ih.HexString(), "have", t.BytesCompleted(), "size", t.Length())
-	return nil
+	s.log.Debug("episode added", "episode", episodeID, "infohash", d.ih.HexString(), "have", t.BytesCompleted(), "size", t.Length())
+	return ep, nil
 }
 
 // checking reports whether any piece is queued for or being hashed.
@@ -400,11 +476,9 @@ type Stream interface {
 // episode's bitrate (size/duration), at least MinReadahead, after a
 // start-up window with less (piecechoice.StartupFor).
 func (s *Swarm) Open(ctx context.Context, episodeID string) (Stream, error) {
-	s.mu.Lock()
-	ep, ok := s.episodes[episodeID]
-	s.mu.Unlock()
-	if !ok {
-		return nil, fmt.Errorf("%w: %s", ErrUnknownEpisode, episodeID)
+	ep, err := s.activate(ctx, episodeID)
+	if err != nil {
+		return nil, err
 	}
 	size := ep.t.Length()
 	steady := s.readaheadBytes(ep)
@@ -436,12 +510,13 @@ func readaheadFor(ep *episode, seconds float64) int64 {
 	return piecechoice.ReadaheadBytes(seconds, ep.bytesPerSecond())
 }
 
-// Has reports whether the episode has been added.
+// Has reports whether the episode has been added (dormant or not).
 func (s *Swarm) Has(episodeID string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, ok := s.episodes[episodeID]
-	return ok
+	_, sleeping := s.dormant[episodeID]
+	return ok || sleeping
 }
 
 // Completion returns the fraction (0..1) of the episode held and verified;
@@ -466,11 +541,19 @@ func (s *Swarm) Stats() api.Stats {
 	for _, ep := range s.episodes {
 		eps = append(eps, ep)
 	}
+	var sleeping []api.TorrentStats
+	for id, d := range s.dormant {
+		sleeping = append(sleeping, api.TorrentStats{Episode: id, InfoHash: d.ih.HexString(), TransferStats: api.TransferStats{Size: d.length}})
+	}
 	s.mu.Unlock()
 	sortEpisodes(eps)
 	var out api.Stats
 	out.Torrents = []api.TorrentStats{}
 	var held int64
+	for _, ts := range sleeping {
+		out.Total.Size += ts.Size
+		out.Torrents = append(out.Torrents, ts)
+	}
 	for _, ep := range eps {
 		st := ep.t.Stats()
 		ts := api.TorrentStats{
@@ -503,6 +586,7 @@ func (s *Swarm) Stats() api.Stats {
 	if out.Total.Size > 0 {
 		out.Total.Completion = float64(held) / float64(out.Total.Size)
 	}
+	slices.SortFunc(out.Torrents, func(a, b api.TorrentStats) int { return strings.Compare(a.Episode, b.Episode) })
 	return out
 }
 

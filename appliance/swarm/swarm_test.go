@@ -285,6 +285,13 @@ func TestPlacedLater(t *testing.T) {
 	dir := t.TempDir()
 	s := newSwarm(t, dir)
 	add(t, s, f)
+	// Opened once, so the torrent joins the client and its pieces get
+	// records (a dormant episode has none).
+	st, err := s.Open(context.Background(), f.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for checking(s.episodes[f.id].t) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
