@@ -245,20 +245,33 @@ func TestPublishRefusesBadOptions(t *testing.T) {
 }
 
 func TestPieceLengthFor(t *testing.T) {
+	const min = 60.0
 	tests := []struct {
-		reason string
-		size   int64
-		want   int64
+		reason   string
+		size     int64
+		duration float64
+		want     int64
 	}{
-		{reason: "small files use 256 KiB", size: 3 << 20, want: 256 << 10},
-		{reason: "512 MiB still uses 256 KiB", size: 512 << 20, want: 256 << 10},
-		{reason: "just above 512 MiB uses 1 MiB", size: 512<<20 + 1, want: 1 << 20},
-		{reason: "4 GiB uses 1 MiB", size: 4 << 30, want: 1 << 20},
-		{reason: "above 4 GiB uses 4 MiB", size: 4<<30 + 1, want: 4 << 20},
+		{"a 45-minute 8 Mbit/s episode: 0.15 s is 150,000 bytes, so 128 KiB", 2_700_000_000, 45 * min, 128 << 10},
+		{"the bench's 64 MiB at 8 Mbit/s: 128 KiB", 64 << 20, 64 << 20 / 1e6, 128 << 10},
+		{"25 Mbit/s (4K): 468,750 bytes, so 256 KiB", 25e6 / 8 * 45 * min, 45 * min, 256 << 10},
+		{"just enough for 256 KiB: 0.15 s is exactly 256 KiB", 256 << 10 * 100, 15, 256 << 10},
+		{"a byte short of it: 128 KiB", 256<<10*100 - 1, 15, 128 << 10},
+		{"2 Mbit/s: under the floor, 64 KiB", 2e6 / 8 * 20 * min, 20 * min, 64 << 10},
+		{"a 2-hour 8 Mbit/s film: 55,000 pieces of 128 KiB is over the cap, so 256 KiB", 7_200_000_000, 120 * min, 256 << 10},
+		{"exactly MaxPieces pieces stays", 32768 * (128 << 10), 32768 * (128 << 10) / 1e6, 128 << 10},
+		{"one byte more doubles", 32768*(128<<10) + 1, (32768*(128<<10) + 1) / 1e6, 256 << 10},
+		{"a huge bit rate is capped at 16 MiB", 1 << 40, 1, 16 << 20},
+		{"no duration, small: by size, 256 KiB", 3 << 20, 0, 256 << 10},
+		{"no duration, 512 MiB: 256 KiB", 512 << 20, 0, 256 << 10},
+		{"no duration, above 512 MiB: 1 MiB", 512<<20 + 1, 0, 1 << 20},
+		{"no duration, 4 GiB: 1 MiB", 4 << 30, 0, 1 << 20},
+		{"no duration, above 4 GiB: 4 MiB", 4<<30 + 1, 0, 4 << 20},
+		{"no duration, 1 TiB: over MaxPieces at 4 MiB, so 16 MiB", 1 << 40, 0, 16 << 20},
 	}
 	for _, tt := range tests {
-		if got := publish.PieceLengthFor(tt.size); got != tt.want {
-			t.Errorf("%s: PieceLengthFor(%d) = %d, want %d", tt.reason, tt.size, got, tt.want)
+		if got := publish.PieceLengthFor(tt.size, tt.duration); got != tt.want {
+			t.Errorf("%s: PieceLengthFor(%d, %v) = %d, want %d", tt.reason, tt.size, tt.duration, got, tt.want)
 		}
 	}
 }

@@ -29,6 +29,12 @@ import (
 	"github.com/atomicnetwork/atomicbox/appliance/swarm"
 )
 
+// hdBytesPerSecond is the generated episodes' nominal bit rate (8 Mbit/s,
+// an HD episode): it sets their duration in the catalog and so the
+// publisher's piece length (128 KiB), which sets what the daemon keeps per
+// byte seeded.
+const hdBytesPerSecond = 1e6
+
 // Config is one benchmark run. Zero values are the small defaults.
 type Config struct {
 	Bin         string        // atomicboxd to run
@@ -268,7 +274,7 @@ func publishContent(ctx context.Context, work, baseURL string, n int, size int64
 			return nil, err
 		}
 		ids, files = append(ids, id), append(files, video)
-		show.Episodes = append(show.Episodes, publish.ManifestEpisode{ID: id, Season: 1, Number: i, Title: id, Video: video, DurationSeconds: 600})
+		show.Episodes = append(show.Episodes, publish.ManifestEpisode{ID: id, Season: 1, Number: i, Title: id, Video: video, DurationSeconds: float64(size) / hdBytesPerSecond})
 	}
 	_, key, err := ed25519.GenerateKey(nil)
 	if err != nil {

@@ -80,7 +80,13 @@ type Reference struct {
 	Scenario                   string
 	TTFFP50, TTFFP95, Rebuffer float64
 	OriginShare                float64
-	Source                     string
+	// PieceLength is the run's torrent piece length in bytes when its line
+	// says (piece_length=, not a key the bench prints: add it by hand to
+	// the lines of a run made with atomicbench -piece-length or with an
+	// older publisher); 0 = the publisher's default of today, which the
+	// simulation then uses too.
+	PieceLength int64
+	Source      string
 }
 
 // ParseReferences reads every scenario=... key=value line of r (a bench
@@ -106,6 +112,13 @@ func ParseReferences(r io.Reader, source string) ([]Reference, error) {
 			continue // the machine, not the swarm, was measured
 		}
 		ref := Reference{Scenario: kv["scenario"], Source: source}
+		if v, ok := kv["piece_length"]; ok {
+			pl, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || pl <= 0 {
+				return nil, fmt.Errorf("%s: piece_length=%q is not a positive number of bytes", source, v)
+			}
+			ref.PieceLength = pl
+		}
 		for _, x := range []struct {
 			key string
 			dst *float64
@@ -140,6 +153,10 @@ func MeanReference(refs []Reference, scenario string) (Reference, error) {
 		m.Rebuffer += r.Rebuffer
 		m.OriginShare += r.OriginShare
 		m.Source = r.Source
+		if n > 0 && r.PieceLength != m.PieceLength {
+			return m, fmt.Errorf("%s: %s runs with different piece lengths (%d and %d bytes) cannot be averaged", r.Source, scenario, m.PieceLength, r.PieceLength)
+		}
+		m.PieceLength = r.PieceLength
 		n++
 	}
 	if n == 0 {
@@ -201,6 +218,9 @@ func Calibrate(ref Reference, seeds int) (Calibration, []Result, error) {
 	cfg, err := ScenarioConfig(ref.Scenario)
 	if err != nil {
 		return Calibration{}, nil, err
+	}
+	if ref.PieceLength > 0 {
+		cfg.PieceLength = ref.PieceLength
 	}
 	var runs []Result
 	for s := 1; s <= seeds; s++ {

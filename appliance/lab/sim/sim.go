@@ -90,7 +90,7 @@ type Config struct {
 	Viewers      int
 	EpisodeBytes int64
 	BitsPerSec   float64
-	PieceLength  int64 // 0: the publisher's default for the size
+	PieceLength  int64 // 0: the publisher's default for the size and bit rate
 	Mix          Mix
 	Origin       float64 // the origin's capacity
 	OriginBox    float64 // each box's origin budget (the catalog's originBoxRate)
@@ -254,7 +254,7 @@ func newWorld(cfg Config) *world {
 	}
 	pl := cfg.PieceLength
 	if pl <= 0 {
-		pl = publish.PieceLengthFor(cfg.EpisodeBytes)
+		pl = publish.PieceLengthFor(cfg.EpisodeBytes, float64(cfg.EpisodeBytes)/(cfg.BitsPerSec/8))
 	}
 	pc := bench.DefaultPlayer(cfg.BitsPerSec)
 	w := &world{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 19)), n: cfg.Viewers, pl: pl, size: cfg.EpisodeBytes,
