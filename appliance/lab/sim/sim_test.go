@@ -14,22 +14,22 @@ func smallPremiere(seed uint64) Config {
 }
 
 func TestSameSeedSameFigures(t *testing.T) {
-	for _, httpOnly := range []bool{false, true} {
+	for _, mode := range []struct{ httpOnly, preConnected bool }{{false, false}, {true, false}, {false, true}} {
 		cfg := smallPremiere(3)
 		cfg.Mix.LateWindow = 120 // keep the run short
-		cfg.HTTPOnly = httpOnly
+		cfg.HTTPOnly, cfg.PreConnected = mode.httpOnly, mode.preConnected
 		a, err := Run(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := Run(cfg)
 		if diff := cmp.Diff(a, b); diff != "" {
-			t.Errorf("http-only %v: two runs of one seed differ (-first +second):\n%s", httpOnly, diff)
+			t.Errorf("%+v: two runs of one seed differ (-first +second):\n%s", mode, diff)
 		}
 		cfg.Seed = 4
 		c, _ := Run(cfg)
 		if cmp.Equal(a, c) {
-			t.Errorf("http-only %v: seeds 3 and 4 gave the same figures %+v: the seed does not reach the model", httpOnly, a)
+			t.Errorf("%+v: seeds 3 and 4 gave the same figures %+v: the seed does not reach the model", mode, a)
 		}
 	}
 }
@@ -42,7 +42,7 @@ func TestCalibrationHolds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cal, runs, err := Calibrate(ref, 3)
+	cal, runs, err := Calibrate(ref, 3, Setup{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,6 +66,15 @@ func TestScenarioConfigFollowsTheBench(t *testing.T) {
 		Origin: mbit(16), OriginBox: mbit(8), SeedUp: mbit(100), ProcDelay: LabProcDelay, Step: 0.02, Seed: 1}
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("crowd30 (-want +got):\n%s", diff)
+	}
+	// The real run's own flags win over the preset's, as in atomicbench.
+	pl128, err := ScenarioConfig("crowd30", "-piece-length", "131072")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.PieceLength = 128 << 10
+	if diff := cmp.Diff(want, pl128); diff != "" {
+		t.Errorf("crowd30 -piece-length 131072 (-want +got):\n%s", diff)
 	}
 	nat, err := ScenarioConfig("nat")
 	if err != nil {
