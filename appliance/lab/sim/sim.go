@@ -31,14 +31,16 @@ const Model = `model: time steps of Config.Step; inside a step each box's transf
   origin fetches as piecechoice.Decide plans them every piecechoice.PlanEvery with the box's origin budget; the player is bench's model.
   A connection fills the reader's piece first, then the rarest wanted piece among the box's peers (ties at random: uploaders
   serve requests in random order); a box at its connection limit takes a new one only by dropping a bad one (anacrolix's rule).
-  A box dials when its viewer presses play, and pays the set-up before its first frame; Config.PreConnected (the calibration's
-  -calibrate-preconnected) has every box connect at boot instead, as the benchmark's boxes do: a box's peers are then whoever it
-  reached at boot, and an early viewer whose box missed the seed box's 24 connections finds no peer holding the first pieces.
-  Known flaw: with pieces filled as fluid, one piece per connection, the swarm can fall into lock-step (every box at the same
-  piece, which only the seed box and the origin hold): in the calibration run at 256 KiB rebuffer 0.027-0.089 in 8 of 21
-  seeds (0.003-0.006 in the others), 0.027-0.163 in 9 of 9 with PreConnected; 0.43 (median) at 1 MiB pieces, where one real
-  crowd30 measured 0.068. No real 256 KiB crowd30 run did (0.0037-0.0075 in the 9 of 2026-12-07's logs).
-left out: the box's measured origin fetch time (piecechoice.Input.OriginFetchTime; Config.OriginFetchTime, -origin-fetch-time, feeds it), TCP dynamics beyond the request window, packet loss, choking and optimistic unchoke (anacrolix v1.61 has none),
+  The planner is fed each box's measured origin fetch time (Config.OriginFetchTime), as the daemon does.
+  In a premiere a box dials when its viewer presses play and pays the set-up before its first frame; in the calibration
+  (Config.PreConnected) every box connects at boot, as the benchmark's boxes do: a box's peers are whoever it reached at
+  boot, and an early viewer whose box is not among the seed box's 24 connections finds no peer holding the first pieces.
+  Known flaw: pieces fill as fluid, one piece per connection, and the swarm can fall into lock-step (every box at the same
+  piece, which only the seed box and the origin hold). Without the origin fetch time the calibration run at 256 KiB did in
+  8 of 21 seeds, rebuffer 0.027-0.089 (9 of 9 with the boxes connected at boot, 0.027-0.163 at 50 ms); with it none of
+  21 did (0.0060-0.0109, against 0.0037-0.0075 in the 9 real runs of 2026-12-07). At 1 MiB pieces the calibrated model still does: 0.186 (5 seeds),
+  where one real run measured 0.068.
+left out: TCP dynamics beyond the request window, packet loss, choking and optimistic unchoke (anacrolix v1.61 has none),
   chunk-level requests (pieces fill as fluid), the push extension (off by default), DHT/PEX (peers come from a tracker's
   random list, the seed box first), CPU limits of the boxes (but for the calibrated processing delay), hash checks, seeks,
   viewers who stop early, disk, the origin failing.`
@@ -109,11 +111,10 @@ type Config struct {
 	HTTPOnly     bool // the baseline: every viewer reads the file from the origin over HTTP
 	Diagnose     bool // swarm runs: fill Result.Diagnosis (costs a pass over the stalled boxes per step)
 	// OriginFetchTime feeds Decide each box's measured origin fetch time
-	// (piecechoice.Input.OriginFetchTime), as the daemon does. Off in the
-	// calibrated default, which the model was fitted without: with it the
-	// simulated crowd30 uses less origin than the real one (origin share
-	// 0.036 against 0.052 over 9 seeds at any processing delay from 30 to
-	// 80 ms, ttff p95 0.68 against 0.93 s), outside the issue's 25%.
+	// (piecechoice.Input.OriginFetchTime), as the daemon does. On in the
+	// calibration (ScenarioConfig) and atomicsim's default. Without it
+	// the planner rescues and supplements as if the shared origin answered
+	// at once, and the modelled swarm falls into lock-step (see Model).
 	OriginFetchTime bool
 	// PreConnected: every box has added the episode and connected to its
 	// peers before the first viewer presses play, as in the benchmark

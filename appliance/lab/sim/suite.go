@@ -82,9 +82,6 @@ func (s Suite) Run(w io.Writer) error {
 	if d := s.Calibration.ProcDelay; d > 0 && d != LabProcDelay {
 		setup = append(setup, fmt.Sprintf("processing delay %.0f ms", d*1e3))
 	}
-	if s.Calibration.PreConnected {
-		setup = append(setup, "boxes connected at boot")
-	}
 	model := ""
 	if len(setup) > 0 {
 		model = "; model: " + strings.Join(setup, ", ")

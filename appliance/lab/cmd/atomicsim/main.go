@@ -47,10 +47,9 @@ func run(args []string) error {
 	calibrate := fs.String("calibrate", "", "a bench output with a valid scenario=crowd30 line (default: the checked-in runs)")
 	calSeeds := fs.Int("calibration-seeds", 5, "calibration runs (the median is compared)")
 	calArgs := fs.String("calibrate-args", "", "atomicbench flags the -calibrate run had besides -scenario, e.g. \"-piece-length 131072\"")
-	calPre := fs.Bool("calibrate-preconnected", false, "in the calibration, boxes connect at boot as the benchmark's do (sim.Config.PreConnected; off in the calibrated default)")
 	plotPath := fs.String("plot", "bin/sim.png", "PNG plot to write (empty: none)")
 	simSeed := fs.Uint64("seed", 1, "seed of the households and their joins")
-	originTime := fs.Bool("origin-fetch-time", false, "feed the planner each box's measured origin fetch time as the daemon does (the calibrated default does not; sim.Config.OriginFetchTime)")
+	originTime := fs.Bool("origin-fetch-time", true, "feed the planner each box's measured origin fetch time as the daemon does (sim.Config.OriginFetchTime; the calibration always does)")
 	diagnose := fs.Bool("diagnose", false, "print where each swarm run's stall time comes from (sim.Diagnosis)")
 	mixNames := fs.String("mixes", "default,harsh", "the mixes to run, in order (default, harsh)")
 	if err := fs.Parse(args); err != nil {
@@ -120,7 +119,7 @@ func run(args []string) error {
 		Sizes: ns, Mixes: mixes, Steps: stepMap,
 		Base: sim.Config{EpisodeBytes: *mib << 20, BitsPerSec: *rate * 1e6, Origin: mbit(*origin), OriginBox: mbit(*originBox),
 			SeedUp: mbit(*seed), Conns: *conns, ProcDelay: *proc / 1e3, Seed: *simSeed, Diagnose: *diagnose, OriginFetchTime: *originTime},
-		Reference: ref, CalibrationSeeds: *calSeeds, Calibration: sim.Setup{Args: strings.Fields(*calArgs), PreConnected: *calPre, ProcDelay: *proc / 1e3},
+		Reference: ref, CalibrationSeeds: *calSeeds, Calibration: sim.Setup{Args: strings.Fields(*calArgs), ProcDelay: *proc / 1e3},
 		PlotPath: *plotPath, Log: os.Stderr,
 	}
 	return s.Run(os.Stdout)
