@@ -52,9 +52,24 @@ func TestWindowRate(t *testing.T) {
 // latency, a seed box of seedUp bytes/s and no origin unless origin > 0:
 // small enough to compute by hand.
 func lone(viewers int, seedUp, origin, boxUp float64, httpOnly bool) Config {
-	return Config{Viewers: viewers, EpisodeBytes: 64 << 20, BitsPerSec: 8e6,
+	return Config{Viewers: viewers, EpisodeBytes: 64 << 20, BitsPerSec: 8e6, PieceLength: 256 << 10, // the hand computations' piece
 		Mix:    Mix{Name: "lab", Links: []LinkClass{{1, 100e6, boxUp}}, EarlyShare: 1},
 		SeedUp: seedUp, Origin: origin, OriginBox: origin, Step: 0.01, Seed: 1, HTTPOnly: httpOnly}
+}
+
+// preConnected is cfg with the boxes connected at boot.
+func preConnected(cfg Config) Config {
+	cfg.PreConnected = true
+	return cfg
+}
+
+// slowRoundTrips is one viewer on an unlimited seed box with 50 ms of
+// processing per round trip (55 ms with the seed box's 5 ms), in steps
+// of one round trip, so that the request window limits the transfer.
+func slowRoundTrips(pre bool) Config {
+	cfg := lone(1, 1e12, 0, 0, false)
+	cfg.ProcDelay, cfg.Step, cfg.PreConnected = 0.050, 0.055, pre
+	return cfg
 }
 
 // The first frame needs 400 KB (0.4 s at 1 MB/s): pieces 0 and 1 of
@@ -63,6 +78,7 @@ func lone(viewers int, seedUp, origin, boxUp float64, httpOnly bool) Config {
 // of its own: 3 round trips to connect, one to request.
 func TestLinkAndPlayerByHand(t *testing.T) {
 	const piece = 256 << 10
+	const rtt = 0.055 // slowRoundTrips
 	for _, tc := range []struct {
 		reason string
 		cfg    Config
@@ -72,6 +88,13 @@ func TestLinkAndPlayerByHand(t *testing.T) {
 			lone(1, 1e6, 0, 0, false), 4*originHalfRTT + 2*piece/1e6},
 		{"two viewers that cannot upload share the seed box alike: two pieces at 0.5 MB/s each",
 			lone(2, 1e6, 0, 0, false), 4*originHalfRTT + 2*piece/0.5e6},
+		{"one viewer whose box connected at boot (Config.PreConnected): no set-up, one round trip to request",
+			preConnected(lone(1, 1e6, 0, 0, false)), originHalfRTT + 2*piece/1e6},
+		{"connected at boot, 55 ms round trips, an unlimited seed box: the request window of 1, 2, 4, 8, 16 chunks in the " +
+			"round trips after the request's (31 chunks), then the 32nd at 32 chunks a round trip",
+			slowRoundTrips(true), rtt + 5*rtt + rtt/32},
+		{"the same box dialling when its viewer presses play: 3 round trips of set-up more",
+			slowRoundTrips(false), 3*rtt + rtt + 5*rtt + rtt/32},
 		{"HTTP-only: two round trips of 10 ms to the origin, then 400 KB at its 1 MB/s",
 			lone(1, 0, 1e6, 0, true), 4*originHalfRTT + 400e3/1e6},
 		{"HTTP-only, four viewers share the origin's 4 MB/s",

@@ -31,7 +31,16 @@ const Model = `model: time steps of Config.Step; inside a step each box's transf
   origin fetches as piecechoice.Decide plans them every piecechoice.PlanEvery with the box's origin budget; the player is bench's model.
   A connection fills the reader's piece first, then the rarest wanted piece among the box's peers (ties at random: uploaders
   serve requests in random order); a box at its connection limit takes a new one only by dropping a bad one (anacrolix's rule).
-left out: the box's measured origin fetch time (piecechoice.Input.OriginFetchTime; Config.OriginFetchTime, -origin-fetch-time, feeds it), TCP dynamics beyond the request window, packet loss, choking and optimistic unchoke (anacrolix v1.61 has none),
+  The planner is fed each box's measured origin fetch time (Config.OriginFetchTime), as the daemon does.
+  In a premiere a box dials when its viewer presses play and pays the set-up before its first frame; in the calibration
+  (Config.PreConnected) every box connects at boot, as the benchmark's boxes do: a box's peers are whoever it reached at
+  boot, and an early viewer whose box is not among the seed box's 24 connections finds no peer holding the first pieces.
+  Known flaw: pieces fill as fluid, one piece per connection, and the swarm can fall into lock-step (every box at the same
+  piece, which only the seed box and the origin hold). Without the origin fetch time the calibration run at 256 KiB did in
+  8 of 21 seeds, rebuffer 0.027-0.089 (9 of 9 with the boxes connected at boot, 0.027-0.163 at 50 ms); with it none of
+  21 did (0.0060-0.0109, against 0.0037-0.0075 in the 9 real runs of 2026-12-07). At 1 MiB pieces the calibrated model still does: 0.186 (5 seeds),
+  where one real run measured 0.068.
+left out: TCP dynamics beyond the request window, packet loss, choking and optimistic unchoke (anacrolix v1.61 has none),
   chunk-level requests (pieces fill as fluid), the push extension (off by default), DHT/PEX (peers come from a tracker's
   random list, the seed box first), CPU limits of the boxes (but for the calibrated processing delay), hash checks, seeks,
   viewers who stop early, disk, the origin failing.`
@@ -102,12 +111,20 @@ type Config struct {
 	HTTPOnly     bool // the baseline: every viewer reads the file from the origin over HTTP
 	Diagnose     bool // swarm runs: fill Result.Diagnosis (costs a pass over the stalled boxes per step)
 	// OriginFetchTime feeds Decide each box's measured origin fetch time
-	// (piecechoice.Input.OriginFetchTime), as the daemon does. Off in the
-	// calibrated default, which the model was fitted without: with it the
-	// simulated crowd30 uses less origin than the real one (origin share
-	// 0.036 against 0.052 over 9 seeds at any processing delay from 30 to
-	// 80 ms, ttff p95 0.68 against 0.93 s), outside the issue's 25%.
+	// (piecechoice.Input.OriginFetchTime), as the daemon does. On in the
+	// calibration (ScenarioConfig) and atomicsim's default. Without it
+	// the planner rescues and supplements as if the shared origin answered
+	// at once, and the modelled swarm falls into lock-step (see Model).
 	OriginFetchTime bool
+	// PreConnected: every box has added the episode and connected to its
+	// peers before the first viewer presses play, as in the benchmark
+	// (bench.FlashCrowd boots every daemon and lets it sync the catalog
+	// before the crowd starts; swarm.Add hands anacrolix the peer list
+	// then). Pressing play dials nobody: the box streams over the
+	// connections it made at boot, to boxes whose viewers may not have
+	// pressed play yet. Without it a box dials when its viewer presses
+	// play, as a box that hears of the episode at the release would.
+	PreConnected bool
 }
 
 // Result is what a run measured.
@@ -145,6 +162,10 @@ const (
 	joinDials     = 50 // peers a box tries when it joins (a tracker's reply)
 	maxAhead      = 64 << 20
 	minEvent      = 1e-6 // s, the shortest time between two events in a box's step
+	// bootLead: with Config.PreConnected the boxes connect this long
+	// before the crowd starts (the benchmark logs "starting 30 boxes" and
+	// "players start" within the same second or one apart).
+	bootLead = 1.0
 )
 
 var epoch = time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
@@ -466,6 +487,32 @@ func (w *world) becameComplete(i int32) {
 	})
 }
 
+// connect has box i dial at t as it does when it adds the episode: the
+// seed box first (the network hands it out first), then a tracker's
+// reply of random boxes until its connection limit.
+func (w *world) connect(i int32, t float64) {
+	if w.cfg.SeedUp > 0 {
+		w.dial(i, 0, t)
+	}
+	w.dialRandom(i, t, joinDials)
+}
+
+// boot is Config.PreConnected: every viewer's box comes up bootLead
+// before the crowd starts, in a random order (the benchmark starts its
+// daemons together; which reaches which first is a race), and connects.
+func (w *world) boot() {
+	order := w.rng.Perm(w.n)
+	for _, k := range order {
+		if b := &w.boxes[k+1]; !b.active {
+			b.active = true
+			w.act = append(w.act, int32(k+1))
+		}
+	}
+	for _, k := range order {
+		w.connect(int32(k+1), -bootLead)
+	}
+}
+
 func (w *world) start(i int32, t float64) {
 	b := &w.boxes[i]
 	b.streaming = true
@@ -476,10 +523,9 @@ func (w *world) start(i int32, t float64) {
 		b.active = true
 		w.act = append(w.act, i)
 	}
-	if w.cfg.SeedUp > 0 {
-		w.dial(i, 0, t) // the network hands out its seed box first
+	if !w.cfg.PreConnected {
+		w.connect(i, t)
 	}
-	w.dialRandom(i, t, joinDials)
 	w.advanceReader(i, t)
 	w.plan(i, t)
 }
@@ -676,6 +722,9 @@ func (w *world) wants(d, u *box) bool {
 }
 
 func (w *world) runSwarm() {
+	if w.cfg.PreConnected {
+		w.boot()
+	}
 	order := w.joinOrder()
 	next := 0
 	dt := w.cfg.Step

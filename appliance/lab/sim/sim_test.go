@@ -14,42 +14,53 @@ func smallPremiere(seed uint64) Config {
 }
 
 func TestSameSeedSameFigures(t *testing.T) {
-	for _, httpOnly := range []bool{false, true} {
+	for _, mode := range []struct{ httpOnly, preConnected bool }{{false, false}, {true, false}, {false, true}} {
 		cfg := smallPremiere(3)
 		cfg.Mix.LateWindow = 120 // keep the run short
-		cfg.HTTPOnly = httpOnly
+		cfg.HTTPOnly, cfg.PreConnected = mode.httpOnly, mode.preConnected
 		a, err := Run(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := Run(cfg)
 		if diff := cmp.Diff(a, b); diff != "" {
-			t.Errorf("http-only %v: two runs of one seed differ (-first +second):\n%s", httpOnly, diff)
+			t.Errorf("%+v: two runs of one seed differ (-first +second):\n%s", mode, diff)
 		}
 		cfg.Seed = 4
 		c, _ := Run(cfg)
 		if cmp.Equal(a, c) {
-			t.Errorf("http-only %v: seeds 3 and 4 gave the same figures %+v: the seed does not reach the model", httpOnly, a)
+			t.Errorf("%+v: seeds 3 and 4 gave the same figures %+v: the seed does not reach the model", mode, a)
 		}
 	}
 }
 
 // The calibration, shaped as make sim runs it but with 3 seeds: the
 // simulated crowd30 lands within the bounds of the checked-in
-// real runs.
+// real runs, today's (the fit's) and the day before's.
 func TestCalibrationHolds(t *testing.T) {
-	ref, err := LoadReference("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal, runs, err := Calibrate(ref, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !cal.Holds() {
-		t.Errorf("calibration against %s: ttff p50 %.2f (err %.2f), p95 %.2f (err %.2f), rebuffer %.4f (err %.4f), origin share %.3f (err %.2f); runs %+v",
-			ref.Source, cal.Sim.TTFFP50, cal.P50Err, cal.Sim.TTFFP95, cal.P95Err, cal.Sim.Rebuffer, cal.RebufferErr,
-			cal.Sim.OriginShare(), cal.OriginErr, runs)
+	for _, tc := range []struct {
+		reason, text, source string
+	}{
+		{"the runs LabProcDelay is fitted to (its p50 only)", CheckedInReference, CheckedInSource},
+		{"the day before's runs, not fitted to", EarlierReference, EarlierSource},
+	} {
+		refs, err := ParseReferences(strings.NewReader(tc.text), tc.source)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := MeanReference(refs, "crowd30")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cal, runs, err := Calibrate(ref, 3, Setup{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cal.Holds() {
+			t.Errorf("%s: calibration against %s: ttff p50 %.2f (err %.2f), p95 %.2f (err %.2f), rebuffer %.4f (err %.4f), origin share %.3f (err %.2f); runs %+v",
+				tc.reason, ref.Source, cal.Sim.TTFFP50, cal.P50Err, cal.Sim.TTFFP95, cal.P95Err, cal.Sim.Rebuffer, cal.RebufferErr,
+				cal.Sim.OriginShare(), cal.OriginErr, runs)
+		}
 	}
 }
 
@@ -63,9 +74,19 @@ func TestScenarioConfigFollowsTheBench(t *testing.T) {
 	// with half of it per box, the seed box at 100 Mbit/s, joins within 5 s.
 	want := Config{Viewers: 30, EpisodeBytes: 64 << 20, BitsPerSec: 8e6,
 		Mix:    Mix{Name: "crowd30", Links: []LinkClass{{1, mbit(50), mbit(10)}}, EarlyShare: 1, EarlyWindow: 5, LateWindow: 5},
-		Origin: mbit(16), OriginBox: mbit(8), SeedUp: mbit(100), ProcDelay: LabProcDelay, Step: 0.02, Seed: 1}
+		Origin: mbit(16), OriginBox: mbit(8), SeedUp: mbit(100), ProcDelay: LabProcDelay, Step: 0.02, Seed: 1,
+		OriginFetchTime: true, PreConnected: true} // the daemon's planner; the bench boots every box before the crowd
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("crowd30 (-want +got):\n%s", diff)
+	}
+	// The real run's own flags win over the preset's, as in atomicbench.
+	pl128, err := ScenarioConfig("crowd30", "-piece-length", "131072")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.PieceLength = 128 << 10
+	if diff := cmp.Diff(want, pl128); diff != "" {
+		t.Errorf("crowd30 -piece-length 131072 (-want +got):\n%s", diff)
 	}
 	nat, err := ScenarioConfig("nat")
 	if err != nil {

@@ -36,6 +36,7 @@ type Suite struct {
 	// Reference is the real run to calibrate against.
 	Reference        Reference
 	CalibrationSeeds int
+	Calibration      Setup // the real run's flags beyond its preset; the model's options
 	PlotPath         string
 	Log              io.Writer // progress lines; nil = none
 }
@@ -70,12 +71,23 @@ func (s Suite) Run(w io.Writer) error {
 
 	s.logf("calibration: crowd30, %d seeds", s.CalibrationSeeds)
 	t0 := time.Now()
-	cal, runs, err := Calibrate(s.Reference, s.CalibrationSeeds)
+	cal, runs, err := Calibrate(s.Reference, s.CalibrationSeeds, s.Calibration)
 	if err != nil {
 		return fmt.Errorf("calibration: %w", err)
 	}
-	fmt.Fprintf(w, "\ncalibration against %s (real: ttff p50 %.2f s, p95 %.2f s, rebuffer %.4f, origin share %.3f), %.1f s:\n",
-		cal.Ref.Source, cal.Ref.TTFFP50, cal.Ref.TTFFP95, cal.Ref.Rebuffer, cal.Ref.OriginShare, time.Since(t0).Seconds())
+	var setup []string
+	if len(s.Calibration.Args) > 0 {
+		setup = append(setup, "bench flags "+strings.Join(s.Calibration.Args, " "))
+	}
+	if d := s.Calibration.ProcDelay; d > 0 && d != LabProcDelay {
+		setup = append(setup, fmt.Sprintf("processing delay %.0f ms", d*1e3))
+	}
+	model := ""
+	if len(setup) > 0 {
+		model = "; model: " + strings.Join(setup, ", ")
+	}
+	fmt.Fprintf(w, "\ncalibration against %s (real: ttff p50 %.2f s, p95 %.2f s, rebuffer %.4f, origin share %.3f)%s, %.1f s:\n",
+		cal.Ref.Source, cal.Ref.TTFFP50, cal.Ref.TTFFP95, cal.Ref.Rebuffer, cal.Ref.OriginShare, model, time.Since(t0).Seconds())
 	for i, r := range runs {
 		fmt.Fprintf(w, "  seed %d: ttff p50 %.2f s, p95 %.2f s, rebuffer %.4f, origin share %.3f\n", i+1, r.TTFFP50, r.TTFFP95, r.Rebuffer, r.OriginShare())
 	}

@@ -34,7 +34,7 @@ func run(args []string) error {
 	originBox := fs.Float64("origin-box-mbit", 8, "each box's origin budget (the catalog's originBoxRate), Mbit/s")
 	seed := fs.Float64("seed-mbit", 1000, "the network's seed box uplink, Mbit/s (0: none)")
 	conns := fs.Int("conns", 0, "connections per box (0: the daemon's default)")
-	proc := fs.Float64("proc-ms", sim.LabProcDelay*1e3, "processing delay added to every round trip, ms (default: the calibrated lab figure)")
+	proc := fs.Float64("proc-ms", sim.LabProcDelay*1e3, "processing delay added to every round trip, ms, in the calibration too (default: the calibrated lab figure)")
 	links := fs.String("links", "0.3:16/1,0.5:50/10,0.2:250/50", "default mix: share:down/up Mbit/s classes")
 	nat := fs.Float64("nat", 0.3, "default mix: share of boxes not connectable")
 	harshLinks := fs.String("harsh-links", "0.5:16/1,0.3:50/10,0.2:250/50", "harsh mix: share:down/up Mbit/s classes")
@@ -46,9 +46,10 @@ func run(args []string) error {
 	prefetch := fs.Float64("prefetch", 0.2, "share of boxes that pre-fetched the episode overnight")
 	calibrate := fs.String("calibrate", "", "a bench output with a valid scenario=crowd30 line (default: the checked-in runs)")
 	calSeeds := fs.Int("calibration-seeds", 5, "calibration runs (the median is compared)")
+	calArgs := fs.String("calibrate-args", "", "atomicbench flags the -calibrate run had besides -scenario, e.g. \"-piece-length 131072\"")
 	plotPath := fs.String("plot", "bin/sim.png", "PNG plot to write (empty: none)")
 	simSeed := fs.Uint64("seed", 1, "seed of the households and their joins")
-	originTime := fs.Bool("origin-fetch-time", false, "feed the planner each box's measured origin fetch time as the daemon does (the calibrated default does not; sim.Config.OriginFetchTime)")
+	originTime := fs.Bool("origin-fetch-time", true, "feed the planner each box's measured origin fetch time as the daemon does (sim.Config.OriginFetchTime; the calibration always does)")
 	diagnose := fs.Bool("diagnose", false, "print where each swarm run's stall time comes from (sim.Diagnosis)")
 	mixNames := fs.String("mixes", "default,harsh", "the mixes to run, in order (default, harsh)")
 	if err := fs.Parse(args); err != nil {
@@ -118,7 +119,8 @@ func run(args []string) error {
 		Sizes: ns, Mixes: mixes, Steps: stepMap,
 		Base: sim.Config{EpisodeBytes: *mib << 20, BitsPerSec: *rate * 1e6, Origin: mbit(*origin), OriginBox: mbit(*originBox),
 			SeedUp: mbit(*seed), Conns: *conns, ProcDelay: *proc / 1e3, Seed: *simSeed, Diagnose: *diagnose, OriginFetchTime: *originTime},
-		Reference: ref, CalibrationSeeds: *calSeeds, PlotPath: *plotPath, Log: os.Stderr,
+		Reference: ref, CalibrationSeeds: *calSeeds, Calibration: sim.Setup{Args: strings.Fields(*calArgs), ProcDelay: *proc / 1e3},
+		PlotPath: *plotPath, Log: os.Stderr,
 	}
 	return s.Run(os.Stdout)
 }
