@@ -79,6 +79,7 @@ type Box struct {
 	playing map[string]int       // episode ID -> open streams
 	closed  map[string]time.Time // episode ID -> when its last stream closed (monotonic)
 	open    int                  // open streams, all episodes
+	warm    map[string]bool      // premieres the last Sync warmed (warmPremieres)
 }
 
 // New returns a box; it does no I/O.
@@ -232,6 +233,7 @@ func (b *Box) Sync(ctx context.Context, c *catalog.Catalog) {
 	}
 	close(work)
 	wg.Wait()
+	b.warmPremieres(c)
 
 	b.mu.Lock()
 	for id := range b.refused {
@@ -255,6 +257,63 @@ func (b *Box) Sync(ctx context.Context, c *catalog.Catalog) {
 	}
 	b.log.Info("catalog synced", "sequence", c.Sequence, "episodes", added.Load())
 	b.publish()
+}
+
+// Premieres: an episode whose release is at most premiereAhead away or
+// at most premiereAfter past is where a crowd is expected. Sync warms the
+// nearest maxWarm of them (swarm.Warm: the box joins the episode's swarm
+// before its viewers press play, as one that pre-fetched it has) and
+// cools those that left the window or the catalog (swarm.Cool: only if
+// the box holds nothing of them). A warmed episode costs memory while it
+// is in the BitTorrent client (swarm's dormant), hence the cap.
+const (
+	premiereAhead = 48 * time.Hour
+	premiereAfter = 24 * time.Hour
+	maxWarm       = 4
+)
+
+// warmPremieres warms and cools premieres for catalog c (see
+// premiereAhead). It does not block on the network.
+func (b *Box) warmPremieres(c *catalog.Catalog) {
+	now, _ := b.cfg.Trusted.TrustedNow()
+	type premiere struct {
+		id    string
+		until time.Duration // to or since the release
+	}
+	var ps []premiere
+	for _, sh := range c.Shows {
+		for _, ep := range sh.Episodes {
+			if ep.ReleaseAt.IsZero() {
+				continue
+			}
+			if d := ep.ReleaseAt.Sub(now); d <= premiereAhead && d >= -premiereAfter {
+				ps = append(ps, premiere{ep.ID, d.Abs()})
+			}
+		}
+	}
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].until < ps[j].until })
+	warm := make(map[string]bool)
+	for _, p := range ps[:min(len(ps), maxWarm)] {
+		if err := b.cfg.Swarm.Warm(p.id); err != nil {
+			if !errors.Is(err, swarm.ErrUnknownEpisode) { // unknown: refused, already logged
+				b.log.Warn("premiere not warmed", "episode", p.id, "err", err)
+			}
+			continue
+		}
+		warm[p.id] = true
+	}
+	b.mu.Lock()
+	old := b.warm
+	b.warm = warm
+	b.mu.Unlock()
+	for id := range old {
+		if !warm[id] && b.cfg.Swarm.Cool(id) {
+			b.log.Debug("premiere cooled", "episode", id)
+		}
+	}
+	if len(warm) > 0 {
+		b.log.Info("premieres warmed", "episodes", len(warm))
+	}
 }
 
 // syncEpisode adds one episode and records the outcome for the catalog

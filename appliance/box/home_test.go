@@ -681,3 +681,35 @@ func TestHouseholdSettings(t *testing.T) {
 		t.Errorf("stored zone unknown: household %+v, download limiter %v; want only setUp kept, and UTC's day cap", fresh.Household, h3.D.DownloadLimiter.Limit())
 	}
 }
+
+// TestPremiereWarmed: an episode released within two days joins the
+// BitTorrent client at catalog sync, before anyone plays or pre-fetches
+// it, so its viewers start over connections made ahead; republished with
+// its release three days out, it goes back to sleep (the box holds none
+// of it).
+func TestPremiereWarmed(t *testing.T) {
+	ec := newEmbargoChannel(t)
+	h := startHome(t, ec.srv.URL+"/", ec.pub, t.TempDir(), func(c *box.DaemonConfig) {
+		c.Policy = time.Hour // no pre-fetch round but the first
+	})
+	inClient := func() bool {
+		for _, tt := range h.D.Swarm.Client().Torrents() {
+			if h.D.Swarm.EpisodeByInfoHash(tt.InfoHash().HexString()) == "premiere" {
+				return true
+			}
+		}
+		return false
+	}
+	waitFor(t, "the premiere in the client", 30*time.Second, inClient)
+	if held := h.D.Swarm.Held("premiere"); held != 0 {
+		t.Errorf("warming the premiere fetched %d bytes of it", held)
+	}
+	ec.m.Shows[0].Episodes[0].ReleaseAt = ec.release.Add(72 * time.Hour)
+	if _, err := publish.Publish(context.Background(), ec.m, "", ec.opt); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the postponed premiere out of the client", 30*time.Second, func() bool { return !inClient() })
+	if !h.D.Swarm.Has("premiere") {
+		t.Error("the postponed premiere was forgotten, want it known (dormant)")
+	}
+}

@@ -73,26 +73,28 @@ const (
 	// and every connection to a box races for the chunks of the piece at
 	// its playhead, so long pieces leave upload unused and bytes
 	// duplicated. The 30-box flash crowd of a 64 MiB 8 Mbit/s episode on
-	// this project's lab (appliance/lab/bench, 2026-12-07, alone) with the
-	// network at a quarter of demand ("thin") rebuffered 0.036 and 0.052
-	// of the time with 128 KiB pieces (0.13 s of media), 0.082 and 0.089
-	// with 256 KiB and 0.264 with 1 MiB, the length a 45-minute episode
-	// got by size alone; 30 boxes with the seed box at half of demand
-	// ("crowd30") 0.0046, 0.0042 to 0.0066 and 0.068. Shorter pieces cost
-	// CPU per byte (35, 44 and 58 CPU-s per GiB delivered at 256, 128
-	// and 64 KiB) and memory per byte held: anacrolix keeps about 440
-	// bytes of heap per piece of every torrent in its client (3.4 MiB per
-	// GiB at 128 KiB; the swarm adds only the episodes a box holds or
-	// plays).
-	PieceSeconds = 0.15
+	// this project's lab (appliance/lab/bench, 2026-12-07, alone) with
+	// the network at a quarter of demand ("thin") rebuffered 0.082 and
+	// 0.089 of the time with 256 KiB pieces (0.26 s of media) and 0.264
+	// with 1 MiB, the length a 45-minute episode got by size alone; 30
+	// boxes with the seed box at half of demand ("crowd30") 0.0042 to
+	// 0.0066 against 0.068. 128 KiB did better still on thin (0.036,
+	// 0.052, then 0.066 and 0.078) but cost CPU per byte (35 to 44
+	// CPU-s per GiB delivered; 58 at 64 KiB) and raised crowd30's median
+	// start from 0.42-0.48 s to 0.60-0.62 s, and the 2-core lab could no
+	// longer run crowd30 with 15% CPU to spare. Each piece also costs
+	// memory while its episode is in a box's client: anacrolix keeps about
+	// 440 bytes of heap per piece (1.7 MiB per GiB at 256 KiB; the swarm
+	// adds only the episodes a box holds, plays or expects a crowd for).
+	PieceSeconds = 0.3
 	// MinPieceLength and MaxPieceLength bound automatic piece lengths.
 	MinPieceLength = 64 << 10
 	MaxPieceLength = 16 << 20
 	// MaxPieces caps an automatic torrent's pieces, longer pieces taking
-	// over for long or high-rate files: each piece is 20 bytes of hash in
-	// the .torrent a box fetches (640 KiB at the cap; boxes refuse
-	// torrents over 4 MiB) and 440 bytes of a box's heap while it holds
-	// or plays the episode (14 MiB at the cap).
+	// over for long files: each piece is 20 bytes of hash in the .torrent
+	// a box fetches (640 KiB at the cap; boxes refuse torrents over 4 MiB)
+	// and 440 bytes of a box's heap while it holds or plays the episode
+	// (14 MiB at the cap).
 	MaxPieces = 32768
 )
 
@@ -100,8 +102,8 @@ const (
 // that plays for durationSeconds: the longest power of two holding at most
 // PieceSeconds of media at the file's average bit rate, within
 // [MinPieceLength, MaxPieceLength], doubled while the file would have over
-// MaxPieces pieces. An 8 Mbit/s episode gets 128 KiB pieces, a 25 Mbit/s
-// one 256 KiB. With no duration (0) the bit rate is unknown and the length
+// MaxPieces pieces. An 8 Mbit/s episode gets 256 KiB pieces, a 25 Mbit/s
+// one 512 KiB. With no duration (0) the bit rate is unknown and the length
 // goes by size alone: 256 KiB up to 512 MiB, 1 MiB up to 4 GiB, 4 MiB
 // above.
 func PieceLengthFor(size int64, durationSeconds float64) int64 {

@@ -3,6 +3,7 @@ package swarm
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"runtime"
 	"testing"
@@ -100,5 +101,52 @@ func TestDormantCatalog(t *testing.T) {
 	}
 	if _, err := s.Open(ctx, "e7"); err == nil {
 		t.Error("Open of a dropped episode succeeded")
+	}
+}
+
+// TestWarmAndCool: Warm puts a dormant episode in the client without
+// wanting any of it; Cool puts it back to sleep unless the box holds some
+// of it or streams it.
+func TestWarmAndCool(t *testing.T) {
+	ctx := context.Background()
+	s := newSwarm(t, t.TempDir())
+	mi := bigTorrent(t, "p.mp4", 64<<20, 256<<10)
+	if err := s.Add(ctx, "p", mi, 64); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Warm("p"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.client.Torrents()); n != 1 {
+		t.Fatalf("%d torrents in the client after Warm, want 1", n)
+	}
+	if err := s.Warm("nope"); !errors.Is(err, ErrUnknownEpisode) {
+		t.Errorf("Warm of an unknown episode: %v, want ErrUnknownEpisode", err)
+	}
+	st, err := s.Open(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Cool("p") {
+		t.Error("Cool put an episode with an open stream to sleep")
+	}
+	st.Close()
+	if !s.Cool("p") {
+		t.Fatal("Cool left a warmed episode nobody watches in the client")
+	}
+	if n := len(s.client.Torrents()); n != 0 || !s.Has("p") {
+		t.Errorf("after Cool: %d torrents in the client (want 0), known %v (want true)", n, s.Has("p"))
+	}
+	if s.Cool("p") {
+		t.Error("Cool of a dormant episode reported it cooled")
+	}
+	// It wakes again, with the same torrent.
+	st, err = s.Open(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if got := s.client.Torrents(); len(got) != 1 || got[0].InfoHash() != mi.HashInfoBytes() {
+		t.Errorf("after a second Open the client has %d torrents, want p's", len(got))
 	}
 }

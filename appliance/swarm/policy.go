@@ -158,3 +158,51 @@ func (s *Swarm) get(episodeID string) (*episode, bool) {
 	ep, ok := s.episodes[episodeID]
 	return ep, ok
 }
+
+// Warm adds a dormant episode to the BitTorrent client without asking for
+// any of it: the box joins the episode's swarm (dials its peers, accepts
+// theirs) before anyone presses play, so a viewer at a premiere starts
+// over connections already made. A no-op for an episode already in the
+// client. It does not wait on the network.
+func (s *Swarm) Warm(episodeID string) error {
+	_, err := s.activate(context.Background(), episodeID)
+	return err
+}
+
+// Cool puts an episode back to sleep (see dormant) if the box holds
+// nothing of it and nothing streams it, and reports whether it did. A
+// warmed episode nobody watched is cooled so that premieres do not pile
+// up in the client over months of uptime.
+func (s *Swarm) Cool(episodeID string) bool {
+	s.activating.Lock()
+	defer s.activating.Unlock()
+	s.mu.Lock()
+	ep, ok := s.episodes[episodeID]
+	s.mu.Unlock()
+	if !ok {
+		return false
+	}
+	ep.mu.Lock()
+	streams := len(ep.streams)
+	ep.mu.Unlock()
+	// A file in the media dir (held, or placed by hand and being checked)
+	// keeps it awake, as it would have kept it from sleeping at Add.
+	if streams > 0 || ep.t.BytesCompleted() > 0 || s.holdsFile(ep.asleep.name) {
+		return false
+	}
+	d := *ep.asleep
+	ep.mu.Lock()
+	d.duration = ep.duration
+	ep.mu.Unlock()
+	s.mu.Lock()
+	if s.episodes[episodeID] != ep {
+		s.mu.Unlock()
+		return false
+	}
+	delete(s.episodes, episodeID)
+	s.dormant[episodeID] = &d
+	s.mu.Unlock()
+	s.overlap.forget(ep)
+	ep.drop()
+	return true
+}

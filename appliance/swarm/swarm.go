@@ -154,8 +154,9 @@ type dormant struct {
 type episode struct {
 	id       string
 	t        *torrent.Torrent
-	duration float64 // seconds, for the readahead
-	origin   string  // URL of the file at the origin; "" = none
+	duration float64  // seconds, for the readahead
+	origin   string   // URL of the file at the origin; "" = none
+	asleep   *dormant // what Add registered, for Cool
 
 	originBytes  atomic.Int64 // verified piece bytes fetched from the origin
 	pushedIn     atomic.Int64 // verified piece bytes peers pushed (atomicbox_push)
@@ -419,7 +420,7 @@ func (s *Swarm) activate(ctx context.Context, episodeID string) (*episode, error
 	t.AddPeers(s.peers)
 	pctx, stop := context.WithCancel(context.Background())
 	ep := &episode{
-		id: episodeID, t: t, duration: d.duration, origin: origin,
+		id: episodeID, t: t, duration: d.duration, origin: origin, asleep: d,
 		kickc: make(chan struct{}, 1), stopPlan: stop, planDone: make(chan struct{}),
 		streams: make(map[*stream]struct{}),
 	}

@@ -48,9 +48,9 @@ func newLoopbackNet(t *testing.T, ctx context.Context, bin string, originRate in
 		mu.Unlock()
 		o.ServeHTTP(w, r)
 	})}
-	// 256 KiB pieces, not the publisher's 128 KiB for this bit rate: the
-	// bounds below were measured with them. With 128 KiB (2026-12-07, 4
-	// runs, the 2 cores loaded) TestCrowdSlowSeed's origin share read
+	// 256 KiB pieces, the publisher's for this bit rate, stated because
+	// the bounds below were measured with them: with 128 KiB (2026-12-07,
+	// 4 runs, the 2 cores loaded) TestCrowdSlowSeed's origin share read
 	// 0.508 to 0.547, against 0.49 to 0.50 for the daemon without the
 	// supplement that bound is there to catch.
 	n.ch, err = PublishChannel(ctx, t.TempDir(), n.url, ChannelOptions{

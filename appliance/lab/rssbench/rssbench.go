@@ -31,7 +31,7 @@ import (
 
 // hdBytesPerSecond is the generated episodes' nominal bit rate (8 Mbit/s,
 // an HD episode): it sets their duration in the catalog and so the
-// publisher's piece length (128 KiB), which sets what the daemon keeps per
+// publisher's piece length (256 KiB), which sets what the daemon keeps per
 // byte seeded.
 const hdBytesPerSecond = 1e6
 
