@@ -34,9 +34,12 @@ const LabProcDelay = 0.080
 // preset applied, then args (more atomicbench flags, which win over the
 // preset's, e.g. -piece-length 131072), turned into a Config with the
 // lab's round trips (none but LabProcDelay), every viewer joining within
-// the scenario's join window, every box connected before the crowd
-// starts (the benchmark boots its daemons first) and the daemon's origin
-// fetch time fed to the planner.
+// the scenario's join window and the daemon's origin fetch time fed to
+// the planner. Boxes dial when their viewers press play: since 2026-12-07
+// (swarm's dormant episodes) a box adds an episode to its BitTorrent
+// client only when it plays it, and refuses connections for it until
+// then. Runs made before that had every box connected at boot (their
+// reference lines say boot_connected=1; Calibrate sets PreConnected).
 func ScenarioConfig(name string, args ...string) (Config, error) {
 	if _, ok := bench.Scenarios[name]; !ok {
 		return Config{}, fmt.Errorf("sim: no benchmark scenario %q", name)
@@ -81,7 +84,7 @@ func ScenarioConfig(name string, args ...string) (Config, error) {
 		Mix: Mix{Name: name, Links: links, NATShare: nat, EarlyShare: 1, EarlyWindow: f.Join.Seconds(),
 			LateWindow: f.Join.Seconds(), PrefetchShare: f.Premiere},
 		Origin: origin, OriginBox: box, SeedUp: seed, ProcDelay: LabProcDelay, Step: 0.02, Seed: f.Seed,
-		OriginFetchTime: true, PreConnected: true,
+		OriginFetchTime: true,
 	}, nil
 }
 
@@ -96,7 +99,12 @@ type Reference struct {
 	// older publisher); 0 = the publisher's default of today, which the
 	// simulation then uses too.
 	PieceLength int64
-	Source      string
+	// BootConnected: the run's boxes joined the episode's swarm when they
+	// synced the catalog, before the crowd started (the daemon before
+	// 2026-12-07's dormant episodes; boot_connected=1, added by hand), so
+	// the simulation runs with Config.PreConnected.
+	BootConnected bool
+	Source        string
 }
 
 // ParseReferences reads every scenario=... key=value line of r (a bench
@@ -128,6 +136,13 @@ func ParseReferences(r io.Reader, source string) ([]Reference, error) {
 				return nil, fmt.Errorf("%s: piece_length=%q is not a positive number of bytes", source, v)
 			}
 			ref.PieceLength = pl
+		}
+		switch v := kv["boot_connected"]; v {
+		case "", "0":
+		case "1":
+			ref.BootConnected = true
+		default:
+			return nil, fmt.Errorf("%s: boot_connected=%q, want 0 or 1", source, v)
 		}
 		for _, x := range []struct {
 			key string
@@ -167,6 +182,10 @@ func MeanReference(refs []Reference, scenario string) (Reference, error) {
 			return m, fmt.Errorf("%s: %s runs with different piece lengths (%d and %d bytes) cannot be averaged", r.Source, scenario, m.PieceLength, r.PieceLength)
 		}
 		m.PieceLength = r.PieceLength
+		if n > 0 && r.BootConnected != m.BootConnected {
+			return m, fmt.Errorf("%s: %s runs with and without boot_connected cannot be averaged", r.Source, scenario)
+		}
+		m.BootConnected = r.BootConnected
 		n++
 	}
 	if n == 0 {
@@ -250,6 +269,7 @@ func Calibrate(ref Reference, seeds int, setup Setup) (Calibration, []Result, er
 	if ref.PieceLength > 0 { // the reference's own word wins over a default
 		cfg.PieceLength = ref.PieceLength
 	}
+	cfg.PreConnected = ref.BootConnected
 	if setup.ProcDelay > 0 {
 		cfg.ProcDelay = setup.ProcDelay
 	}

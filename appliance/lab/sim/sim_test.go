@@ -75,7 +75,7 @@ func TestScenarioConfigFollowsTheBench(t *testing.T) {
 	want := Config{Viewers: 30, EpisodeBytes: 64 << 20, BitsPerSec: 8e6,
 		Mix:    Mix{Name: "crowd30", Links: []LinkClass{{1, mbit(50), mbit(10)}}, EarlyShare: 1, EarlyWindow: 5, LateWindow: 5},
 		Origin: mbit(16), OriginBox: mbit(8), SeedUp: mbit(100), ProcDelay: LabProcDelay, Step: 0.02, Seed: 1,
-		OriginFetchTime: true, PreConnected: true} // the daemon's planner; the bench boots every box before the crowd
+		OriginFetchTime: true} // the daemon's planner; boxes dial at play (dormant episodes)
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("crowd30 (-want +got):\n%s", diff)
 	}
