@@ -232,13 +232,23 @@ func (c Calibration) Holds() bool {
 
 // CheckedInReference is the real crowd30 runs the calibration compares
 // with when no fresh bench output is given (its # lines say where they
-// come from): 2026-12-07's, which LabProcDelay is fitted to.
+// come from): 2026-12-07 afternoon's, of the daemon as it is (episodes
+// join the client at play).
 //
-//go:embed reference/crowd30-2026-12-07.txt
+//go:embed reference/crowd30-2026-12-07-dormant.txt
 var CheckedInReference string
 
 // CheckedInSource names CheckedInReference in the output.
-const CheckedInSource = "appliance/lab/sim/reference/crowd30-2026-12-07.txt (3 valid atomicbench runs, 2026-12-07)"
+const CheckedInSource = "appliance/lab/sim/reference/crowd30-2026-12-07-dormant.txt (3 valid runs, 2026-12-07 afternoon)"
+
+// MorningReference is 2026-12-07 morning's runs, which LabProcDelay is
+// fitted to, made while every box joined the swarm at boot.
+//
+//go:embed reference/crowd30-2026-12-07.txt
+var MorningReference string
+
+// MorningSource names MorningReference.
+const MorningSource = "appliance/lab/sim/reference/crowd30-2026-12-07.txt (3 valid atomicbench runs, 2026-12-07 morning, boxes connected at boot)"
 
 // EarlierReference is 2026-12-06's real crowd30 runs, which the
 // calibration must meet too.

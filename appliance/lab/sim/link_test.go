@@ -72,6 +72,15 @@ func slowRoundTrips(pre bool) Config {
 	return cfg
 }
 
+// fineSteps is slowRoundTrips in steps of 5 ms, which divide both its
+// round trip (55 ms) and a connection's set-up (sim.go's setupRTTs: 3
+// network round trips of 5 ms and one processing delay of 50 ms, 65 ms).
+func fineSteps(pre bool) Config {
+	cfg := slowRoundTrips(pre)
+	cfg.Step = 0.005
+	return cfg
+}
+
 // The first frame needs 400 KB (0.4 s at 1 MB/s): pieces 0 and 1 of
 // 256 KiB, which a connection fills in order (the reader's piece first).
 // The seed box sits 5 ms (originHalfRTT) from a lab box with no latency
@@ -93,8 +102,9 @@ func TestLinkAndPlayerByHand(t *testing.T) {
 		{"connected at boot, 55 ms round trips, an unlimited seed box: the request window of 1, 2, 4, 8, 16 chunks in the " +
 			"round trips after the request's (31 chunks), then the 32nd at 32 chunks a round trip",
 			slowRoundTrips(true), rtt + 5*rtt + rtt/32},
-		{"the same box dialling when its viewer presses play: 3 round trips of set-up more",
-			slowRoundTrips(false), 3*rtt + rtt + 5*rtt + rtt/32},
+		{"the same in steps of 5 ms", fineSteps(true), rtt + 5*rtt + rtt/32},
+		{"the same box dialling when its viewer presses play: a set-up of 3 network round trips of 5 ms and one 50 ms processing delay more",
+			fineSteps(false), 3*originHalfRTT + 0.050 + rtt + 5*rtt + rtt/32},
 		{"HTTP-only: two round trips of 10 ms to the origin, then 400 KB at its 1 MB/s",
 			lone(1, 0, 1e6, 0, true), 4*originHalfRTT + 400e3/1e6},
 		{"HTTP-only, four viewers share the origin's 4 MB/s",

@@ -34,14 +34,17 @@ func TestSameSeedSameFigures(t *testing.T) {
 	}
 }
 
-// The calibration, shaped as make sim runs it but with 3 seeds: the
+// The calibration as make sim runs it (5 seeds; with 3, this afternoon's
+// p95 error reads 31%, with 5 24%: the p95 is at the bound): the
 // simulated crowd30 lands within the bounds of the checked-in
-// real runs, today's (the fit's) and the day before's.
+// real runs: this afternoon's (the daemon as it is), this morning's (the
+// fit's) and the day before's.
 func TestCalibrationHolds(t *testing.T) {
 	for _, tc := range []struct {
 		reason, text, source string
 	}{
-		{"the runs LabProcDelay is fitted to (its p50 only)", CheckedInReference, CheckedInSource},
+		{"the daemon of today, boxes dialling at play, not fitted to", CheckedInReference, CheckedInSource},
+		{"the runs LabProcDelay is fitted to (its p50 only)", MorningReference, MorningSource},
 		{"the day before's runs, not fitted to", EarlierReference, EarlierSource},
 	} {
 		refs, err := ParseReferences(strings.NewReader(tc.text), tc.source)
@@ -52,7 +55,7 @@ func TestCalibrationHolds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cal, runs, err := Calibrate(ref, 3, Setup{})
+		cal, runs, err := Calibrate(ref, 5, Setup{})
 		if err != nil {
 			t.Fatal(err)
 		}
