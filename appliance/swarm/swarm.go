@@ -136,8 +136,8 @@ type Swarm struct {
 }
 
 // dormant is an episode the box knows but neither holds nor has been asked
-// for: it stays out of the BitTorrent client until it is opened or
-// prefetched. anacrolix v1.61 keeps 440-590 bytes of heap per piece of
+// for: it stays out of the BitTorrent client until it is opened,
+// prefetched or warmed. anacrolix v1.61 keeps 440-590 bytes of heap per piece of
 // every torrent it has, data or not (40 torrents of 2.7 GB, 2026-12-07:
 // 57 MiB at 1 MiB pieces, 349 MiB at 128 KiB), so a catalog added whole
 // would cost the box memory in proportion to the network's library rather
@@ -547,7 +547,6 @@ func (s *Swarm) Stats() api.Stats {
 		sleeping = append(sleeping, api.TorrentStats{Episode: id, InfoHash: d.ih.HexString(), TransferStats: api.TransferStats{Size: d.length}})
 	}
 	s.mu.Unlock()
-	sortEpisodes(eps)
 	var out api.Stats
 	out.Torrents = []api.TorrentStats{}
 	var held int64
@@ -772,8 +771,4 @@ func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h minLevel) WithGroup(name string) slog.Handler {
 	return minLevel{h.Handler.WithGroup(name), h.min}
-}
-
-func sortEpisodes(eps []*episode) {
-	slices.SortFunc(eps, func(a, b *episode) int { return strings.Compare(a.id, b.id) })
 }
