@@ -137,8 +137,8 @@ type Swarm struct {
 
 // dormant is an episode the box knows but neither holds nor has been asked
 // for: it stays out of the BitTorrent client until it is opened,
-// prefetched or warmed. anacrolix v1.61 keeps 440-590 bytes of heap per piece of
-// every torrent it has, data or not (40 torrents of 2.7 GB, 2026-12-07:
+// prefetched or warmed. anacrolix v1.61 keeps 430-590 bytes of heap per
+// piece of every torrent it has, data or not (40 torrents of 2.7 GB, 2026-12-07:
 // 57 MiB at 1 MiB pieces, 349 MiB at 128 KiB), so a catalog added whole
 // would cost the box memory in proportion to the network's library rather
 // than to what it holds. A dormant episode has nothing to seed and no
@@ -317,8 +317,8 @@ func (s *Swarm) Unclean() bool { return s.unclean }
 // torrents are accepted.
 //
 // An episode whose file is not in the data dir is only registered (see
-// dormant): it joins the BitTorrent client when it is first opened or
-// prefetched. One whose file is there joins at once, and Add blocks until
+// dormant): it joins the BitTorrent client when it is first opened,
+// prefetched or warmed. One whose file is there joins at once, and Add blocks until
 // its torrent's info is ready or ctx ends.
 func (s *Swarm) Add(ctx context.Context, episodeID string, mi *metainfo.MetaInfo, durationSeconds float64) error {
 	info, err := mi.UnmarshalInfo()
