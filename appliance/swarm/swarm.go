@@ -90,6 +90,10 @@ type Config struct {
 	// near what it needs (see playhead.go).
 	ReadaheadSeconds float64
 	Log              *slog.Logger // nil = slog.Default()
+	// SendQueue bounds the bytes each peer TCP connection holds unsent in
+	// the kernel (TCP_NOTSENT_LOWAT): 0 = DefaultSendQueue, below 0 = the
+	// kernel's own bound (megabytes; the side-by-side baseline).
+	SendQueue int
 	// ConfigureClient, when set, adjusts the anacrolix config last, just
 	// before the client starts: the daemon sets rate limiters and
 	// KeepAliveTimeout (bandwidth.Scheduler.Configure) and callbacks such
@@ -124,6 +128,7 @@ type Swarm struct {
 	originLimit *rate.Limiter // this box's budget for origin fetches, all episodes together
 	pusher      *pusher       // nil unless Config.Push
 	overlap     *overlapMeter
+	peerTCP     *peerTCP // the BitTorrent TCP listener and dialer; closed after the client
 	stopPush    context.CancelFunc
 	pushDone    chan struct{}
 
@@ -234,8 +239,21 @@ func New(ctx context.Context, cfg Config) (*Swarm, error) {
 	tc.DisableTrackers = cfg.DisableTrackers
 	tc.DisableUTP = !cfg.UTP
 	tc.NoDefaultPortForwarding = true
-	tc.ListenPort = cfg.Port
 	host := cfg.ListenHost
+	// The box's own TCP listener and dialer (peertcp.go), for the socket
+	// option anacrolix's cannot be given; uTP and the DHT listen on the
+	// same port number.
+	sendQueue := cfg.SendQueue
+	if sendQueue == 0 {
+		sendQueue = DefaultSendQueue
+	}
+	ptcp, err := listenPeerTCP(ctx, host, cfg.Port, max(sendQueue, 0))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	tc.DisableTCP = true
+	tc.ListenPort = ptcp.Port()
 	tc.ListenHost = func(string) string { return host }
 	if host != "" {
 		if ip, err := netip.ParseAddr(host); err == nil && ip.Is4() {
@@ -262,14 +280,16 @@ func New(ctx context.Context, cfg Config) (*Swarm, error) {
 	}
 	client, err := torrent.NewClient(tc)
 	if err != nil {
+		ptcp.Close()
 		store.Close()
 		return nil, fmt.Errorf("swarm: start client: %w", err)
 	}
+	ptcp.attach(client)
 	s := &Swarm{
 		cfg: cfg, log: log, client: client, store: store, peers: peers,
 		started: time.Now(), unclean: unclean, episodes: make(map[string]*episode), dormant: make(map[string]*dormant),
 		httpClient: cfg.OriginClient, originLimit: newOriginLimit(), pusher: p,
-		overlap: overlap,
+		overlap: overlap, peerTCP: ptcp,
 	}
 	if p != nil {
 		p.s = s // the callbacks only queue until run starts
@@ -621,6 +641,11 @@ func (s *Swarm) Close(ctx context.Context) error {
 	var errs []error
 	select {
 	case errs = <-done:
+		// After the client: its accept loop ends when it sees itself
+		// closed, not on the listener's error.
+		if err := s.peerTCP.Close(); err != nil {
+			errs = append(errs, err)
+		}
 	case <-ctx.Done():
 		// Leave the marker: the next start re-verifies.
 		return fmt.Errorf("swarm: close: %w", ctx.Err())
