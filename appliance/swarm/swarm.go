@@ -69,10 +69,9 @@ type Config struct {
 	// A torrent held completely (it only uploads) gets three times as many.
 	// Every piece a box completes is announced to each connection and makes
 	// each of them re-plan its requests, so CPU grows with connections
-	// times pieces: in the 30-box flash crowd (appliance/bench, 2026-11-25,
-	// CPU-bound) 8 gave time-to-first-frame p95 4.4 to 5.6 s where 20 gave
-	// 6.4 to 10.6 s (10: 6.2 s); 8 peers at 7.5 Mbit/s each are still
-	// several times an 8 Mbit/s stream.
+	// times pieces. More connections let a box find peers with upload to
+	// spare when supply is tight: see piecechoice.ConnsPerTorrent for the
+	// figures behind the default.
 	EstablishedConnsPerTorrent int
 	// Push speaks the atomicbox_push extension (pieces a stream needs
 	// within seconds pushed by a peer, earliest deadline first; see
