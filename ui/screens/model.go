@@ -96,6 +96,8 @@ type Playback struct {
 	NextCanceled  bool   // Back on the next-episode card: no autoplay (next.go)
 	heldKey       ir.Key // the seek key autorepeating (seek.go)
 	heldRepeats   int
+	seeksInFlight int       // seeks asked of mpv whose playback restart has not come (seekTo)
+	seekAt        time.Time // when the last was asked
 }
 
 // Model is the whole interface state. It is not safe for concurrent use:
@@ -291,8 +293,33 @@ func (m *Model) seekBy(delta float64) []Action {
 	if p.Duration > 0 {
 		to = min(to, max(p.Duration-1, 0))
 	}
+	return m.seekTo(to)
+}
+
+// SeekSettles bounds how long mpv's position reports are ignored after a
+// seek whose playback restart has not come (mpv may merge seeks queued
+// behind each other and restart once).
+const SeekSettles = 2 * time.Second
+
+// seekTo asks mpv to seek to `to` (seconds) and moves the position there
+// at once. Until mpv has restarted playback after each seek asked (or
+// SeekSettles passed), its position reports may predate the seek and are
+// ignored: one that arrived between two presses of Right made the second
+// count from the old position (0:20.04 instead of 0:20).
+func (m *Model) seekTo(to float64) []Action {
+	p := &m.Play
 	p.Position = to
+	p.seeksInFlight++
+	p.seekAt = m.lastNow
 	return []Action{Seek{To: to}}
+}
+
+// Restarted records one of mpv's playback restarts (the end of a seek,
+// or of the start).
+func (m *Model) Restarted() {
+	if m.Screen == Player && m.Play.seeksInFlight > 0 {
+		m.Play.seeksInFlight--
+	}
 }
 
 // leave returns to where playback started and records pos as the episode's resume point locally
@@ -333,11 +360,18 @@ func Watched(pos, dur float64) bool {
 	return dur > 0 && (pos >= dur*0.95 || dur-pos <= 10)
 }
 
-// Position records mpv's time-pos (seconds).
+// Position records mpv's time-pos (seconds), unless a seek is in flight
+// (seekTo).
 func (m *Model) Position(s float64) {
-	if m.Screen == Player {
-		m.Play.Position = s
+	if m.Screen != Player {
+		return
 	}
+	p := &m.Play
+	if p.seeksInFlight > 0 && m.lastNow.Sub(p.seekAt) < SeekSettles {
+		return
+	}
+	p.seeksInFlight = 0
+	p.Position = s
 }
 
 // Duration records mpv's duration (seconds).

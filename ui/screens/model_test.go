@@ -316,3 +316,48 @@ func TestRenderPosters(t *testing.T) {
 		}
 	}
 }
+
+// TestPositionReportsDuringSeeks: a position report mpv sent before a seek
+// took effect does not move the position the next press counts from (the
+// flaky OSD golden: paused at 0:00.04, Left, a stale 0.04, Right, Right
+// landed at 0:20.04); once mpv has restarted after every seek, or
+// SeekSettles has passed, its reports count again.
+func TestPositionReportsDuringSeeks(t *testing.T) {
+	cv := catalog(3)
+	var m Model
+	m.SetCatalog(cv)
+	m.Key(ir.KEY_DOWN, t0)
+	m.Key(ir.KEY_OK, t0)
+	m.Started(t0)
+	m.Position(0.04)
+	var got []Action
+	got = append(got, m.Key(ir.KEY_LEFT, t0)...)
+	m.Position(0.04) // sent before mpv saw the seek
+	got = append(got, m.Key(ir.KEY_RIGHT, t0)...)
+	m.Restarted() // the seek to 0 is done; the one to 10 is not
+	m.Position(0)
+	got = append(got, m.Key(ir.KEY_RIGHT, t0)...)
+	if diff := cmp.Diff([]Action{Seek{To: 0}, Seek{To: 10}, Seek{To: 20}}, got); diff != "" {
+		t.Errorf("seeks (-want +got):\n%s", diff)
+	}
+	m.Restarted()
+	m.Restarted()
+	m.Position(20.5)
+	if m.Play.Position != 20.5 {
+		t.Errorf("after mpv restarted for every seek, position %v, want its report 20.5", m.Play.Position)
+	}
+	// A seek mpv merged with another restarts once; its reports count
+	// again after SeekSettles.
+	m.Key(ir.KEY_RIGHT, t0)
+	m.Key(ir.KEY_RIGHT, t0)
+	m.Restarted()
+	m.Position(40.1)
+	if m.Play.Position != 40.5 {
+		t.Errorf("with a seek in flight, position %v, want the seek's 40.5", m.Play.Position)
+	}
+	m.Tick(t0.Add(SeekSettles))
+	m.Position(41)
+	if m.Play.Position != 41 {
+		t.Errorf("%v after the seeks, position %v, want mpv's 41", SeekSettles, m.Play.Position)
+	}
+}

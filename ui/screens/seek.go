@@ -69,8 +69,7 @@ func (m *Model) chapterKey(k ir.Key, now time.Time) []Action {
 	if k == ir.KEY_NEXT {
 		for _, c := range p.Chapters {
 			if c.Time > p.Position+0.5 {
-				p.Position = c.Time
-				return []Action{Seek{To: c.Time}}
+				return m.seekTo(c.Time)
 			}
 		}
 		if _, _, ok := m.nextEpisode(); ok {
@@ -91,8 +90,7 @@ func (m *Model) chapterKey(k ir.Key, now time.Time) []Action {
 			to = c.Time
 		}
 	}
-	p.Position = to
-	return []Action{Seek{To: to}}
+	return m.seekTo(to)
 }
 
 // digitKey jumps to a tenth of the episode: 0 to the start, 5 to the
@@ -103,6 +101,5 @@ func (m *Model) digitKey(k ir.Key) []Action {
 	if p.Duration <= 0 {
 		return nil
 	}
-	p.Position = p.Duration * float64(d) / 10
-	return []Action{Seek{To: p.Position}}
+	return m.seekTo(p.Duration * float64(d) / 10)
 }

@@ -433,6 +433,9 @@ func (a *App) onPlayerEvent(ctx context.Context, ev mpv.Event) {
 		a.checkEpisode()
 		a.applyTracks(ctx)
 	case mpv.KindPlaybackRestart:
+		if a.episode {
+			a.model.Restarted()
+		}
 		if a.episode && !a.model.Play.Started {
 			a.firstFrame = time.Since(a.playAt)
 			a.log.Info("first frame", "episode", a.model.Play.Episode.ID, "after", a.firstFrame)
