@@ -104,7 +104,12 @@ type Reference struct {
 	// 2026-12-07's dormant episodes; boot_connected=1, added by hand), so
 	// the simulation runs with Config.PreConnected.
 	BootConnected bool
-	Source        string
+	// Conns is the run's peer connections per episode when its line says
+	// (conns=, added by hand like piece_length=): runs before 2026-12-07
+	// 08:40 had 8; 0 = the daemon's default of today
+	// (piecechoice.ConnsPerTorrent), which the simulation then uses too.
+	Conns  int
+	Source string
 }
 
 // ParseReferences reads every scenario=... key=value line of r (a bench
@@ -136,6 +141,13 @@ func ParseReferences(r io.Reader, source string) ([]Reference, error) {
 				return nil, fmt.Errorf("%s: piece_length=%q is not a positive number of bytes", source, v)
 			}
 			ref.PieceLength = pl
+		}
+		if v, ok := kv["conns"]; ok {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return nil, fmt.Errorf("%s: conns=%q is not a positive number of connections", source, v)
+			}
+			ref.Conns = n
 		}
 		switch v := kv["boot_connected"]; v {
 		case "", "0":
@@ -186,6 +198,10 @@ func MeanReference(refs []Reference, scenario string) (Reference, error) {
 			return m, fmt.Errorf("%s: %s runs with and without boot_connected cannot be averaged", r.Source, scenario)
 		}
 		m.BootConnected = r.BootConnected
+		if n > 0 && r.Conns != m.Conns {
+			return m, fmt.Errorf("%s: %s runs with different connection counts (%d and %d) cannot be averaged", r.Source, scenario, m.Conns, r.Conns)
+		}
+		m.Conns = r.Conns
 		n++
 	}
 	if n == 0 {
@@ -232,14 +248,23 @@ func (c Calibration) Holds() bool {
 
 // CheckedInReference is the real crowd30 runs the calibration compares
 // with when no fresh bench output is given (its # lines say where they
-// come from): 2026-12-07 afternoon's, of the daemon as it is (episodes
-// join the client at play).
+// come from): 2026-12-07 09:08 to 09:24, of the daemon as it is (12
+// connections per episode, episodes join the client at play).
 //
-//go:embed reference/crowd30-2026-12-07-dormant.txt
+//go:embed reference/crowd30-2026-12-07-conns12.txt
 var CheckedInReference string
 
 // CheckedInSource names CheckedInReference in the output.
-const CheckedInSource = "appliance/lab/sim/reference/crowd30-2026-12-07-dormant.txt (3 valid runs, 2026-12-07 afternoon)"
+const CheckedInSource = "appliance/lab/sim/reference/crowd30-2026-12-07-conns12.txt (4 valid runs, 2026-12-07 09:08-09:24)"
+
+// DormantReference is the runs of 2026-12-07 06:34 to 06:50: boxes dialled
+// at play, with 8 connections per episode.
+//
+//go:embed reference/crowd30-2026-12-07-dormant.txt
+var DormantReference string
+
+// DormantSource names DormantReference.
+const DormantSource = "appliance/lab/sim/reference/crowd30-2026-12-07-dormant.txt (3 valid runs, 2026-12-07 06:34-06:50, 8 connections)"
 
 // MorningReference is 2026-12-07 morning's runs, which LabProcDelay is
 // fitted to, made while every box joined the swarm at boot.
@@ -280,6 +305,9 @@ func Calibrate(ref Reference, seeds int, setup Setup) (Calibration, []Result, er
 		cfg.PieceLength = ref.PieceLength
 	}
 	cfg.PreConnected = ref.BootConnected
+	if ref.Conns > 0 {
+		cfg.Conns = ref.Conns
+	}
 	if setup.ProcDelay > 0 {
 		cfg.ProcDelay = setup.ProcDelay
 	}
