@@ -119,3 +119,28 @@ func TestLinkAndPlayerByHand(t *testing.T) {
 		}
 	}
 }
+
+// One viewer and the network's seed box, no origin: every byte the player
+// receives is the seed box's, and the network's egress per viewer is the
+// episode. With the origin alone, the seed box sends nothing.
+func TestSeedBoxEgress(t *testing.T) {
+	r, err := Run(lone(1, 1e9, 0, 0, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Delivered != 64<<20 || r.SeedBytes < r.Delivered-1 || r.SeedBytes > r.Delivered || r.OriginBytes != 0 {
+		t.Errorf("seed box only: delivered %d, seed box sent %d, origin %d; want the episode's %d all from the seed box",
+			r.Delivered, r.SeedBytes, r.OriginBytes, 64<<20)
+	}
+	// 64 MiB in kbit, for one viewer.
+	if got, want := r.NetworkKbitPerViewer(), float64(64<<20)*8/1e3; got < want-0.01 || got > want+0.01 {
+		t.Errorf("network egress %.2f kbit per viewer, want %.2f", got, want)
+	}
+	r, err = Run(lone(1, 0, 1e9, 0, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.SeedBytes != 0 || r.OriginBytes < r.Delivered-1 {
+		t.Errorf("origin only: seed box sent %d, origin %d of %d delivered", r.SeedBytes, r.OriginBytes, r.Delivered)
+	}
+}

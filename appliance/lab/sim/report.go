@@ -37,18 +37,19 @@ func (r Row) Mode() string {
 // WriteTable prints the rows as an aligned table.
 func WriteTable(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "mix\tviewers\tmode\tstarted\tttff p50 s\tttff p95 s\trebuffer\torigin GiB\torigin kbit/viewer\torigin share\twall s\tcpu s\t")
+	fmt.Fprintln(tw, "mix\tviewers\tmode\tstarted\tttff p50 s\tttff p95 s\trebuffer\torigin GiB\torigin kbit/viewer\torigin share\tnetwork kbit/viewer\twall s\tcpu s\t")
 	for _, r := range rows {
 		x := r.Result
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%.2f\t%.2f\t%.4f\t%.2f\t%.0f\t%.3f\t%.1f\t%.1f\t\n", r.Mix, x.Viewers, r.Mode(), x.Started,
-			x.TTFFP50, x.TTFFP95, x.Rebuffer, float64(x.OriginBytes)/(1<<30), x.OriginKbitPerViewer(), x.OriginShare(), r.Wall, r.CPU)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%.2f\t%.2f\t%.4f\t%.2f\t%.0f\t%.3f\t%.0f\t%.1f\t%.1f\t\n", r.Mix, x.Viewers, r.Mode(), x.Started,
+			x.TTFFP50, x.TTFFP95, x.Rebuffer, float64(x.OriginBytes)/(1<<30), x.OriginKbitPerViewer(), x.OriginShare(), x.NetworkKbitPerViewer(), r.Wall, r.CPU)
 	}
 	return tw.Flush()
 }
 
-// WritePlot draws origin egress per viewer, ttff p95 and the rebuffer
-// ratio against viewers (log scale), one line per mix and mode, as a PNG
-// at path.
+// WritePlot draws origin egress per viewer (and, dotted, the origin's and
+// the seed box's together for the swarm), ttff p95 and the rebuffer ratio
+// against viewers (log scale), one line per mix and mode, as a PNG at
+// path.
 func WritePlot(path string, rows []Row) error {
 	type series struct {
 		name string
@@ -111,6 +112,24 @@ func WritePlot(path string, rows []Row) error {
 			}
 			p.Add(l, s)
 			p.Legend.Add(k, l, s)
+			if m.title == "origin egress per viewer" && !strings.HasSuffix(k, "http-only") {
+				// What the network served itself: the origin and its seed
+				// box, which covers most shortfalls of a small crowd.
+				var net plotter.XYs
+				for _, r := range rows {
+					if r.Mix+" "+r.Mode() == k {
+						net = append(net, plotter.XY{X: float64(r.Result.Viewers), Y: math.Max(r.Result.NetworkKbitPerViewer(), 1)})
+					}
+				}
+				slices.SortFunc(net, func(a, b plotter.XY) int { return int(a.X - b.X) })
+				nl, err := plotter.NewLine(net)
+				if err != nil {
+					return err
+				}
+				nl.Color, nl.Dashes = c, []vg.Length{vg.Points(1), vg.Points(2)}
+				p.Add(nl)
+				p.Legend.Add(k+", origin + seed box", nl)
+			}
 		}
 		p.Legend.Top = true
 		// The HTTP-only lines climb to the right: keep the legend left of them.

@@ -11,7 +11,7 @@ import (
 func TestTableAndPlot(t *testing.T) {
 	rows := []Row{
 		{Mix: "default", Result: Result{Viewers: 100, TTFFP95: 1, OriginBytes: 1 << 20, Delivered: 100 << 20}},
-		{Mix: "default", Result: Result{Viewers: 1000, TTFFP95: 1.5, OriginBytes: 2 << 20, Delivered: 1000 << 20}},
+		{Mix: "default", Result: Result{Viewers: 1000, TTFFP95: 1.5, OriginBytes: 2 << 20, SeedBytes: 2 << 20, Delivered: 1000 << 20}},
 		{Mix: "default", HTTPOnly: true, Result: Result{Viewers: 100, TTFFP95: 0.5, OriginBytes: 100 << 20, Delivered: 100 << 20}},
 		{Mix: "default", HTTPOnly: true, Result: Result{Viewers: 1000, TTFFP95: 9, Rebuffer: 0.7, OriginBytes: 500 << 20, Delivered: 500 << 20}},
 	}
@@ -22,6 +22,10 @@ func TestTableAndPlot(t *testing.T) {
 	// 1000 viewers, 2 MiB from the origin: 2*2^20*8/1000/1000 kbit each.
 	if !strings.Contains(b.String(), " 17 ") || !strings.Contains(b.String(), "http-only") {
 		t.Errorf("table lacks the 1000-viewer swarm's 17 kbit per viewer or the HTTP-only rows:\n%s", b.String())
+	}
+	// With the seed box's 2 MiB, the network served 4 MiB: 34 kbit each.
+	if !strings.Contains(b.String(), " 34 ") {
+		t.Errorf("table lacks the 1000-viewer swarm's 34 kbit per viewer from origin and seed box:\n%s", b.String())
 	}
 	path := filepath.Join(t.TempDir(), "sim.png")
 	if err := WritePlot(path, rows); err != nil {

@@ -132,8 +132,11 @@ type Result struct {
 	Viewers, Started           int
 	TTFFP50, TTFFP95, Rebuffer float64 // seconds, seconds, stalled/(stalled+played)
 	OriginBytes, Delivered     int64   // origin egress, bytes the players received
-	SimSeconds                 float64
-	Diagnosis                  *Diagnosis // with Config.Diagnose
+	// SeedBytes is the network's seed box's egress to the viewers: with
+	// OriginBytes, what the network itself served.
+	SeedBytes  int64
+	SimSeconds float64
+	Diagnosis  *Diagnosis // with Config.Diagnose
 }
 
 // OriginShare is origin egress over delivered bytes.
@@ -151,6 +154,15 @@ func (r Result) OriginKbitPerViewer() float64 {
 		return 0
 	}
 	return float64(r.OriginBytes) * 8 / 1e3 / float64(r.Viewers)
+}
+
+// NetworkKbitPerViewer is what the network served itself over the
+// premiere, origin and seed box together, per viewer, in kbit.
+func (r Result) NetworkKbitPerViewer() float64 {
+	if r.Viewers == 0 {
+		return 0
+	}
+	return float64(r.OriginBytes+r.SeedBytes) * 8 / 1e3 / float64(r.Viewers)
 }
 
 // The model's own figures; the daemon's come from piecechoice (PlanEvery,
@@ -247,6 +259,7 @@ type world struct {
 	act        []int32
 	conns      int
 	origin     float64 // bytes the origin sent
+	seedOut    float64 // bytes the network's seed box sent the viewers
 	sums       []part  // scratch: rate per piece in transfer
 	done       []int   // scratch: pieces completed at an event
 	res        []result
@@ -1018,6 +1031,9 @@ func (w *world) transfer(di int32, flows []flow, t, tend float64) {
 		for k := range flows {
 			if f := &flows[k]; f.target >= 0 && f.dataFrom <= tcur && f.rate > 0 {
 				f.useful = next
+				if f.u == 0 {
+					w.seedOut += f.rate * span
+				}
 				if w.diag != nil {
 					w.diag.bySource(w, f.u, f.rate*span)
 				}
@@ -1141,7 +1157,7 @@ func (w *world) runHTTP() {
 }
 
 func (w *world) result() Result {
-	r := Result{Viewers: w.n, OriginBytes: int64(w.origin)}
+	r := Result{Viewers: w.n, OriginBytes: int64(w.origin), SeedBytes: int64(w.seedOut)}
 	if w.diag != nil {
 		w.finishDiagnosis()
 		r.Diagnosis = w.diag

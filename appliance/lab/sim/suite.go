@@ -116,8 +116,8 @@ func (s Suite) Run(w io.Writer) error {
 					fmt.Fprintf(w, "diagnosis, %s %d %s:\n", m.Name, n, row.Mode())
 					r.Diagnosis.Write(w)
 				}
-				s.logf("%s %d %s (step %.2f s): ttff p50 %.2f s, p95 %.2f s, rebuffer %.4f, origin %.0f kbit/viewer, share %.3f; wall %.1f s, cpu %.1f s",
-					m.Name, n, row.Mode(), cfg.Step, r.TTFFP50, r.TTFFP95, r.Rebuffer, r.OriginKbitPerViewer(), r.OriginShare(), row.Wall, row.CPU)
+				s.logf("%s %d %s (step %.2f s): ttff p50 %.2f s, p95 %.2f s, rebuffer %.4f, origin %.0f kbit/viewer, share %.3f, origin and seed box %.0f kbit/viewer; wall %.1f s, cpu %.1f s",
+					m.Name, n, row.Mode(), cfg.Step, r.TTFFP50, r.TTFFP95, r.Rebuffer, r.OriginKbitPerViewer(), r.OriginShare(), r.NetworkKbitPerViewer(), row.Wall, row.CPU)
 			}
 		}
 	}
