@@ -294,7 +294,7 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 		return
 	}
 	if !p.seedConns && t.BytesCompleted() == size {
-		t.SetMaxEstablishedConns(s.cfg.EstablishedConnsPerTorrent * piecechoice.SeedConnsFactor)
+		t.SetMaxEstablishedConns(s.cfg.HeldConnsPerTorrent)
 		p.seedConns = true
 	}
 	bps := ep.bytesPerSecond()

@@ -73,6 +73,14 @@ type Config struct {
 	// spare when supply is tight: see piecechoice.ConnsPerTorrent for the
 	// figures behind the default.
 	EstablishedConnsPerTorrent int
+	// HeldConnsPerTorrent caps peer connections per torrent the box holds
+	// completely; 0 = EstablishedConnsPerTorrent x
+	// piecechoice.SeedConnsFactor. The network's seed box, a server whose
+	// uplink feeds hundreds of viewers, sets it higher (atomicboxd
+	// -seed-conns): the premiere simulator (appliance/lab/sim, 1,000
+	// viewers, 1 Gbit/s seed box) rebuffered 0.0116 with the seed box at
+	// 36 connections and 0.0074 at 250.
+	HeldConnsPerTorrent int
 	// Push speaks the atomicbox_push extension (pieces a stream needs
 	// within seconds pushed by a peer, earliest deadline first; see
 	// pushing.go). Off by default: in the 30-box flash crowd (2026-12-06)
@@ -200,6 +208,9 @@ func New(ctx context.Context, cfg Config) (*Swarm, error) {
 	}
 	if cfg.EstablishedConnsPerTorrent == 0 {
 		cfg.EstablishedConnsPerTorrent = DefaultConnsPerTorrent
+	}
+	if cfg.HeldConnsPerTorrent == 0 {
+		cfg.HeldConnsPerTorrent = cfg.EstablishedConnsPerTorrent * piecechoice.SeedConnsFactor
 	}
 	if cfg.ReadaheadSeconds == 0 {
 		cfg.ReadaheadSeconds = piecechoice.Readahead.Seconds()

@@ -69,6 +69,7 @@ type flags struct {
 	refresh, policyEvery                time.Duration
 	noDHT, noTrackers, utp, push        bool
 	conns                               int // peer connections per episode; 0 = swarm.DefaultConnsPerTorrent
+	seedConns                           int // peer connections per fully held episode; 0 = three times conns
 	sendQueue                           int // bytes unsent per peer connection; 0 = swarm.DefaultSendQueue, -1 = the kernel's
 	apiAllowPublic                      bool
 	irChip, cecDevice, inputDir         string
@@ -102,6 +103,7 @@ func main() {
 	flag.BoolVar(&f.apiAllowPublic, "api-allow-public", false, "answer API requests from addresses that are not loopback, link-local or private (a global IPv6 address, a forwarded port); paired devices only, as always")
 	flag.BoolVar(&f.push, "push", false, "speak atomicbox_push: ask peers to push the pieces a stream needs within seconds, and push theirs, earliest deadline first (off: it raised rebuffering in the 30-box flash crowd)")
 	flag.IntVar(&f.conns, "conns-per-episode", 0, "peer connections per episode (0 = the swarm's default; a fully held episode gets three times as many)")
+	flag.IntVar(&f.seedConns, "seed-conns", 0, "peer connections per fully held episode (0 = three times -conns-per-episode); the network's seed box on a server uplink: about its uplink over half the bit rate, e.g. 250 at 1 Gbit/s and 8 Mbit/s")
 	flag.IntVar(&f.sendQueue, "send-queue", 0, "bytes each peer TCP connection may hold unsent in the kernel (0 = the swarm's default, 16 KiB; -1 = the kernel's own, megabytes: side-by-side runs)")
 	flag.BoolVar(&f.utp, "utp", false, "also speak BitTorrent over uTP (TCP only by default: anacrolix's uTP costs CPU per packet)")
 	flag.IntVar(&f.irLine, "ir-line", -1, "GPIO line of the IR receiver (the box image uses 18); -1 = no IR")
@@ -148,6 +150,9 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 	if f.conns < 0 || f.conns > 1000 {
 		return fmt.Errorf("%w: -conns-per-episode %d: want 0 (the default) to 1000", errConfig, f.conns)
 	}
+	if f.seedConns < 0 || f.seedConns > 5000 {
+		return fmt.Errorf("%w: -seed-conns %d: want 0 (the default) to 5000", errConfig, f.seedConns)
+	}
 	if f.channel == "" {
 		return fmt.Errorf("%w: no -channel given; set the channel base URL", errConfig)
 	}
@@ -192,7 +197,7 @@ func run(ctx context.Context, f flags, log *slog.Logger) error {
 		DataDir: f.data, ChannelURL: f.channel, PublicKey: pub, Listener: ln, Refresh: f.refresh, Policy: f.policyEvery, Log: log, Remote: rc,
 		Location: loc, Version: version, Hostname: host, Wifi: wifiConfig(f, host, seed, fresh, log), WatchNetwork: true,
 		APIAllowPublic: f.apiAllowPublic, CollectorURL: f.collector,
-		Swarm: swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers, UTP: f.utp, Push: f.push, EstablishedConnsPerTorrent: f.conns, SendQueue: f.sendQueue},
+		Swarm: swarm.Config{Port: f.btPort, Peers: f.peers, DisableDHT: f.noDHT, DisableTrackers: f.noTrackers, UTP: f.utp, Push: f.push, EstablishedConnsPerTorrent: f.conns, HeldConnsPerTorrent: f.seedConns, SendQueue: f.sendQueue},
 	})
 	if err != nil {
 		ln.Close()

@@ -25,6 +25,9 @@ func TestConfigErrors(t *testing.T) {
 		{flags{data: t.TempDir(), listen: "127.0.0.1:0", channel: "http://127.0.0.1:1/", key: "AAAA"}, "network key too short"},
 		{flags{data: t.TempDir(), listen: "127.0.0.1:0", channel: "http://127.0.0.1:1/", keyFile: badKeyFile}, "unreadable key in the key file"},
 		{flags{data: t.TempDir(), listen: "127.0.0.1:0", channel: "http://127.0.0.1:1/", keyFile: "/nonexistent/key"}, "missing key file"},
+		{flags{data: t.TempDir(), listen: "127.0.0.1:0", channel: "http://127.0.0.1:1/", conns: -1}, "negative connections per episode"},
+		{flags{data: t.TempDir(), listen: "127.0.0.1:0", channel: "http://127.0.0.1:1/", seedConns: -1}, "negative connections per held episode"},
+		{flags{data: t.TempDir(), listen: "127.0.0.1:0", channel: "http://127.0.0.1:1/", seedConns: 100000}, "connections per held episode beyond reason"},
 	} {
 		err := run(context.Background(), tc.f, log)
 		if !errors.Is(err, errConfig) {

@@ -105,11 +105,15 @@ type Config struct {
 	OriginBox    float64 // each box's origin budget (the catalog's originBoxRate)
 	SeedUp       float64 // the network's seed box uplink; 0: no seed box
 	Conns        int     // connections per torrent; 0: the daemon's default
-	ProcDelay    float64 // added to every round trip: the boxes' processing
-	Step         float64 // time step; 0: 0.1
-	Seed         uint64
-	HTTPOnly     bool // the baseline: every viewer reads the file from the origin over HTTP
-	Diagnose     bool // swarm runs: fill Result.Diagnosis (costs a pass over the stalled boxes per step)
+	// SeedConns is the network's seed box's connection limit (atomicboxd
+	// -seed-conns), never below a box's once it holds the episode (Conns x
+	// piecechoice.SeedConnsFactor, also what 0 gives).
+	SeedConns int
+	ProcDelay float64 // added to every round trip: the boxes' processing
+	Step      float64 // time step; 0: 0.1
+	Seed      uint64
+	HTTPOnly  bool // the baseline: every viewer reads the file from the origin over HTTP
+	Diagnose  bool // swarm runs: fill Result.Diagnosis (costs a pass over the stalled boxes per step)
 	// OriginFetchTime feeds Decide each box's measured origin fetch time
 	// (piecechoice.Input.OriginFetchTime), as the daemon does. On in the
 	// calibration (ScenarioConfig) and atomicsim's default. Without it
@@ -363,6 +367,9 @@ func (w *world) fill(b *box) {
 func (w *world) complete(b *box) bool { return b.nhave == w.pieces }
 
 func (w *world) connLimit(b *box) int {
+	if b == &w.boxes[0] {
+		return max(w.cfg.SeedConns, w.conns*piecechoice.SeedConnsFactor)
+	}
 	if w.complete(b) {
 		return w.conns * piecechoice.SeedConnsFactor
 	}

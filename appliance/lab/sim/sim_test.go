@@ -224,3 +224,31 @@ func TestDialRules(t *testing.T) {
 		t.Error("box 1 took another incoming connection with no bad one to drop")
 	}
 }
+
+// TestSeedBoxConns: the network's seed box takes Config.SeedConns
+// connections (atomicboxd -seed-conns), never fewer than a box holding the
+// episode (Conns x piecechoice.SeedConnsFactor).
+func TestSeedBoxConns(t *testing.T) {
+	for _, tc := range []struct{ seedConns, want int }{
+		{0, 24},  // 8 x 3, as any box holding the episode
+		{10, 24}, // never below a box's
+		{40, 40},
+	} {
+		cfg := lone(60, 1e9, 0, 0, false)
+		cfg.Conns, cfg.SeedConns = 8, tc.seedConns
+		w := newWorld(cfg)
+		for i := range w.boxes {
+			w.boxes[i].active = true
+		}
+		got := 0
+		for j := int32(1); j <= 60; j++ {
+			if w.dial(j, 0, 0) {
+				got++
+			}
+		}
+		if got != tc.want || len(w.boxes[0].conns) != tc.want {
+			t.Errorf("SeedConns %d: %d of 60 viewers reached the seed box (it holds %d connections), want %d",
+				tc.seedConns, got, len(w.boxes[0].conns), tc.want)
+		}
+	}
+}

@@ -62,8 +62,9 @@ func (s Suite) logf(format string, args ...any) {
 // key=value figures. Blocks for minutes at 100,000 viewers.
 func (s Suite) Run(w io.Writer) error {
 	fmt.Fprintln(w, Model)
-	fmt.Fprintf(w, "episode: %d MiB at %.1f Mbit/s; origin %.0f Mbit/s, each box's origin budget %.1f Mbit/s; seed box %.0f Mbit/s; %d connections per box (x%d once it holds the episode); processing delay %.0f ms per round trip\n",
+	fmt.Fprintf(w, "episode: %d MiB at %.1f Mbit/s; origin %.0f Mbit/s, each box's origin budget %.1f Mbit/s; seed box %.0f Mbit/s with %d connections; %d connections per box (x%d once it holds the episode); processing delay %.0f ms per round trip\n",
 		s.Base.EpisodeBytes>>20, s.Base.BitsPerSec/1e6, s.Base.Origin*8/1e6, s.Base.OriginBox*8/1e6, s.Base.SeedUp*8/1e6,
+		max(s.Base.SeedConns, cmp.Or(s.Base.Conns, piecechoice.ConnsPerTorrent)*piecechoice.SeedConnsFactor),
 		cmp.Or(s.Base.Conns, piecechoice.ConnsPerTorrent), piecechoice.SeedConnsFactor, s.Base.ProcDelay*1e3)
 	for _, m := range s.Mixes {
 		fmt.Fprintln(w, "mix", m)
