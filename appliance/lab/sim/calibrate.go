@@ -291,6 +291,9 @@ type Setup struct {
 	Args []string
 	// ProcDelay replaces LabProcDelay when above 0.
 	ProcDelay float64
+	// DownlinkMaxMin is Config.DownlinkMaxMin (the model calibrated is
+	// the model run).
+	DownlinkMaxMin bool
 }
 
 // Calibrate runs the scenario's simulation with seeds 1..seeds and
@@ -311,6 +314,7 @@ func Calibrate(ref Reference, seeds int, setup Setup) (Calibration, []Result, er
 	if setup.ProcDelay > 0 {
 		cfg.ProcDelay = setup.ProcDelay
 	}
+	cfg.DownlinkMaxMin = setup.DownlinkMaxMin
 	var runs []Result
 	for s := 1; s <= seeds; s++ {
 		cfg.Seed = uint64(s)

@@ -144,3 +144,30 @@ func TestSeedBoxEgress(t *testing.T) {
 		t.Errorf("origin only: seed box sent %d, origin %d of %d delivered", r.SeedBytes, r.OriginBytes, r.Delivered)
 	}
 }
+
+// TestDownlinkMaxMin, by hand: box 1's 16 Mbit/s downlink takes a flow
+// from box 2 (1 Mbit/s uplink) and one from box 3 (100 Mbit/s); no
+// request window limits them. Shared alike, each may use 8 Mbit/s: box 2
+// sends 1, box 3 8, and 7 Mbit/s of the downlink stay unused. Shared
+// max-min, box 3 takes what box 2 leaves: 15.
+func TestDownlinkMaxMin(t *testing.T) {
+	mbit := 1e6 / 8
+	for _, tc := range []struct {
+		maxMin     bool
+		slow, fast float64 // Mbit/s
+	}{
+		{false, 1, 8},
+		{true, 1, 15},
+	} {
+		cfg := lone(3, 0, 0, 0, false)
+		cfg.DownlinkMaxMin = tc.maxMin
+		w := newWorld(cfg)
+		w.boxes[1].down, w.boxes[2].up, w.boxes[3].up = 16*mbit, 1*mbit, 100*mbit
+		flows := []flow{{d: 1, u: 2, capRate: 1e12}, {d: 1, u: 3, capRate: 1e12}}
+		w.shareLinks(flows, []int32{1}, 1)
+		if math.Abs(flows[0].rate-tc.slow*mbit) > 1 || math.Abs(flows[1].rate-tc.fast*mbit) > 1 {
+			t.Errorf("max-min %v: slow uploader %.2f, fast %.2f Mbit/s, want %.0f and %.0f",
+				tc.maxMin, flows[0].rate/mbit, flows[1].rate/mbit, tc.slow, tc.fast)
+		}
+	}
+}

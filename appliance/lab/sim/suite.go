@@ -83,6 +83,9 @@ func (s Suite) Run(w io.Writer) error {
 	if d := s.Calibration.ProcDelay; d > 0 && d != LabProcDelay {
 		setup = append(setup, fmt.Sprintf("processing delay %.0f ms", d*1e3))
 	}
+	if s.Calibration.DownlinkMaxMin {
+		setup = append(setup, "downlinks shared max-min")
+	}
 	model := ""
 	if len(setup) > 0 {
 		model = "; model: " + strings.Join(setup, ", ")
