@@ -54,3 +54,41 @@ func TestVideoTracksAndChapters(t *testing.T) {
 		t.Errorf("chapters = %q, want %q", got, want)
 	}
 }
+
+// TestVideoIsTheSameEveryTime: the same clip rendered into two caches
+// decodes to the same frames (framemd5), so a golden screenshot of a
+// paused frame does not depend on which run rendered the clip.
+func TestVideoIsTheSameEveryTime(t *testing.T) {
+	clip := Clip{Title: "Orbit S1E3", Seconds: 12, Width: 640, Height: 360}
+	frames := func() string {
+		path, err := MakeVideo(t.Context(), t.TempDir(), clip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-map", "0:v", "-f", "framemd5", "-").Output()
+		if err != nil {
+			t.Fatalf("ffmpeg framemd5: %v", err)
+		}
+		var lines []string
+		for _, l := range strings.Split(string(out), "\n") {
+			if l != "" && !strings.HasPrefix(l, "#") {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) != 12*25 {
+			t.Fatalf("%d frames, want %d", len(lines), 12*25)
+		}
+		return strings.Join(lines, "\n")
+	}
+	a, b := frames(), frames()
+	if a != b {
+		al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+		n := 0
+		for i := range al {
+			if al[i] != bl[i] {
+				n++
+			}
+		}
+		t.Errorf("two renders of the same clip differ in %d of %d frames", n, len(al))
+	}
+}
