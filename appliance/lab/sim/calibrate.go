@@ -291,9 +291,9 @@ type Setup struct {
 	Args []string
 	// ProcDelay replaces LabProcDelay when above 0.
 	ProcDelay float64
-	// DownlinkMaxMin is Config.DownlinkMaxMin (the model calibrated is
+	// DownlinkAlike and ProcFixed are Config's (the model calibrated is
 	// the model run).
-	DownlinkMaxMin bool
+	DownlinkAlike, ProcFixed bool
 }
 
 // Calibrate runs the scenario's simulation with seeds 1..seeds and
@@ -314,7 +314,7 @@ func Calibrate(ref Reference, seeds int, setup Setup) (Calibration, []Result, er
 	if setup.ProcDelay > 0 {
 		cfg.ProcDelay = setup.ProcDelay
 	}
-	cfg.DownlinkMaxMin = setup.DownlinkMaxMin
+	cfg.DownlinkAlike, cfg.ProcFixed = setup.DownlinkAlike, setup.ProcFixed
 	var runs []Result
 	for s := 1; s <= seeds; s++ {
 		cfg.Seed = uint64(s)

@@ -24,9 +24,10 @@ import (
 const Model = `model: time steps of Config.Step; inside a step each box's transfers are piece-level events (piece completions,
   flow and fetch starts, the pace timer), so times to first frame are not rounded to the step; rates are re-shared each step.
   Per box: downlink and uplink (upload at the watching share while a stream is open, all of it otherwise), a half round trip
-  (a pair's RTT is the sum of both halves plus the processing delay), a connection limit (tripled once the box holds the
+  (a pair's RTT is the sum of both halves plus the mean of both boxes' processing delays, each drawn per box from an
+  exponential distribution around the calibrated mean), a connection limit (tripled once the box holds the
   episode), NAT (accepts no incoming connection). Uploaders share their uplink alike between connections that want something
-  they hold; downlinks are shared alike between incoming flows (max-min with Config.DownlinkMaxMin); request windows start at one 16 KiB chunk and double per RTT.
+  they hold; downlinks are shared max-min between incoming flows (what a flow from a slow uploader leaves goes to the others); request windows start at one 16 KiB chunk and double per RTT.
   Streams: anacrolix's reader window (start-up and steady readahead), the daemon's pace, the file's tail at high priority,
   origin fetches as piecechoice.Decide plans them every piecechoice.PlanEvery with the box's origin budget; the player is bench's model.
   A connection fills the reader's piece first, then the rarest wanted piece among the box's peers (ties at random: uploaders
@@ -105,11 +106,17 @@ type Config struct {
 	OriginBox    float64 // each box's origin budget (the catalog's originBoxRate)
 	SeedUp       float64 // the network's seed box uplink; 0: no seed box
 	Conns        int     // connections per torrent; 0: the daemon's default
-	// DownlinkMaxMin shares each downlink max-min (what a flow from a slow
-	// uploader leaves goes to the others) instead of alike between its
-	// flows. Off in the calibrated model: with it the calibration's ttff
-	// p95 falls from 0.69 to 0.64 s against the real 0.90 (2026-12-07).
-	DownlinkMaxMin bool
+	// DownlinkAlike shares each downlink alike between its flows (the
+	// model until 2026-12-07), not max-min: a flow from a slow uploader
+	// then leaves its share unused. For comparisons.
+	DownlinkAlike bool
+	// ProcFixed gives every box ProcDelay (the model until 2026-12-07).
+	// Otherwise each box's processing delay is drawn from an exponential
+	// distribution with mean ProcDelay, fixed per box for the run: on the
+	// benchmark's 2 cores, 30 daemons starting streams at once do not all
+	// wait alike, and the real crowd's start-up times spread so (ttff p50
+	// 0.42 s, p95 0.90 s; the model with fixed delays 0.51 / 0.69).
+	ProcFixed bool
 	// SeedConns is the network's seed box's connection limit (atomicboxd
 	// -seed-conns), never below a box's once it holds the episode (Conns x
 	// piecechoice.SeedConnsFactor, also what 0 gives).
@@ -229,6 +236,7 @@ type box struct {
 	down, up   float64
 	nat        bool
 	half       float64
+	proc       float64 // this box's processing delay; a pair's round trip adds the mean of both
 	join       float64
 	prefetched bool
 	active     bool // holds or wants the episode: dials and accepts
@@ -324,13 +332,14 @@ func newWorld(cfg Config) *world {
 	w.boxes = make([]box, w.n+1)
 	w.res = make([]result, w.n+1)
 	m := cfg.Mix
+	procRNG := rand.New(rand.NewPCG(cfg.Seed, 23)) // its own stream: the other draws stay as they were
 	for i := range w.boxes {
 		b := &w.boxes[i]
 		b.have = make([]uint64, words)
 		b.checked = -1
 		if i == 0 {
 			b.up, b.down, b.join, b.active = cfg.SeedUp, cfg.SeedUp, -1, cfg.SeedUp > 0
-			b.half = originHalfRTT
+			b.half, b.proc = originHalfRTT, cfg.ProcDelay
 			w.fill(b)
 			continue
 		}
@@ -344,6 +353,10 @@ func newWorld(cfg Config) *world {
 		}
 		b.nat = w.rng.Float64() < m.NATShare
 		b.half = (m.RTTMin + w.rng.Float64()*(m.RTTMax-m.RTTMin)) / 2
+		b.proc = cfg.ProcDelay
+		if !cfg.ProcFixed {
+			b.proc = cfg.ProcDelay * procRNG.ExpFloat64()
+		}
 		if w.rng.Float64() < m.EarlyShare {
 			b.join = w.rng.Float64() * m.EarlyWindow
 		} else {
@@ -382,7 +395,7 @@ func (w *world) connLimit(b *box) int {
 	return w.conns
 }
 
-func (w *world) rtt(a, b *box) float64 { return a.half + b.half + w.cfg.ProcDelay }
+func (w *world) rtt(a, b *box) float64 { return a.half + b.half + (a.proc+b.proc)/2 }
 
 // joinOrder is the viewers by join time.
 func (w *world) joinOrder() []int32 {
@@ -437,7 +450,7 @@ func (w *world) dial(i, j int32, t float64) bool {
 	if db >= 0 {
 		w.hangUp(j, b.conns[db].peer)
 	}
-	ready := t + setupRTTs*(a.half+b.half) + w.cfg.ProcDelay // see setupRTTs
+	ready := t + setupRTTs*(a.half+b.half) + (a.proc+b.proc)/2 // see setupRTTs
 	a.conns = append(a.conns, conn{peer: j, readyAt: ready, flowFrom: -1, target: -1, outgoing: true, useful: ready})
 	b.conns = append(b.conns, conn{peer: i, readyAt: ready, flowFrom: -1, target: -1, useful: ready})
 	return true
@@ -699,7 +712,7 @@ func (w *world) plan(i int32, t float64) {
 			wait = -b.tokens / w.cfg.OriginBox
 		}
 		b.fetches = append(b.fetches, &fetch{piece: f.Piece, supplement: f.Supplement, reqAt: t + wait,
-			startAt: t + wait + 2*(b.half+originHalfRTT) + w.cfg.ProcDelay})
+			startAt: t + wait + 2*(b.half+originHalfRTT) + b.proc})
 	}
 	w.setWanted(b, t)
 }
@@ -750,7 +763,7 @@ type linkScratch struct {
 	ocaps, orates []float64
 }
 
-// maxMinRounds: with Config.DownlinkMaxMin, how often shareLinks shares
+// maxMinRounds: unless Config.DownlinkAlike, how often shareLinks shares
 // the uplinks, re-sharing each downlink's unused part in between.
 const maxMinRounds = 2
 
@@ -761,8 +774,8 @@ const maxMinRounds = 2
 // (capRate) and its share of the downlink, and each uploader shares its
 // uplink max-min among its flows. A downlink's equal share leaves part of
 // it unused when some of its flows come from slow uploaders; TCP would
-// give that part to the flows that could go faster. With
-// Config.DownlinkMaxMin it is re-shared among the flows the downlink held
+// give that part to the flows that could go faster. Unless
+// Config.DownlinkAlike it is re-shared among the flows the downlink held
 // back and the uplinks shared again (maxMinRounds: an approximation of
 // max-min over both ends).
 func (w *world) shareLinks(flows []flow, streaming []int32, tend float64) {
@@ -836,7 +849,7 @@ func (w *world) shareLinks(flows []flow, streaming []int32, tend float64) {
 				flows[k].rate = ls.rates[x]
 			}
 		}
-		if !w.cfg.DownlinkMaxMin || round == maxMinRounds-1 || !w.reshareDownlinks(flows, streaming, tend) {
+		if w.cfg.DownlinkAlike || round == maxMinRounds-1 || !w.reshareDownlinks(flows, streaming, tend) {
 			return
 		}
 	}
@@ -1205,7 +1218,7 @@ func (w *world) runHTTP() {
 			i := order[next]
 			b := &w.boxes[i]
 			b.pl = newPlayer(w.bps, w.startBuf, w.resumeBuf, w.size, b.join)
-			startAt[i] = b.join + 2*2*(b.half+originHalfRTT) + w.cfg.ProcDelay
+			startAt[i] = b.join + 2*2*(b.half+originHalfRTT) + b.proc
 			active = append(active, i)
 			next++
 		}

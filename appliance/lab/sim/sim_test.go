@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -249,6 +250,31 @@ func TestSeedBoxConns(t *testing.T) {
 		if got != tc.want || len(w.boxes[0].conns) != tc.want {
 			t.Errorf("SeedConns %d: %d of 60 viewers reached the seed box (it holds %d connections), want %d",
 				tc.seedConns, got, len(w.boxes[0].conns), tc.want)
+		}
+	}
+}
+
+// TestProcSpread: each box's processing delay is drawn around ProcDelay
+// (exponential: mean ProcDelay, about a tenth of the boxes over 2.3x it);
+// with ProcFixed every box has ProcDelay.
+func TestProcSpread(t *testing.T) {
+	for _, fixed := range []bool{false, true} {
+		cfg := lone(2000, 1e9, 0, 0, false)
+		cfg.ProcDelay, cfg.ProcFixed = 0.080, fixed
+		w := newWorld(cfg)
+		sum, over := 0.0, 0
+		for i := 1; i < len(w.boxes); i++ {
+			sum += w.boxes[i].proc
+			if w.boxes[i].proc > 2.3*cfg.ProcDelay {
+				over++
+			}
+		}
+		mean, share := sum/2000, float64(over)/2000
+		switch {
+		case fixed && (math.Abs(mean-cfg.ProcDelay) > 1e-12 || over != 0):
+			t.Errorf("ProcFixed: mean %.4f s, %d boxes over 2.3x; want every box at %.3f", mean, over, cfg.ProcDelay)
+		case !fixed && (math.Abs(mean-cfg.ProcDelay) > 0.008 || share < 0.08 || share > 0.12):
+			t.Errorf("drawn: mean %.4f s, %.3f of the boxes over 2.3x; want about %.3f and 0.10", mean, share, cfg.ProcDelay)
 		}
 	}
 }

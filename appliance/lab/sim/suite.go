@@ -83,8 +83,11 @@ func (s Suite) Run(w io.Writer) error {
 	if d := s.Calibration.ProcDelay; d > 0 && d != LabProcDelay {
 		setup = append(setup, fmt.Sprintf("processing delay %.0f ms", d*1e3))
 	}
-	if s.Calibration.DownlinkMaxMin {
-		setup = append(setup, "downlinks shared max-min")
+	if s.Calibration.DownlinkAlike {
+		setup = append(setup, "downlinks shared alike")
+	}
+	if s.Calibration.ProcFixed {
+		setup = append(setup, "the same processing delay for every box")
 	}
 	model := ""
 	if len(setup) > 0 {

@@ -34,7 +34,8 @@ func run(args []string) error {
 	originBox := fs.Float64("origin-box-mbit", 8, "each box's origin budget (the catalog's originBoxRate), Mbit/s")
 	seed := fs.Float64("seed-mbit", 1000, "the network's seed box uplink, Mbit/s (0: none)")
 	conns := fs.Int("conns", 0, "connections per box (0: the daemon's default)")
-	maxMin := fs.Bool("downlink-maxmin", false, "share each downlink max-min between its flows instead of alike (the calibrated model shares alike; see sim.Config.DownlinkMaxMin)")
+	alike := fs.Bool("downlink-alike", false, "share each downlink alike between its flows, not max-min (the model until 2026-12-07; sim.Config.DownlinkAlike)")
+	procFixed := fs.Bool("proc-fixed", false, "give every box the processing delay -proc-ms, not one drawn per box (the model until 2026-12-07; sim.Config.ProcFixed)")
 	seedConns := fs.Int("seed-conns", -1, "the network's seed box's connection limit (atomicboxd -seed-conns; -1: its uplink over half the bit rate, as the README advises the network, at least a box's; 0: a box's, once it holds the episode)")
 	proc := fs.Float64("proc-ms", sim.LabProcDelay*1e3, "processing delay added to every round trip, ms, in the calibration too (default: the calibrated lab figure)")
 	links := fs.String("links", "0.3:16/1,0.5:50/10,0.2:250/50", "default mix: share:down/up Mbit/s classes")
@@ -123,8 +124,8 @@ func run(args []string) error {
 	s := sim.Suite{
 		Sizes: ns, Mixes: mixes, Steps: stepMap,
 		Base: sim.Config{EpisodeBytes: *mib << 20, BitsPerSec: *rate * 1e6, Origin: mbit(*origin), OriginBox: mbit(*originBox),
-			SeedUp: mbit(*seed), Conns: *conns, SeedConns: *seedConns, DownlinkMaxMin: *maxMin, ProcDelay: *proc / 1e3, Seed: *simSeed, Diagnose: *diagnose, OriginFetchTime: *originTime},
-		Reference: ref, CalibrationSeeds: *calSeeds, Calibration: sim.Setup{Args: strings.Fields(*calArgs), ProcDelay: *proc / 1e3, DownlinkMaxMin: *maxMin},
+			SeedUp: mbit(*seed), Conns: *conns, SeedConns: *seedConns, DownlinkAlike: *alike, ProcFixed: *procFixed, ProcDelay: *proc / 1e3, Seed: *simSeed, Diagnose: *diagnose, OriginFetchTime: *originTime},
+		Reference: ref, CalibrationSeeds: *calSeeds, Calibration: sim.Setup{Args: strings.Fields(*calArgs), ProcDelay: *proc / 1e3, DownlinkAlike: *alike, ProcFixed: *procFixed},
 		PlotPath: *plotPath, Log: os.Stderr,
 	}
 	return s.Run(os.Stdout)
