@@ -361,11 +361,7 @@ func TestFirstBootGolden(t *testing.T) {
 	}
 
 	// Settings → Language & time changes them later, one page at a time.
-	h.key("MENU")
-	for i := range int(screens.SecHousehold) {
-		h.key("DOWN") // one at a time: mpv keeps 7 unread keys
-		h.waitState(5*time.Second, "next section", func(st probeState) bool { return int(st.model.Settings.Section) == i+1 })
-	}
+	h.openSettings(screens.SecHousehold)
 	h.waitState(10*time.Second, "Language & time", func(st probeState) bool {
 		return st.model.Screen == screens.Settings && st.model.Settings.Section == screens.SecHousehold && st.model.Settings.Household.Have
 	})

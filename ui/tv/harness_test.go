@@ -340,6 +340,20 @@ func (h *harness) key(name string) {
 	}
 }
 
+// openSettings presses MENU and then DOWN to section sec, one key at a
+// time, each once the screen has taken the one before: mpv keeps only 7
+// unread keys, and keys sent while the TV is busy (a loaded CI machine)
+// were dropped, leaving the menu at About.
+func (h *harness) openSettings(sec screens.Section) {
+	h.t.Helper()
+	h.key("MENU")
+	h.waitState(10*time.Second, "Settings", func(st probeState) bool { return st.model.Screen == screens.Settings })
+	for i := range sec {
+		h.key("DOWN")
+		h.waitState(5*time.Second, "the next section", func(st probeState) bool { return st.model.Settings.Section == i+1 })
+	}
+}
+
 // focusOn presses keys on the home screen and waits until the focused
 // card is episode id (show rows start with the show's own card).
 func (h *harness) focusOn(id string, keys ...string) {

@@ -44,10 +44,7 @@ func TestPairingPageGolden(t *testing.T) {
 		c.SettingsEvery = 300 * time.Millisecond
 	})
 	h.waitState(20*time.Second, "catalog", func(st probeState) bool { return st.model.Loaded })
-	h.key("MENU")
-	for range screens.SecPairing {
-		h.key("DOWN")
-	}
+	h.openSettings(screens.SecPairing)
 	h.waitState(20*time.Second, "the Pairing page", func(st probeState) bool {
 		return st.model.Screen == screens.Settings && st.model.Settings.Section == screens.SecPairing
 	})
@@ -105,10 +102,7 @@ func TestPairingWithDaemon(t *testing.T) {
 	setUpHousehold(t, box.URL)
 	h := startUI(t, mpv.Headless, box.URL, func(c *Config) { c.SettingsEvery = 300 * time.Millisecond })
 	h.waitState(20*time.Second, "catalog", func(st probeState) bool { return st.model.Loaded })
-	h.key("MENU")
-	for range screens.SecPairing {
-		h.key("DOWN")
-	}
+	h.openSettings(screens.SecPairing)
 	h.waitState(10*time.Second, "Pairing, nobody paired", func(st probeState) bool {
 		s := st.model.Settings
 		return s.Section == screens.SecPairing && s.Devices.Have && len(s.Devices.Value) == 0
