@@ -204,8 +204,10 @@ func TestFirstBootGolden(t *testing.T) {
 	h.key("UP")
 	h.key("ENTER")
 	st = step("time zone page", func(s screens.SetupState) bool { return s.Step == screens.StepTimeZone })
-	for range 7 { // London -> Berlin
+	for range 7 { // London -> Berlin, one key at a time (see openSettings)
+		from := [2]int{st.model.Setup.Region, st.model.Setup.City}
 		h.key("DOWN")
+		st = step("the next city", func(s screens.SetupState) bool { return [2]int{s.Region, s.City} != from })
 	}
 	st = step("Berlin", func(s screens.SetupState) bool {
 		return screens.Regions[s.Region].Cities[s.City].Zone == "Europe/Berlin"

@@ -173,8 +173,9 @@ func TestSettingsWithoutEndpoints(t *testing.T) {
 	if !strings.Contains(st.frame.Home, screens.NotAvailable) {
 		t.Errorf("Seeding page does not say %q", screens.NotAvailable)
 	}
-	for range 5 {
+	for sec := screens.SecSeeding + 1; sec <= screens.SecPairing; sec++ { // one key at a time (see openSettings)
 		h.key("DOWN")
+		h.waitState(5*time.Second, "the next section", func(st probeState) bool { return st.model.Settings.Section == sec })
 	}
 	h.key("RIGHT")
 	h.key("ENTER")
