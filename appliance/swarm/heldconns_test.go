@@ -2,8 +2,6 @@ package swarm
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,13 +19,7 @@ import (
 func TestHeldConnsPerTorrent(t *testing.T) {
 	const leechers, held = 5, 5
 	f := newFixture(t, 8<<20, false)
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, MediaDir), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, MediaDir, f.name), f.data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := placedMedia(t, f, f.data)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	seed, err := New(ctx, Config{DataDir: dir, ListenHost: "127.0.0.1", DisableDHT: true, DisableTrackers: true, Log: testLog(t),

@@ -3,8 +3,6 @@ package swarm
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,15 +15,9 @@ import (
 // nothing only while it wants data).
 func noUploadSeed(t *testing.T, f *fixture, push bool) *Swarm {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, MediaDir), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	data := bytes.Clone(f.data)
 	clear(data[len(data)-1024:])
-	if err := os.WriteFile(filepath.Join(dir, MediaDir, f.name), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := placedMedia(t, f, data)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	seed, err := New(ctx, Config{DataDir: dir, ListenHost: "127.0.0.1", DisableDHT: true, DisableTrackers: true, Log: testLog(t),

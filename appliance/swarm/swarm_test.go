@@ -102,17 +102,24 @@ func newSwarm(t *testing.T, dir string, peers ...string) *Swarm {
 	return s
 }
 
-// seeder returns a swarm that already holds the fixture's file (placed in
-// its data dir as a script would).
-func seeder(t *testing.T, f *fixture) *Swarm {
+// placedMedia returns a fresh data dir whose media dir holds data under
+// the fixture's file name, as a script would place it.
+func placedMedia(t *testing.T, f *fixture, data []byte) string {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, MediaDir), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, MediaDir, f.name), f.data, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, MediaDir, f.name), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+// seeder returns a swarm that already holds the fixture's file.
+func seeder(t *testing.T, f *fixture) *Swarm {
+	t.Helper()
+	dir := placedMedia(t, f, f.data)
 	s := newSwarm(t, dir)
 	add(t, s, f)
 	return s

@@ -868,6 +868,7 @@ func (w *world) reshareDownlinks(flows []flow, streaming []int32, tend float64) 
 			fk++
 		}
 		d := &w.boxes[di]
+		heldBack := func(k int) bool { return flows[k].rate >= ls.downCap[k]*(1-1e-9) && flows[k].capRate > ls.downCap[k] }
 		used, held := 0.0, 0
 		for _, f := range d.fetches {
 			if f.startAt < tend {
@@ -876,7 +877,7 @@ func (w *world) reshareDownlinks(flows []flow, streaming []int32, tend float64) 
 		}
 		for k := lo; k < fk; k++ {
 			used += flows[k].rate
-			if flows[k].rate >= ls.downCap[k]*(1-1e-9) && flows[k].capRate > ls.downCap[k] {
+			if heldBack(k) {
 				held++
 			}
 		}
@@ -885,7 +886,7 @@ func (w *world) reshareDownlinks(flows []flow, streaming []int32, tend float64) 
 			continue
 		}
 		for k := lo; k < fk; k++ {
-			if flows[k].rate >= ls.downCap[k]*(1-1e-9) && flows[k].capRate > ls.downCap[k] {
+			if heldBack(k) {
 				ls.downCap[k] += spare / float64(held)
 				raised = true
 			}
