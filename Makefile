@@ -66,8 +66,8 @@ bench-all: setup-test build
 # default the checked-in runs), then 100 to 100,000 boxes under two household
 # mixes, swarm and HTTP-only. Prints a table and a last key=value line and
 # writes bin/sim.png. Pure computation, one core, niced. CPU time on this
-# machine (2026-12-07): under 30 s per mix up to 10,000 boxes, about 3 min
-# per mix at 100,000 (7 min in all). SIM_FLAGS="-sizes 100,1000,10000" skips
+# machine (2026-12-07): under 30 s per mix up to 10,000 boxes, 2 to 2.5 min
+# per mix at 100,000 (4.3 to 5.5 min in all). SIM_FLAGS="-sizes 100,1000,10000" skips
 # them; SIM_FLAGS=-diagnose says where the stall time comes from.
 SIM_CALIBRATE ?=
 SIM_FLAGS ?=

@@ -257,6 +257,16 @@ var CheckedInReference string
 // CheckedInSource names CheckedInReference in the output.
 const CheckedInSource = "appliance/lab/sim/reference/crowd30-2026-12-07-conns12.txt (4 valid runs, 2026-12-07 09:08-09:24)"
 
+// AfternoonReference is 2026-12-07 afternoon's runs of every scenario
+// but crowd60 on a fresh machine: crowd30, dsl and nat hold against the
+// model (TestCalibrationHolds); thin and 4k do not (see Model).
+//
+//go:embed reference/scenarios-2026-12-07-afternoon.txt
+var AfternoonReference string
+
+// AfternoonSource names AfternoonReference.
+const AfternoonSource = "appliance/lab/sim/reference/scenarios-2026-12-07-afternoon.txt (11 valid runs, 2026-12-07 14:10-14:29)"
+
 // DormantReference is the runs of 2026-12-07 06:34 to 06:50: boxes dialled
 // at play, with 8 connections per episode.
 //

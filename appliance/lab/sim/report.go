@@ -22,8 +22,10 @@ type Row struct {
 	Mix      string
 	HTTPOnly bool
 	Result   Result
-	Wall     float64 // seconds the run took on this machine
-	CPU      float64 // CPU seconds the run used
+	// OriginBox is each box's origin budget in the run, bytes/s.
+	OriginBox float64
+	Wall      float64 // seconds the run took on this machine
+	CPU       float64 // CPU seconds the run used
 }
 
 // Mode names the row's delivery.
@@ -37,10 +39,14 @@ func (r Row) Mode() string {
 // WriteTable prints the rows as an aligned table.
 func WriteTable(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "mix\tviewers\tmode\tstarted\tttff p50 s\tttff p95 s\trebuffer\torigin GiB\torigin kbit/viewer\torigin share\tnetwork kbit/viewer\twall s\tcpu s\t")
+	fmt.Fprintln(tw, "mix\tviewers\tmode\torigin box Mbit/s\tstarted\tttff p50 s\tttff p95 s\trebuffer\torigin GiB\torigin kbit/viewer\torigin share\tnetwork kbit/viewer\twall s\tcpu s\t")
 	for _, r := range rows {
 		x := r.Result
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%.2f\t%.2f\t%.4f\t%.2f\t%.0f\t%.3f\t%.0f\t%.1f\t%.1f\t\n", r.Mix, x.Viewers, r.Mode(), x.Started,
+		box := "-" // HTTP-only players have no budget
+		if !r.HTTPOnly {
+			box = fmt.Sprintf("%.2f", r.OriginBox*8/1e6)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%.2f\t%.2f\t%.4f\t%.2f\t%.0f\t%.3f\t%.0f\t%.1f\t%.1f\t\n", r.Mix, x.Viewers, r.Mode(), box, x.Started,
 			x.TTFFP50, x.TTFFP95, x.Rebuffer, float64(x.OriginBytes)/(1<<30), x.OriginKbitPerViewer(), x.OriginShare(), x.NetworkKbitPerViewer(), r.Wall, r.CPU)
 	}
 	return tw.Flush()

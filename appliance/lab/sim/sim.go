@@ -40,7 +40,10 @@ const Model = `model: time steps of Config.Step; inside a step each box's transf
   piece, which only the seed box and the origin hold). Without the origin fetch time the calibration run at 256 KiB did in
   8 of 21 seeds, rebuffer 0.027-0.089 (9 of 9 with the boxes connected at boot, 0.027-0.163 at 50 ms); with it none of
   21 did (0.0060-0.0109, against 0.0037-0.0075 in the 9 real runs of 2026-12-07). At 1 MiB pieces the calibrated model still does: 0.186 (5 seeds),
-  where one real run measured 0.068.
+  where one real run measured 0.068. Against 2026-12-07 afternoon's real runs (sim.AfternoonReference) it holds for
+  crowd30, dsl and nat but not for thin, where the network is a quarter of demand and the model locks step: rebuffer 0.39
+  against 0.08 (pessimistic), nor for 4k's start-up (ttff p95 1.22 s against 0.35: the processing delay is fitted to 30
+  daemons on 2 cores, and 4k's 10 wait less).
 left out: TCP dynamics beyond the request window, packet loss, choking and optimistic unchoke (anacrolix v1.61 has none),
   chunk-level requests (pieces fill as fluid), the push extension (off by default), DHT/PEX (peers come from a tracker's
   random list, the seed box first), CPU limits of the boxes (but for the calibrated processing delay), hash checks, seeks,

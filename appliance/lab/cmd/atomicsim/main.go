@@ -31,7 +31,7 @@ func run(args []string) error {
 	mib := fs.Int64("episode-mib", 64, "episode size in MiB (the benchmark's episode)")
 	rate := fs.Float64("bitrate-mbit", 8, "episode bit rate, Mbit/s")
 	origin := fs.Float64("origin-mbit", 1000, "origin capacity, Mbit/s")
-	originBox := fs.Float64("origin-box-mbit", 8, "each box's origin budget (the catalog's originBoxRate), Mbit/s")
+	originBox := fs.Float64("origin-box-mbit", -1, "each box's origin budget (the catalog's originBoxRate), Mbit/s (-1: for each crowd size, two equal shares of the origin among the viewers, at most the bit rate, as the README advises the network; sim.OriginBoxFor)")
 	seed := fs.Float64("seed-mbit", 1000, "the network's seed box uplink, Mbit/s (0: none)")
 	conns := fs.Int("conns", 0, "connections per box (0: the daemon's default)")
 	alike := fs.Bool("downlink-alike", false, "share each downlink alike between its flows, not max-min (the model until 2026-12-07; sim.Config.DownlinkAlike)")
@@ -57,6 +57,9 @@ func run(args []string) error {
 	mixNames := fs.String("mixes", "default,harsh", "the mixes to run, in order (default, harsh)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *originBox != -1 && *originBox <= 0 {
+		return fmt.Errorf("-origin-box-mbit %v: want a rate above 0, or -1 for the rule", *originBox)
 	}
 	base := sim.DefaultMix()
 	mk := func(name, linkSpec string, natShare float64) (sim.Mix, error) {
@@ -122,8 +125,8 @@ func run(args []string) error {
 		*seedConns = int(*seed / (*rate / 2))
 	}
 	s := sim.Suite{
-		Sizes: ns, Mixes: mixes, Steps: stepMap,
-		Base: sim.Config{EpisodeBytes: *mib << 20, BitsPerSec: *rate * 1e6, Origin: mbit(*origin), OriginBox: mbit(*originBox),
+		Sizes: ns, Mixes: mixes, Steps: stepMap, OriginBoxRule: *originBox < 0,
+		Base: sim.Config{EpisodeBytes: *mib << 20, BitsPerSec: *rate * 1e6, Origin: mbit(*origin), OriginBox: mbit(max(*originBox, 0)),
 			SeedUp: mbit(*seed), Conns: *conns, SeedConns: *seedConns, DownlinkAlike: *alike, ProcFixed: *procFixed, ProcDelay: *proc / 1e3, Seed: *simSeed, Diagnose: *diagnose, OriginFetchTime: *originTime},
 		Reference: ref, CalibrationSeeds: *calSeeds, Calibration: sim.Setup{Args: strings.Fields(*calArgs), ProcDelay: *proc / 1e3, DownlinkAlike: *alike, ProcFixed: *procFixed},
 		PlotPath: *plotPath, Log: os.Stderr,
