@@ -36,9 +36,9 @@ func TestSameSeedSameFigures(t *testing.T) {
 }
 
 // The calibration as make sim runs it (5 seeds; with 3, the 06:34 runs'
-// p95 error read 31%, with 5 24%: the p95 is at the bound): the simulated
-// Each scenario lands within the bounds of each checked-in set of
-// real runs: crowd30 against the daemon as it is (12 connections), the
+// p95 error read 31%, with 5 24%: the p95 is at the bound): each
+// simulated scenario lands within the bounds of each checked-in
+// set of real runs: crowd30 against the daemon as it is (12 connections), the
 // same on a fresh machine in the afternoon, with 8 connections, the runs
 // LabProcDelay is fitted to (boxes connected at boot) and the day
 // before's; dsl and nat, whose lines and NAT the model was never fitted
