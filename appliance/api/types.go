@@ -92,10 +92,15 @@ type TransferStats struct {
 	// BytesFromPeersAfterOrigin: the part of BytesFromPeersWasted that
 	// arrived for pieces the origin fallback had already completed (the
 	// rest are chunks two peers both sent).
-	BytesFromPeersAfterOrigin int64   `json:"bytesFromPeersAfterOrigin,omitempty"`
-	Peers                     int     `json:"peers"`      // connected peers now
-	Completion                float64 `json:"completion"` // 0..1 (bytes held / bytes wanted)
-	Size                      int64   `json:"size"`
+	BytesFromPeersAfterOrigin int64 `json:"bytesFromPeersAfterOrigin,omitempty"`
+	// BytesFromOriginSupplements: the part of BytesFromWebSeed the box
+	// fetched ahead of a stream behind its schedule (a piece past its
+	// readahead that no peer was asked for), not as a rescue of a piece
+	// due now.
+	BytesFromOriginSupplements int64   `json:"bytesFromOriginSupplements,omitempty"`
+	Peers                      int     `json:"peers"`      // connected peers now
+	Completion                 float64 `json:"completion"` // 0..1 (bytes held / bytes wanted)
+	Size                       int64   `json:"size"`
 }
 
 // TorrentStats is one episode's torrent.

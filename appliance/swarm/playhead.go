@@ -348,7 +348,7 @@ func (s *Swarm) planOnce(ctx context.Context, ep *episode, p *planner, now time.
 		if f.Supplement {
 			p.supplement[f.Piece] = true
 		}
-		s.startFetch(ctx, ep, p, f.Piece)
+		s.startFetch(ctx, ep, p, f.Piece, f.Supplement)
 		fetching[f.Piece] = f.Supplement
 	}
 	if s.pusher != nil {
@@ -403,14 +403,14 @@ type fetchResult struct {
 
 // startFetch fetches piece i from the origin in its own goroutine, which
 // reports on p.done when it ends.
-func (s *Swarm) startFetch(ctx context.Context, ep *episode, p *planner, i int) {
+func (s *Swarm) startFetch(ctx context.Context, ep *episode, p *planner, i int, supplement bool) {
 	fctx, cancel := context.WithCancel(ctx)
 	p.fetching[i] = cancel
 	started := new(atomic.Int64)
 	p.started[i] = started
 	go func() {
 		var read atomic.Int64
-		err := s.fetchPiece(fctx, ep, i, started, &read)
+		err := s.fetchPiece(fctx, ep, i, supplement, started, &read)
 		r := fetchResult{piece: i, ok: err == nil, read: read.Load()}
 		if ns := started.Load(); ns != 0 {
 			r.took = time.Since(time.Unix(0, ns))
@@ -479,7 +479,7 @@ func peerPieces(t *torrent.Torrent) func(int) bool {
 // It stores the time it sends its request in started (unix nanoseconds)
 // and counts the piece's bytes it receives in read. Blocks until done or
 // ctx ends.
-func (s *Swarm) fetchPiece(ctx context.Context, ep *episode, i int, started, read *atomic.Int64) error {
+func (s *Swarm) fetchPiece(ctx context.Context, ep *episode, i int, supplement bool, started, read *atomic.Int64) error {
 	pc := ep.t.Piece(i)
 	info := pc.Info()
 	off, length := info.Offset(), info.Length()
@@ -526,6 +526,9 @@ func (s *Swarm) fetchPiece(ctx context.Context, ep *episode, i int, started, rea
 	// Counted before anacrolix wakes the readers: the bytes passed our own
 	// hash check already.
 	ep.originBytes.Add(length)
+	if supplement {
+		ep.originSupplementBytes.Add(length)
+	}
 	if err := pc.VerifyDataContext(ctx); err != nil {
 		return err
 	}

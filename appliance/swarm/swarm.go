@@ -177,13 +177,16 @@ type episode struct {
 	origin   string   // URL of the file at the origin; "" = none
 	asleep   *dormant // what Add registered, for Cool
 
-	originBytes  atomic.Int64 // verified piece bytes fetched from the origin
-	pushedIn     atomic.Int64 // verified piece bytes peers pushed (atomicbox_push)
-	pushedOut    atomic.Int64 // piece bytes pushed to peers
-	originPieces              // pieces the origin completed, peer bytes that came after
-	kickc        chan struct{}
-	stopPlan     context.CancelFunc
-	planDone     chan struct{}
+	originBytes atomic.Int64 // verified piece bytes fetched from the origin
+	// originSupplementBytes: the part of originBytes fetched as
+	// supplements (piecechoice.Fetch.Supplement), not rescues.
+	originSupplementBytes atomic.Int64
+	pushedIn              atomic.Int64 // verified piece bytes peers pushed (atomicbox_push)
+	pushedOut             atomic.Int64 // piece bytes pushed to peers
+	originPieces                       // pieces the origin completed, peer bytes that came after
+	kickc                 chan struct{}
+	stopPlan              context.CancelFunc
+	planDone              chan struct{}
 
 	mu      sync.Mutex
 	streams map[*stream]struct{}
@@ -604,13 +607,14 @@ func (s *Swarm) Stats() api.Stats {
 			Episode:  ep.id,
 			InfoHash: ep.t.InfoHash().HexString(),
 			TransferStats: api.TransferStats{
-				BytesFromPeers:            st.PeerConns.BytesReadUsefulData.Int64() + ep.pushedIn.Load(),
-				BytesFromWebSeed:          st.WebSeeds.BytesReadUsefulData.Int64() + ep.originBytes.Load(),
-				BytesUploaded:             st.PeerConns.BytesWrittenData.Int64() + ep.pushedOut.Load(),
-				BytesFromPeersWasted:      max(0, st.PeerConns.BytesReadData.Int64()-st.PeerConns.BytesReadUsefulData.Int64()),
-				BytesFromPeersAfterOrigin: ep.originPieces.after.Load(),
-				Peers:                     len(ep.t.PeerConns()),
-				Size:                      ep.t.Length(),
+				BytesFromPeers:             st.PeerConns.BytesReadUsefulData.Int64() + ep.pushedIn.Load(),
+				BytesFromWebSeed:           st.WebSeeds.BytesReadUsefulData.Int64() + ep.originBytes.Load(),
+				BytesUploaded:              st.PeerConns.BytesWrittenData.Int64() + ep.pushedOut.Load(),
+				BytesFromPeersWasted:       max(0, st.PeerConns.BytesReadData.Int64()-st.PeerConns.BytesReadUsefulData.Int64()),
+				BytesFromPeersAfterOrigin:  ep.originPieces.after.Load(),
+				BytesFromOriginSupplements: ep.originSupplementBytes.Load(),
+				Peers:                      len(ep.t.PeerConns()),
+				Size:                       ep.t.Length(),
 			},
 		}
 		have := ep.t.BytesCompleted()
@@ -623,6 +627,7 @@ func (s *Swarm) Stats() api.Stats {
 		out.Total.BytesUploaded += ts.BytesUploaded
 		out.Total.BytesFromPeersWasted += ts.BytesFromPeersWasted
 		out.Total.BytesFromPeersAfterOrigin += ts.BytesFromPeersAfterOrigin
+		out.Total.BytesFromOriginSupplements += ts.BytesFromOriginSupplements
 		out.Total.Peers += ts.Peers
 		out.Total.Size += ts.Size
 		out.Torrents = append(out.Torrents, ts)

@@ -218,14 +218,18 @@ func TestCrowdSeeded(t *testing.T) {
 // rebuffering 0.31 to 0.37); with the start-up window (2026-11-26) share
 // 0.65, rebuffering 0.047; 2026-12-06, 8 runs with other tests loading the
 // 2 cores (load average 2 to 15): share 0.57 to 0.63, rebuffering 0.018 to
-// 0.16. Bounds: share >= 0.53 and rebuffering <= 0.25, which the
-// never-racing daemon (0.45-0.50, 0.31-0.37) fails on both (they were
-// 0.15 and 0.4, which it passed). Taking the race out of today's daemon
-// (piecechoice's rescue of overdue pieces peers hold) measured share 0.58
-// to 0.60 and rebuffering 0.15 to 0.22 in 3 runs: the supplement and the
-// start-up window now carry most of what the race did, and these bounds
-// do not catch that. Taking the supplement out instead: share 0.49 and
-// 0.50 (rebuffering 0.09 and 0.14), which the share bound catches.
+// 0.16. Taking the race out of today's daemon (piecechoice's rescue of
+// overdue pieces peers hold) measured share 0.58 to 0.60 and rebuffering
+// 0.15 to 0.22 in 3 runs: the supplement and the start-up window now
+// carry most of what the race did, and these bounds do not catch that.
+// Taking the supplement out instead: share 0.49 and 0.50 (rebuffering
+// 0.09 and 0.14). The share bound of 0.53 that was to catch it failed the
+// daemon as it is in 2 of 8 runs on 2026-12-07 (share 0.525 to 0.607 on
+// a fresh machine, one run in CI). So the test asks the boxes how many
+// origin bytes came as supplements (api.TransferStats
+// .BytesFromOriginSupplements): 0.40 to 0.47 of what the players received
+// in 4 runs, none without the supplement. Bounds: supplements >= 0.2,
+// share >= 0.45, rebuffering <= 0.25.
 func TestCrowdSlowSeed(t *testing.T) {
 	bin := testbin.Daemon(t) // before the clock starts: the build may take a while
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -236,15 +240,24 @@ func TestCrowdSlowSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	boxes := n.boxes(3, false, []string{seed[0].btAddr})
-	o0 := n.origin.ServedBytes()
+	daemons := make([]*Daemon, len(boxes))
+	for i, b := range boxes {
+		daemons[i] = b.d
+	}
+	o0, before := n.origin.ServedBytes(), sumStats(ctx, daemons)
 	s := Summarize("slow seed", n.watch(boxes))
 	s.OriginBytes = n.origin.ServedBytes() - o0
-	t.Logf("slow seed: %+v origin share %.3f", s, s.OriginShare())
+	supplements := sumStats(ctx, daemons).BytesFromOriginSupplements - before.BytesFromOriginSupplements
+	supplementShare := float64(supplements) / float64(max(s.Delivered, 1))
+	t.Logf("slow seed: %+v origin share %.3f, supplements %.3f of what the players received", s, s.OriginShare(), supplementShare)
 	if s.Completed != 3 {
 		t.Errorf("%d of 3 players completed, want 3 (errors: %v)", s.Completed, s.Errors)
 	}
-	if bound := 0.53; s.OriginShare() < bound {
+	if bound := 0.45; s.OriginShare() < bound {
 		t.Errorf("origin share %.3f with a seed box at half the bit rate, want >= %.2f: the origin does not help streams that fall behind", s.OriginShare(), bound)
+	}
+	if bound := 0.2; supplementShare < bound {
+		t.Errorf("supplements %.3f of what the players received, want >= %.2f: streams behind their schedule get no piece past their readahead from the origin", supplementShare, bound)
 	}
 	if bound := 0.25; s.RebufferRatio > bound {
 		t.Errorf("rebuffer ratio %.3f, want <= %.2f", s.RebufferRatio, bound)

@@ -578,6 +578,7 @@ func (f *FlashCrowd) traceBoxes(ctx context.Context, t0 time.Time, seed *Daemon,
 
 type byteSums struct {
 	BytesFromPeers, BytesFromWebSeed, BytesUploaded, BytesFromPeersWasted, BytesFromPeersAfterOrigin int64
+	BytesFromOriginSupplements                                                                       int64
 }
 
 // sumStats adds up the boxes' episode figures; a box that does not answer
@@ -594,6 +595,7 @@ func sumStats(ctx context.Context, boxes []*Daemon) byteSums {
 			s.BytesUploaded += t.BytesUploaded
 			s.BytesFromPeersWasted += t.BytesFromPeersWasted
 			s.BytesFromPeersAfterOrigin += t.BytesFromPeersAfterOrigin
+			s.BytesFromOriginSupplements += t.BytesFromOriginSupplements
 		}
 	}
 	return s
