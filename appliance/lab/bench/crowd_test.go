@@ -224,8 +224,8 @@ func TestCrowdSeeded(t *testing.T) {
 // carry most of what the race did, and these bounds do not catch that.
 // Taking the supplement out instead: share 0.49 and 0.50 (rebuffering
 // 0.09 and 0.14). The share bound of 0.53 that was to catch it failed the
-// daemon as it is in 2 of 8 runs on 2026-12-07 (share 0.525 to 0.607 on
-// a fresh machine, one run in CI). So the test asks the boxes how many
+// daemon as it is in 1 of 8 runs on 2026-12-07 (share 0.525 in CI; 0.525
+// to 0.607 over the 8 on a fresh machine). So the test asks the boxes how many
 // origin bytes came as supplements (api.TransferStats
 // .BytesFromOriginSupplements): 0.40 to 0.47 of what the players received
 // in 4 runs, none without the supplement. Bounds: supplements >= 0.2,
