@@ -29,6 +29,7 @@ import (
 
 	"github.com/atomicnetwork/atomicbox/appliance/api"
 	_ "github.com/atomicnetwork/atomicbox/appliance/swarm/internal/classicio" // before anacrolix's storage init: classic file I/O, not mmap
+	"github.com/atomicnetwork/atomicbox/appliance/swarm/internal/openfiles"
 	"github.com/atomicnetwork/atomicbox/appliance/swarm/piecechoice"
 )
 
@@ -246,12 +247,15 @@ func New(ctx context.Context, cfg Config) (*Swarm, error) {
 		return nil, fmt.Errorf("swarm: open completion records: %w", err)
 	}
 	torrentLog := slog.New(minLevel{cfg.Log.Handler(), slog.LevelWarn}).With("component", "torrent")
-	store := storage.NewFileOpts(storage.NewFileClientOpts{
-		ClientBaseDir:   filepath.Join(cfg.DataDir, MediaDir),
-		PieceCompletion: completion,
+	mediaDir := filepath.Join(cfg.DataDir, MediaDir)
+	store := openfiles.Wrap(storage.NewFileOpts(storage.NewFileClientOpts{
+		ClientBaseDir:   mediaDir,
+		TorrentDirMaker: openfiles.DirFor,
+		FilePathMaker:   openfiles.FilePathFor,
+		PieceCompletion: openfiles.NewCompletion(completion),
 		UsePartFiles:    g.Some(false), // part files lose resume in v1.61
 		Logger:          torrentLog,
-	})
+	}), mediaDir)
 	tc := torrent.NewDefaultClientConfig()
 	tc.DefaultStorage = store
 	tc.Seed = true
