@@ -247,15 +247,12 @@ func New(ctx context.Context, cfg Config) (*Swarm, error) {
 		return nil, fmt.Errorf("swarm: open completion records: %w", err)
 	}
 	torrentLog := slog.New(minLevel{cfg.Log.Handler(), slog.LevelWarn}).With("component", "torrent")
-	mediaDir := filepath.Join(cfg.DataDir, MediaDir)
-	store := openfiles.Wrap(storage.NewFileOpts(storage.NewFileClientOpts{
-		ClientBaseDir:   mediaDir,
-		TorrentDirMaker: openfiles.DirFor,
-		FilePathMaker:   openfiles.FilePathFor,
-		PieceCompletion: openfiles.NewCompletion(completion),
+	store := openfiles.New(storage.NewFileClientOpts{
+		ClientBaseDir:   filepath.Join(cfg.DataDir, MediaDir),
+		PieceCompletion: completion,
 		UsePartFiles:    g.Some(false), // part files lose resume in v1.61
 		Logger:          torrentLog,
-	}), mediaDir)
+	})
 	tc := torrent.NewDefaultClientConfig()
 	tc.DefaultStorage = store
 	tc.Seed = true

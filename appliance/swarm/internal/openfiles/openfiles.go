@@ -14,8 +14,8 @@
 //
 // Everything else (completion semantics, the file-size check of a piece
 // marked complete, flushing on MarkComplete, paths) stays anacrolix's: the
-// caller gives anacrolix and Wrap the same path functions (DirFor,
-// FilePathFor).
+// storage is made by New, which gives anacrolix and the held files the
+// same path functions (DirFor, FilePathFor).
 package openfiles
 
 import (
@@ -52,13 +52,18 @@ func FilePathFor(opts storage.FilePathMakerOpts) string {
 // reopened within this long.
 const Revalidate = time.Second
 
-// Wrap returns storage that opens torrents with inner (which must be
-// anacrolix's file storage made with DirFor and FilePathFor under baseDir)
-// and serves their pieces' reads and writes through files held open until
-// the torrent's storage is closed. Completion queries go to inner, whose
-// PieceCompletion should be a *Completion.
-func Wrap(inner storage.ClientImplCloser, baseDir string) storage.ClientImplCloser {
-	return &client{inner: inner, baseDir: baseDir}
+// New returns anacrolix's file storage made with opts, with its paths set
+// to DirFor and FilePathFor, its PieceCompletion (when given) cached by a
+// Completion, and its pieces' reads and writes served through files held
+// open until a torrent's storage is closed. One call sets both sides, so
+// anacrolix and the held files always agree on every path.
+func New(opts storage.NewFileClientOpts) storage.ClientImplCloser {
+	opts.TorrentDirMaker = DirFor
+	opts.FilePathMaker = FilePathFor
+	if opts.PieceCompletion != nil {
+		opts.PieceCompletion = NewCompletion(opts.PieceCompletion)
+	}
+	return &client{inner: storage.NewFileOpts(opts), baseDir: opts.ClientBaseDir}
 }
 
 type client struct {

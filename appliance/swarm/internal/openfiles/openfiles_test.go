@@ -46,18 +46,19 @@ func testTorrent(t *testing.T) (*metainfo.Info, []byte) {
 	return info, data
 }
 
+// newStore is the storage New makes over dir, or with wrap false
+// anacrolix's own file storage with the same paths.
 func newStore(dir string, wrap bool) storage.ClientImplCloser {
-	inner := storage.NewFileOpts(storage.NewFileClientOpts{
+	opts := storage.NewFileClientOpts{
 		ClientBaseDir:   dir,
-		TorrentDirMaker: DirFor,
-		FilePathMaker:   FilePathFor,
-		PieceCompletion: NewCompletion(storage.NewMapPieceCompletion()),
+		PieceCompletion: storage.NewMapPieceCompletion(),
 		UsePartFiles:    g.Some(false),
-	})
-	if !wrap {
-		return inner
 	}
-	return Wrap(inner, dir)
+	if wrap {
+		return New(opts)
+	}
+	opts.TorrentDirMaker, opts.FilePathMaker = DirFor, FilePathFor
+	return storage.NewFileOpts(opts)
 }
 
 // fdsOn counts this process's open descriptors on path.
