@@ -29,14 +29,25 @@ build:
 run: setup-run build
 	HEADLESS=$(HEADLESS) BIN=$(BIN) scripts/demo.sh
 
+# The build tags of everything make test builds: nocgo (go-mpv through
+# purego) and the tags gok builds the image's programs with (netgo,
+# osusergo; its third, gokrazy, selects no file here). With CGO_ENABLED=0
+# they change nothing in a program, but net and os/user compile from other
+# files under them, and so does everything above net: with the same tags,
+# gok's image builds find the dependency graph in the build cache vet and
+# go test filled (a fresh cache, after vet: atomicboxd as gok builds it for
+# amd64 in 7 s, against 46 s without them). testbin builds with them too.
+TAGS := nocgo,netgo,osusergo
+export ATOMICBOX_GO_TAGS := $(TAGS)
+
 # Vet the build configuration that ships (make build, the image): no cgo,
 # go-mpv through purego. Vetting the cgo configuration as well compiled the
 # whole dependency graph a second time (net and everything above it build
 # differently with cgo) for a configuration nothing builds; no file here
 # depends on cgo.
 vet:
-	CGO_ENABLED=0 $(GO) vet -tags nocgo ./...
-	GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags nocgo ./...
+	CGO_ENABLED=0 $(GO) vet -tags $(TAGS) ./...
+	GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags $(TAGS) ./...
 
 # Every test, fuzz seed corpora included (-p 2 matches the 2-core CI
 # machine), then the amd64 image boot test in QEMU (image/image.mk) and the
@@ -50,7 +61,7 @@ vet:
 # temporary files.
 test: setup-test vet
 	$(if $(ARTIFACTS),mkdir -p $(ARTIFACTS))
-	CGO_ENABLED=0 $(GO) test -tags nocgo -p 2 -timeout 15m $(if $(ARTIFACTS),-artifacts -outputdir $(abspath $(ARTIFACTS))) ./ui/tv ./appliance/lab/crashtest ./...
+	CGO_ENABLED=0 $(GO) test -tags $(TAGS) -p 2 -timeout 15m $(if $(ARTIFACTS),-artifacts -outputdir $(abspath $(ARTIFACTS))) ./ui/tv ./appliance/lab/crashtest ./...
 	$(MAKE) image-test
 	$(MAKE) image-test-arm64
 	$(MAKE) image-test-wifi

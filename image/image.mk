@@ -66,7 +66,7 @@ IMAGE_TEST_KEY := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/atomicbox/imagetest-net
 image-test: $(GOK) image-hello runtime-arm64
 	scripts/flash-test.sh
 	scripts/runtime-test.sh arm64
-	key=$$(CGO_ENABLED=0 $(GO) run ./appliance/cmd/atomicpublish pubkey -key $(IMAGE_TEST_KEY)) && \
+	key=$$(CGO_ENABLED=0 $(GO) run -tags $(TAGS) ./appliance/cmd/atomicpublish pubkey -key $(IMAGE_TEST_KEY)) && \
 	  $(MAKE) image-amd64 CHANNEL=$(IMAGE_TEST_CHANNEL) NETWORK_KEY=$$key IMAGE_AMD64=$(IMAGE_BUILD)/atomicbox-amd64-test.img
 	scripts/image-test.sh $(IMAGE_BUILD)/atomicbox-amd64-test.img $(IMAGE_BUILD)/hello.img
 
@@ -75,7 +75,7 @@ image-test: $(GOK) image-hello runtime-arm64
 # line is cuts= files_checked= bytes_compared= lost_acknowledged= corrupt=.
 POWERCUT_CUTS ?= 20
 powercut-test: $(GOK)
-	key=$$(CGO_ENABLED=0 $(GO) run ./appliance/cmd/atomicpublish pubkey -key $(IMAGE_TEST_KEY)) && \
+	key=$$(CGO_ENABLED=0 $(GO) run -tags $(TAGS) ./appliance/cmd/atomicpublish pubkey -key $(IMAGE_TEST_KEY)) && \
 	  $(MAKE) image-amd64 CHANNEL=$(IMAGE_TEST_CHANNEL) NETWORK_KEY=$$key IMAGE_AMD64=$(IMAGE_BUILD)/atomicbox-amd64-test.img
 	POWERCUT_CUTS=$(POWERCUT_CUTS) scripts/powercut-test.sh $(IMAGE_BUILD)/atomicbox-amd64-test.img
 

@@ -50,7 +50,7 @@ perm_offset=1157627904
 mkdir -p "$parent/build"
 if grep -q '"../build/baked"' "$cfg"; then
   mkdir -p "$parent/build/baked"
-  (cd "$repo" && CGO_ENABLED=0 go run ./image/bake/cmd/bake -channel "${CHANNEL:-}" -network-key "${NETWORK_KEY:-}" -o "$parent/build/baked/baked.txt") ||
+  (cd "$repo" && CGO_ENABLED=0 go run -tags "${ATOMICBOX_GO_TAGS:-nocgo,netgo,osusergo}" ./image/bake/cmd/bake -channel "${CHANNEL:-}" -network-key "${NETWORK_KEY:-}" -o "$parent/build/baked/baked.txt") ||
     { echo "image-build: CHANNEL/NETWORK_KEY refused; no image built" >&2; exit 2; }
   if [[ -n ${CHANNEL:-} ]]; then
     echo "image-build: channel $CHANNEL baked in (atomicbox.txt on the boot partition overrides it)" >&2

@@ -103,9 +103,10 @@ service_logs() {
 # --- 1. the demo channel --------------------------------------------------------
 mkdir -p "$work/bin"
 # Host-side helpers only: built as make test's go test and vet built their
-# packages (no -trimpath, no cgo), so on a fresh CI machine this links from
-# the build cache (9 s) instead of compiling every dependency again (83 s).
-(cd "$repo" && CGO_ENABLED=0 go build -o "$work/bin/" ./appliance/cmd/atomicpublish ./appliance/cmd/atomicboxd ./image/boottest/cmd/boottest)
+# packages (no -trimpath, no cgo, the Makefile's TAGS), so on a fresh CI
+# machine this links from the build cache (9 s) instead of compiling every
+# dependency again (83 s).
+(cd "$repo" && CGO_ENABLED=0 go build -tags "${ATOMICBOX_GO_TAGS:-nocgo,netgo,osusergo}" -o "$work/bin/" ./appliance/cmd/atomicpublish ./appliance/cmd/atomicboxd ./image/boottest/cmd/boottest)
 DEMO_SECONDS=${IMAGE_TEST_SECONDS:-8} "$repo/scripts/demo-media.sh" "$cache/imagetest-media-v3"
 "$work/bin/atomicpublish" publish -manifest "$cache/imagetest-media-v3/manifest.json" -origin "$work/origin" \
   -base-url "http://10.0.2.2:$origin_port/" -key "$cache/imagetest-network.key" >"$work/publish.log"

@@ -41,7 +41,7 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$work/bin"
-(cd "$repo" && CGO_ENABLED=0 go build -o "$work/bin/" ./appliance/cmd/atomicpublish ./image/powercut/cmd/powercut)
+(cd "$repo" && CGO_ENABLED=0 go build -tags "${ATOMICBOX_GO_TAGS:-nocgo,netgo,osusergo}" -o "$work/bin/" ./appliance/cmd/atomicpublish ./image/powercut/cmd/powercut)
 DEMO_SECONDS=${IMAGE_TEST_SECONDS:-8} "$repo/scripts/demo-media.sh" "$cache/imagetest-media-v3"
 "$work/bin/atomicpublish" publish -manifest "$cache/imagetest-media-v3/manifest.json" -origin "$work/origin" \
   -base-url "http://10.0.2.2:$origin_port/" -key "$cache/imagetest-network.key" >"$work/publish.log"

@@ -58,7 +58,7 @@ if grep -q '"../build/runtime"' "$inst/config.json"; then
 fi
 if grep -q '"../build/baked"' "$inst/config.json"; then
   mkdir -p "$tmp/build/baked"
-  (cd "$repo" && CGO_ENABLED=0 go run ./image/bake/cmd/bake -channel "${CHANNEL:-}" -network-key "${NETWORK_KEY:-}" -o "$tmp/build/baked/baked.txt") ||
+  (cd "$repo" && CGO_ENABLED=0 go run -tags "${ATOMICBOX_GO_TAGS:-nocgo,netgo,osusergo}" ./image/bake/cmd/bake -channel "${CHANNEL:-}" -network-key "${NETWORK_KEY:-}" -o "$tmp/build/baked/baked.txt") ||
     { echo "update: CHANNEL/NETWORK_KEY refused; nothing sent" >&2; exit 2; }
   [[ -n ${CHANNEL:-} ]] ||
     echo "update: WARNING: no CHANNEL given: the update bakes in no channel; a box that has none from atomicbox.txt will stop (not set up)" >&2

@@ -22,12 +22,14 @@ const Module = "github.com/atomicnetwork/atomicbox"
 // DaemonPackage is atomicboxd's main package.
 const DaemonPackage = Module + "/appliance/cmd/atomicboxd"
 
-// Build compiles the main package pkg (CGO_ENABLED=0, as shipped) into dir
-// with the go tool that built the running program, and returns the
-// binary's path. It blocks for the build.
+// Build compiles the main package pkg (CGO_ENABLED=0 and the tags netgo
+// and osusergo, as gok builds the image) into dir with the go tool that
+// built the running program, and returns the binary's path. It blocks for
+// the build. make test's TAGS carry the same two, so under make test the
+// dependency graph comes from the build cache.
 func Build(ctx context.Context, dir, pkg string) (string, error) {
 	out := filepath.Join(dir, filepath.Base(pkg))
-	cmd := exec.CommandContext(ctx, filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", out, pkg)
+	cmd := exec.CommandContext(ctx, filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-tags", "netgo,osusergo", "-o", out, pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build %s: %v\n%s", filepath.Base(pkg), err, msg)
