@@ -53,9 +53,11 @@ vet:
 # machine), then the amd64 image boot test in QEMU (image/image.mk) and the
 # Pi kernel + initramfs boot in qemu-system-aarch64 and the Wi-Fi join test
 # (mac80211_hwsim in QEMU) (image/kernel.mk).
-# The two longest packages (ui/tv about 230 s, crashtest about 180 s) are
-# named first so that they start first: go test starts packages in the order
-# named, and ui/tv, last by name, ran alone at the end of the phase.
+# The two longest packages (ui/tv, crashtest: about 3 minutes each) are
+# named first so that they start first (go test starts packages in the
+# order named; ui/tv, last by name, started last). The phase is CPU-bound
+# on 2 cores, so this saves little (not measurable apart from the noise
+# of one run), but no package of 3 minutes starts at its end.
 # ARTIFACTS=DIR keeps what tests save with t.ArtifactDir (TestDemoWalk's
 # screenshots) under DIR/_artifacts; without it they go with the test's
 # temporary files.
