@@ -53,17 +53,12 @@ vet:
 # machine), then the amd64 image boot test in QEMU (image/image.mk) and the
 # Pi kernel + initramfs boot in qemu-system-aarch64 and the Wi-Fi join test
 # (mac80211_hwsim in QEMU) (image/kernel.mk).
-# The two longest packages (ui/tv, crashtest: about 3 minutes each) are
-# named first so that they start first (go test starts packages in the
-# order named; ui/tv, last by name, started last). The phase is CPU-bound
-# on 2 cores, so this saves little (not measurable apart from the noise
-# of one run), but no package of 3 minutes starts at its end.
 # ARTIFACTS=DIR keeps what tests save with t.ArtifactDir (TestDemoWalk's
 # screenshots) under DIR/_artifacts; without it they go with the test's
 # temporary files.
 test: setup-test vet
 	$(if $(ARTIFACTS),mkdir -p $(ARTIFACTS))
-	CGO_ENABLED=0 $(GO) test -tags $(TAGS) -p 2 -timeout 15m $(if $(ARTIFACTS),-artifacts -outputdir $(abspath $(ARTIFACTS))) ./ui/tv ./appliance/lab/crashtest ./...
+	CGO_ENABLED=0 $(GO) test -tags $(TAGS) -p 2 -timeout 15m $(if $(ARTIFACTS),-artifacts -outputdir $(abspath $(ARTIFACTS))) ./...
 	$(MAKE) image-test
 	$(MAKE) image-test-arm64
 	$(MAKE) image-test-wifi

@@ -114,8 +114,11 @@ func TestPlaybackFailedScreen(t *testing.T) {
 	h.focusOn("orbit-s1e1")
 	h.key("ENTER")
 	h.waitState(20*time.Second, "failure screen again", func(st probeState) bool { return st.model.Play.Failed != "" })
+	// Rendered before taking the fake daemon's lock: an ffmpeg render under
+	// load takes seconds, and the TV's requests must not wait for it.
+	clip := testmedia.Video(t, testmedia.Clip{Title: "Orbit S1E1", Seconds: 20, FastStart: true, Width: 640, Height: 360})
 	d.mu.Lock()
-	d.streams["/api/stream/orbit-s1e1"] = testmedia.Video(t, testmedia.Clip{Title: "Orbit S1E1", Seconds: 20, FastStart: true, Width: 640, Height: 360})
+	d.streams["/api/stream/orbit-s1e1"] = clip
 	d.mu.Unlock()
 	h.key("ENTER")
 	h.waitState(20*time.Second, "playing after the retry", func(st probeState) bool {
