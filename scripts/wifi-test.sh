@@ -37,13 +37,14 @@ kver=$(ls "$kroot/lib/modules")
 [[ -f $kroot/lib/modules/$kver/modules.dep ]] || depmod -b "$kroot" "$kver"
 
 # --- the initramfs tree (built with the Makefile's TAGS: from make test's build cache)
+tags=${ATOMICBOX_GO_TAGS:-nocgo,netgo,osusergo}
 tree=$work/tree
 mkdir -p "$tree/etc/wifitest" "$tree/lib/modules"
-(cd "$repo" && CGO_ENABLED=0 "$go" build -tags "${ATOMICBOX_GO_TAGS:-nocgo,netgo,osusergo}" -ldflags=-s -o "$tree/init" ./image/wifitest/cmd/wifiguest)
-(cd "$repo" && CGO_ENABLED=0 "$go" build -tags "${ATOMICBOX_GO_TAGS:-nocgo,netgo,osusergo}" -o "$work/wificheck" ./image/wifitest/cmd/wificheck)
+(cd "$repo" && CGO_ENABLED=0 "$go" build -tags "$tags" -ldflags=-s -o "$tree/init" ./image/wifitest/cmd/wifiguest)
+(cd "$repo" && CGO_ENABLED=0 "$go" build -tags "$tags" -o "$work/wificheck" ./image/wifitest/cmd/wificheck)
 # The real daemon, for the first-boot flow of its Wi-Fi API.
-(cd "$repo" && CGO_ENABLED=0 "$go" build -tags "${ATOMICBOX_GO_TAGS:-nocgo,netgo,osusergo}" -ldflags=-s -o "$tree/atomicboxd" ./appliance/cmd/atomicboxd)
-(cd "$repo" && CGO_ENABLED=0 "$go" build -tags "${ATOMICBOX_GO_TAGS:-nocgo,netgo,osusergo}" -o "$work/elfroot" ./image/elfroot/cmd/elfroot)
+(cd "$repo" && CGO_ENABLED=0 "$go" build -tags "$tags" -ldflags=-s -o "$tree/atomicboxd" ./appliance/cmd/atomicboxd)
+(cd "$repo" && CGO_ENABLED=0 "$go" build -tags "$tags" -o "$work/elfroot" ./image/elfroot/cmd/elfroot)
 : >"$tree/modules.load"
 # mac80211's CCMP/GCMP/BIP ciphers are loaded by name (crypto API), which
 # modprobe's dependencies do not show: list them first.
