@@ -17,12 +17,12 @@ import (
 // it; the second is anacrolix's request stealing.
 //
 // Tried against the second kind and measured side by side with the
-// unchanged daemon (thin flash crowd at 15 boxes, every run valid,
+// unchanged daemon (thin flash crowd at 15 boxes, valid runs,
 // 2026-12-08), none of which helped, so none is in the code:
 //   - A peer connection that paced chunks itself and kept back those whose
 //     request the peer had cancelled before they left: about 9,800 chunks
-//     kept back per run, yet the boxes still threw away 106 MiB (unchanged
-//     daemon: 100 to 180 MiB). Across the daemons 22,700 cancels came for
+//     kept back, yet the boxes still threw away 106 MiB (unchanged daemon:
+//     103 to 223 MiB in 17 runs). Across the daemons 22,700 cancels came for
 //     73,600 requests, 19,600 of them after anacrolix had taken the chunk
 //     out of its queue: half of those the connection kept back, the other
 //     half had been handed to the kernel already.
